@@ -1,0 +1,118 @@
+"""Organizations, people and their roles, the places they audit, and integrators' API keys.
+
+Every domain row belongs to one ``Organization``. A user has exactly one role; managers are
+scoped to regions and staff to locations.
+"""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    AUDITOR = "auditor", "Auditor"
+    STAFF = "staff", "Staff"
+
+
+class User(AbstractUser):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AUDITOR)
+    display_name = models.CharField(max_length=200, blank=True)
+    regions = models.ManyToManyField("accounts.Region", blank=True, related_name="managers")
+    locations = models.ManyToManyField("accounts.Location", blank=True, related_name="staff")
+    pseudonymised_at = models.DateTimeField(null=True, blank=True)
+
+    is_api_key = False
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError(f"'{value}' is not an IANA time zone name.", code="invalid_timezone")
+
+
+class Region(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="regions")
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="uniq_region_code_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Location(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="locations")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="locations")
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=500, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    phone = models.CharField(max_length=50, blank=True)
+    website = models.URLField(blank=True)
+    geofence_m = models.PositiveIntegerField(default=500)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="uniq_location_code_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ApiKey(models.Model):
+    """An integrator's key. Only a SHA-256 digest is stored; the key is shown once, on creation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=200)
+    prefix = models.CharField(max_length=16, unique=True)
+    hashed_key = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return "write" in (self.scopes or [])

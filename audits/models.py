@@ -1,0 +1,157 @@
+"""Assignments, visits, their answers and their history.
+
+A ``Visit`` stores what reports need so that aggregation stays in SQL and cheap: its local date
+in its location's time zone and that date's week, month and quarter starts (resolved at write
+time), its exact score, and one ``Answer`` row per item with the item score SQL can average.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Assignment(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="assignments"
+    )
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="assignments")
+    checklist = models.ForeignKey(
+        "checklists.Checklist", on_delete=models.PROTECT, related_name="assignments"
+    )
+    checklist_version = models.ForeignKey(
+        "checklists.ChecklistVersion", on_delete=models.PROTECT, related_name="assignments"
+    )
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    due_from = models.DateTimeField()
+    due_until = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN)
+    instructions = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organization", "updated_at"], name="assignment_org_updated"),
+            models.Index(fields=["auditor", "updated_at"], name="assignment_auditor_updated"),
+        ]
+
+
+class VisitKind(models.TextChoices):
+    MYSTERY = "mystery", "Mystery visit"
+    SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+
+
+class VisitStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Visit(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="visits")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="visits")
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="visit"
+    )
+    checklist = models.ForeignKey("checklists.Checklist", on_delete=models.PROTECT, related_name="visits")
+    checklist_version = models.ForeignKey(
+        "checklists.ChecklistVersion", on_delete=models.PROTECT, related_name="visits"
+    )
+    kind = models.CharField(max_length=16, choices=VisitKind.choices)
+    status = models.CharField(max_length=16, choices=VisitStatus.choices, default=VisitStatus.SUBMITTED)
+    auditor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits", null=True, blank=True
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    # Scoring, computed exactly by audits.scoring and stored for reads and reports.
+    score = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(default=False)
+    critical_failures = models.JSONField(default=list)
+    section_scores = models.JSONField(default=list)
+    off_site = models.BooleanField(default=False)
+    outside_window = models.BooleanField(default=False)
+
+    # Period keys in the location's time zone, resolved at write time (reports group on them).
+    local_date = models.DateField()
+    week_start = models.DateField()
+    month_start = models.DateField()
+    quarter_start = models.DateField()
+
+    # Idempotency: the canonical JSON of the body that created (or last revised) the visit.
+    request_body = models.JSONField(default=dict)
+    request_hash = models.CharField(max_length=64, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "location", "local_date"], name="visit_org_loc_date"),
+            models.Index(fields=["organization", "kind", "status", "local_date"], name="visit_org_kind_date"),
+            models.Index(fields=["auditor", "started_at"], name="visit_auditor_started"),
+        ]
+
+
+class Answer(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="answers")
+    position = models.PositiveIntegerField()
+    section_key = models.CharField(max_length=100)
+    item_key = models.CharField(max_length=100)
+    value = models.JSONField(null=True, blank=True)
+    na = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="Item score 0..1; null when unscored or N/A.")
+
+    class Meta:
+        ordering = ["visit_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "item_key"], name="uniq_answer_item_per_visit")
+        ]
+        indexes = [models.Index(fields=["item_key"], name="answer_item")]
+
+
+class HistoryAction(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    REVISED = "revised", "Revised"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class VisitHistory(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=16, choices=HistoryAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(
+        "accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,73 @@
+"""Checklists and their immutable, versioned definitions.
+
+A ``ChecklistVersion`` stores its whole tree (sections and items) as validated JSON. Once
+published it never changes: ``save`` refuses to update an existing row and ``delete`` refuses
+too, so every visit stays scored against the version it was made with.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone"
+    WEBSITE = "website", "Website"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    SOCIAL = "social", "Social media"
+
+
+class Checklist(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="checklists"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    current_version = models.PositiveIntegerField(default=0)
+    builtin_key = models.CharField(
+        max_length=64, blank=True, help_text="Set for checklists from the built-in library."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImmutableVersionError(ValidationError):
+    pass
+
+
+class ChecklistVersion(models.Model):
+    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    pass_threshold = models.DecimalField(max_digits=5, decimal_places=2, default=80)
+    sections = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+    etag = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["checklist_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["checklist", "number"], name="uniq_checklist_version")]
+
+    def __str__(self) -> str:
+        return f"{self.checklist_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableVersionError("A published checklist version never changes.", code="immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableVersionError("A published checklist version cannot be deleted.", code="immutable")
+
+    def items(self):
+        """Yield ``(section, item)`` pairs in definition order."""
+        for section in self.sections:
+            for item in section["items"]:
+                yield section, item

@@ -1,0 +1,53 @@
+"""Declarative role permissions (Sentry-style): a view maps HTTP methods to the roles allowed.
+
+``request.user`` is either a ``User`` (with ``role``) or an ``ApiKeyPrincipal`` whose role is
+``api_key``. API keys read what an admin reads; a key with the ``write`` scope may also do what an
+admin may, except on views that set ``api_key_may_write = False`` (users, keys, webhooks).
+"""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+EVERYONE = frozenset({"admin", "manager", "auditor", "staff", "api_key"})
+ADMIN = frozenset({"admin"})
+ADMIN_MANAGER = frozenset({"admin", "manager"})
+STAFF_OR_READER = EVERYONE
+
+
+class RolePermission(BasePermission):
+    default_map = {
+        "GET": EVERYONE,
+        "HEAD": EVERYONE,
+        "OPTIONS": EVERYONE,
+        "POST": ADMIN,
+        "PUT": ADMIN,
+        "PATCH": ADMIN,
+        "DELETE": ADMIN,
+    }
+
+    def allowed_roles(self, request, view) -> frozenset:
+        action_map = getattr(view, "action_roles", None) or {}
+        action = getattr(view, "action", None)
+        if action in action_map:
+            return frozenset(action_map[action])
+        role_map = getattr(view, "role_map", None) or self.default_map
+        return frozenset(role_map.get(request.method, frozenset()))
+
+    def has_permission(self, request, view) -> bool:
+        principal = request.user
+        if not principal or not principal.is_authenticated:
+            return False
+        if getattr(principal, "organization_id", None) is None:
+            return False
+        # Expose the caller to the request log (organization id only).
+        request._request.principal = principal
+        allowed = self.allowed_roles(request, view)
+        role = principal.role
+        if role == "api_key":
+            if request.method in SAFE_METHODS:
+                return "api_key" in allowed or "admin" in allowed
+            return (
+                principal.can_write
+                and getattr(view, "api_key_may_write", True)
+                and ("admin" in allowed or "api_key" in allowed)
+            )
+        return role in allowed

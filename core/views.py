@@ -1,0 +1,87 @@
+"""Operational endpoints (health, readiness) and JSON error pages outside DRF views."""
+
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from .exceptions import error_body
+
+
+def storage_ok() -> bool:
+    try:
+        default_storage.exists("readyz-probe")
+        return True
+    except Exception:
+        return False
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+_health = inline_serializer("Health", {"status": serializers.CharField()})
+_ready = inline_serializer(
+    "Readiness",
+    {
+        "status": serializers.CharField(),
+        "database": serializers.CharField(),
+        "storage": serializers.CharField(),
+    },
+)
+
+
+@extend_schema(
+    summary="Liveness: 200 while the process lives", responses={200: _health}, auth=[], tags=["operations"]
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def healthz(request):
+    return Response({"status": "ok"})
+
+
+@extend_schema(
+    summary="Readiness: 200 only when the database and photo storage answer",
+    responses={200: _ready, 503: _ready},
+    auth=[],
+    tags=["operations"],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def readyz(request):
+    checks = {"database": database_ok(), "storage": storage_ok()}
+    if all(checks.values()):
+        return Response({"status": "ok", **{k: "ok" for k in checks}})
+    failing = [name for name, ok in checks.items() if not ok]
+    body = error_body(503, "service_unavailable", f"Not ready: {', '.join(failing)} unavailable.")
+    body.update({k: ("ok" if v else "unavailable") for k, v in checks.items()})
+    return Response(body, status=503, headers={"Retry-After": "5"})
+
+
+def not_found(request, exception=None):
+    return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
+
+
+def server_error(request):
+    return JsonResponse(error_body(500, "error", "Server error."), status=500)
+
+
+def bad_request(request, exception=None):
+    return JsonResponse(error_body(400, "bad_request", "Bad request."), status=400)
+
+
+def permission_denied(request, exception=None):
+    return JsonResponse(error_body(403, "permission_denied", "Permission denied."), status=403)

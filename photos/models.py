@@ -1,0 +1,36 @@
+"""Photo evidence attached to a visit, stored as upright, metadata-free JPEG derivatives."""
+
+import uuid
+
+from django.db import models
+
+
+class Photo(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="photos")
+    visit = models.ForeignKey("audits.Visit", on_delete=models.CASCADE, related_name="photos")
+    item_key = models.CharField(max_length=100, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(null=True, blank=True)
+    image = models.CharField(max_length=300, help_text="Storage name of the display-size image.")
+    thumbnail = models.CharField(max_length=300, help_text="Storage name of the thumbnail.")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the uploaded bytes.")
+    phash = models.BigIntegerField(help_text="64-bit difference hash (signed) for reuse detection.")
+    phash_band0 = models.PositiveIntegerField(default=0)
+    phash_band1 = models.PositiveIntegerField(default=0)
+    phash_band2 = models.PositiveIntegerField(default=0)
+    phash_band3 = models.PositiveIntegerField(default=0)
+    reused = models.BooleanField(default=False)
+    size_bytes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "phash_band0"], name="photo_band0"),
+            models.Index(fields=["organization", "phash_band1"], name="photo_band1"),
+            models.Index(fields=["organization", "phash_band2"], name="photo_band2"),
+            models.Index(fields=["organization", "phash_band3"], name="photo_band3"),
+            models.Index(fields=["visit", "item_key"], name="photo_visit_item"),
+        ]

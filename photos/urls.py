@@ -1,0 +1,3 @@
+"""URL routes of the photos app (mounted under /api/v1/)."""
+
+urlpatterns: list = []

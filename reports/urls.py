@@ -1,0 +1,3 @@
+"""URL routes of the reports app (mounted under /api/v1/)."""
+
+urlpatterns: list = []
