@@ -23,3 +23,7 @@ REST_FRAMEWORK = {
     },
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Several suites may share one PostgreSQL server: TEST_DB_NAME keeps their databases apart.
+if env("TEST_DB_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME")}  # noqa: F405
