@@ -44,7 +44,9 @@ def next_period_start(start: dt.date, period: str) -> dt.date:
 
 def period_keys(instant: dt.datetime, tz_name: str) -> PeriodKeys:
     day = local_date(instant, tz_name)
-    return PeriodKeys(day, period_start(day, "week"), period_start(day, "month"), period_start(day, "quarter"))
+    return PeriodKeys(
+        day, period_start(day, "week"), period_start(day, "month"), period_start(day, "quarter")
+    )
 
 
 def period_starts(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
