@@ -1,0 +1,455 @@
+"""Report reads: trends, location ranking, item performance, the perception gap and CSV rows.
+
+Every report is a handful of aggregate queries, whatever the data size: visits carry their local
+date and period keys (resolved at write time, indexed with organization and location) and answers
+carry their exact item score, so SQL groups and averages plain columns. The only arithmetic left
+to Python is rounding: SQL ``AVG`` of doubles may differ in its last bits between SQLite and
+PostgreSQL (summation order), so ``round_half_up`` first drops that float noise (nine decimals),
+then rounds half up to two decimals. Both databases therefore give identical answers.
+
+Which visits count (contract, Reports): ``mystery`` visits whose status is ``submitted`` or
+``approved`` (``status`` narrows to one of them), whose local date lies in ``[from, to]``, in the
+caller's scope. The perception gap counts both kinds.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Avg, Count, F, Q, QuerySet
+
+from accounts.models import Location, Region
+from audits.models import Answer, Visit, VisitKind, VisitStatus
+from checklists.models import Checklist, ChecklistVersion
+from core.tenancy import scope_rows
+
+from .periods import period_starts
+
+COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
+PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}
+
+_NOISE = Decimal("1e-9")
+_CENT = Decimal("0.01")
+
+
+def round_half_up(value) -> float | None:
+    """Two decimals, half up, after dropping float noise below 1e-9 (see module docstring)."""
+    if value is None:
+        return None
+    exact = Decimal(repr(float(value))).quantize(_NOISE)
+    return float(exact.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` as a percentage, two decimals half up (exact integer arithmetic)."""
+    if not whole:
+        return None
+    return float((Decimal(part * 100) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    """Difference of two already rounded figures, so the numbers shown add up."""
+    if a is None or b is None:
+        return None
+    return float(Decimal(repr(a)) - Decimal(repr(b)))
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What every report takes: an inclusive window of local dates and optional narrowing."""
+
+    date_from: dt.date
+    date_to: dt.date
+    checklist_id: int | None = None
+    status: str | None = None
+    region_id: int | None = None
+    location_id: int | None = None
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return (self.status,) if self.status else COUNTED_STATUSES
+
+    def previous(self) -> "ReportFilters":
+        """The window of the same length just before ``date_from``."""
+        length = self.date_to - self.date_from + dt.timedelta(days=1)
+        return ReportFilters(
+            date_from=self.date_from - length,
+            date_to=self.date_from - dt.timedelta(days=1),
+            checklist_id=self.checklist_id,
+            status=self.status,
+            region_id=self.region_id,
+            location_id=self.location_id,
+        )
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+def locations_visible_to(principal) -> QuerySet[Location]:
+    return scope_rows(Location.objects.all(), principal, location="")
+
+
+def regions_visible_to(principal) -> QuerySet[Region]:
+    """Regions the caller may report on: all of the organization's, a manager's own, a staff
+    member's locations' regions."""
+    qs = scope_rows(Region.objects.all(), principal, location=None)
+    role = getattr(principal, "role", None)
+    if role == "manager":
+        return qs.filter(managers=principal)
+    if role == "staff":
+        return qs.filter(pk__in=Location.objects.filter(staff=principal).values("region_id"))
+    if role in ("admin", "api_key"):
+        return qs
+    return qs.none()
+
+
+def checklists_visible_to(principal) -> QuerySet[Checklist]:
+    return scope_rows(Checklist.objects.all(), principal, location=None)
+
+
+def counted_visits(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):
+    """The visits a report counts, scoped to the caller, with no ordering (ready to group)."""
+    return _narrow(
+        scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal)),
+        filters,
+        kinds=kinds,
+        prefix="",
+    )
+
+
+def counted_answers(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):
+    """Scored answers of the visits a report counts, joined to their visit (no IN subquery)."""
+    qs = scope_rows(
+        Answer.objects.all(),
+        principal,
+        location="visit__location",
+        auditor=Q(visit__auditor=principal),
+        org_field="visit__organization",
+    )
+    return _narrow(qs, filters, kinds=kinds, prefix="visit__").filter(score__isnull=False)
+
+
+def _narrow(qs: QuerySet, filters: ReportFilters, *, kinds, prefix: str) -> QuerySet:
+    lookups = {
+        f"{prefix}kind__in": list(kinds),
+        f"{prefix}status__in": list(filters.statuses),
+        f"{prefix}local_date__gte": filters.date_from,
+        f"{prefix}local_date__lte": filters.date_to,
+    }
+    if filters.checklist_id is not None:
+        lookups[f"{prefix}checklist_id"] = filters.checklist_id
+    if filters.location_id is not None:
+        lookups[f"{prefix}location_id"] = filters.location_id
+    if filters.region_id is not None:
+        lookups[f"{prefix}location__region_id"] = filters.region_id
+    return qs.filter(**lookups).order_by()
+
+
+# --- trend -----------------------------------------------------------------------------------
+
+
+def trend(*, principal, filters: ReportFilters, period: str) -> dict:
+    """Visits, average score, pass rate and section averages per period, with no holes.
+
+    Each visit is bucketed by its own stored period key, so a region mixing time zones puts
+    every visit in the period of its own location's local date.
+    """
+    column = PERIOD_COLUMNS[period]
+    visits = counted_visits(principal, filters)
+    totals = {
+        _as_date(row["p"]): row
+        for row in visits.annotate(p=F(column))
+        .values("p")
+        .annotate(
+            visits=Count("id"),
+            average=Avg("score"),
+            passed=Count("id", filter=Q(passed=True)),
+        )
+    }
+    sections: dict[dt.date, dict[str, float | None]] = {}
+    for start, key, average in _section_averages(visits.annotate(p=F(column), ss=F("section_scores"))):
+        sections.setdefault(start, {})[key] = round_half_up(average)
+
+    series = []
+    for start in period_starts(filters.date_from, filters.date_to, period):
+        row = totals.get(start)
+        count = row["visits"] if row else 0
+        series.append(
+            {
+                "period_start": start,
+                "visits": count,
+                "average_score": round_half_up(row["average"]) if row else None,
+                "pass_rate": rate(row["passed"], count) if row else None,
+                "sections": dict(sorted(sections.get(start, {}).items())),
+            }
+        )
+    return {"period": period, "series": series}
+
+
+def _section_averages(visits: QuerySet) -> list[tuple[dt.date, str, float]]:
+    """Average of each section's score per period, unnesting the visits' ``section_scores``.
+
+    ``section_scores`` is a JSON list of ``{"key", "score"}``; unnesting JSON is the one place
+    where SQLite and PostgreSQL need their own spelling (``json_each`` / ``jsonb_array_elements``).
+    Sections a visit could not score (all N/A) carry a null score and are left out.
+    """
+    inner, params = visits.values("p", "ss").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        sql = f"""
+            SELECT v.p, e.value ->> 'key', AVG((e.value ->> 'score')::double precision)
+            FROM ({inner}) AS v
+            CROSS JOIN LATERAL jsonb_array_elements(
+                CASE WHEN jsonb_typeof(v.ss) = 'array' THEN v.ss ELSE '[]'::jsonb END) AS e
+            WHERE jsonb_typeof(e.value -> 'score') = 'number'
+            GROUP BY 1, 2
+        """
+    else:
+        sql = f"""
+            SELECT v.p, json_extract(e.value, '$.key'), AVG(json_extract(e.value, '$.score'))
+            FROM ({inner}) AS v, json_each(CASE WHEN json_valid(v.ss) THEN v.ss ELSE '[]' END) AS e
+            WHERE json_type(e.value, '$.score') IN ('real', 'integer')
+            GROUP BY 1, 2
+        """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_as_date(start), str(key), average) for start, key, average in cursor.fetchall()]
+
+
+def _as_date(value) -> dt.date:
+    # Raw SQL on SQLite hands dates back as ISO strings.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+# --- ranking ---------------------------------------------------------------------------------
+
+
+def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
+    """Locations by average score over the window, best first, with the previous window's average.
+
+    One query over both windows (conditional aggregates). Order: higher average first (as shown,
+    two decimals), then more visits, then name A to Z, then id; locations with no counted visit
+    in the window are left out.
+    """
+    previous = filters.previous()
+    both = ReportFilters(
+        date_from=previous.date_from,
+        date_to=filters.date_to,
+        checklist_id=filters.checklist_id,
+        status=filters.status,
+        region_id=filters.region_id,
+        location_id=filters.location_id,
+    )
+    current = Q(local_date__gte=filters.date_from)
+    before = Q(local_date__lt=filters.date_from)
+    rows = (
+        counted_visits(principal, both)
+        .values("location_id", "location__code", "location__name")
+        .annotate(
+            visits=Count("id", filter=current),
+            average=Avg("score", filter=current),
+            passed=Count("id", filter=current & Q(passed=True)),
+            previous_average=Avg("score", filter=before),
+        )
+        .filter(visits__gt=0)
+    )
+    results = []
+    for row in rows:
+        average = round_half_up(row["average"])
+        previous_average = round_half_up(row["previous_average"])
+        results.append(
+            {
+                "location": {
+                    "id": row["location_id"],
+                    "code": row["location__code"],
+                    "name": row["location__name"],
+                },
+                "visits": row["visits"],
+                "average_score": average,
+                "previous_average_score": previous_average,
+                "change": _minus(average, previous_average),
+                "pass_rate": rate(row["passed"], row["visits"]),
+            }
+        )
+    results.sort(
+        key=lambda r: (
+            r["average_score"] is None,
+            -(r["average_score"] or 0),
+            -r["visits"],
+            r["location"]["name"],
+            r["location"]["id"],
+        )
+    )
+    return [{"rank": position, **row} for position, row in enumerate(results, start=1)]
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]:
+    """``(checklist_id, item_key) -> {prompt, section}`` from each checklist's newest version
+    that defines the item (an item dropped from a later version keeps its old prompt)."""
+    catalogue: dict[tuple[int, str], dict] = {}
+    versions = ChecklistVersion.objects.filter(checklist_id__in=set(checklist_ids)).order_by(
+        "checklist_id", "-number"
+    )
+    for checklist_id, sections in versions.values_list("checklist_id", "sections"):
+        for section in sections or []:
+            for item in section.get("items", []):
+                catalogue.setdefault(
+                    (checklist_id, item.get("key")),
+                    {"prompt": item.get("prompt", ""), "section": section.get("key")},
+                )
+    return catalogue
+
+
+def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
+    """Mean item score x 100 per checklist item over the counted visits, weakest first.
+
+    An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
+    answers first, then item key. Unscored and N/A answers are left out.
+    """
+    rows = list(
+        counted_answers(principal, filters)
+        .values("visit__checklist_id", "section_key", "item_key")
+        .annotate(answers=Count("id"), average=Avg("score"))
+    )
+    catalogue = _item_catalogue(row["visit__checklist_id"] for row in rows)
+    results = []
+    for row in rows:
+        known = catalogue.get((row["visit__checklist_id"], row["item_key"]), {})
+        results.append(
+            {
+                "item": row["item_key"],
+                "prompt": known.get("prompt", ""),
+                "section": row["section_key"],
+                "checklist": row["visit__checklist_id"],
+                "answers": row["answers"],
+                "average_item_score": round_half_up(row["average"] * 100),
+            }
+        )
+    results.sort(key=lambda r: (r["average_item_score"], -r["answers"], r["item"], r["checklist"]))
+    return results
+
+
+def perception_gap(*, principal, filters: ReportFilters) -> dict:
+    """Self-assessment against mystery scores per item and overall (gap = self - mystery).
+
+    Both kinds count with status submitted or approved (``status`` narrows both). Items are
+    listed largest gap first (items one kind never answered last), then by item key.
+    """
+    kinds = (VisitKind.MYSTERY, VisitKind.SELF_ASSESSMENT)
+    is_self = Q(visit__kind=VisitKind.SELF_ASSESSMENT)
+    is_mystery = Q(visit__kind=VisitKind.MYSTERY)
+    rows = list(
+        counted_answers(principal, filters, kinds=kinds)
+        .values("visit__checklist_id", "section_key", "item_key")
+        .annotate(self_average=Avg("score", filter=is_self), mystery_average=Avg("score", filter=is_mystery))
+    )
+    catalogue = _item_catalogue(row["visit__checklist_id"] for row in rows)
+    results = []
+    for row in rows:
+        known = catalogue.get((row["visit__checklist_id"], row["item_key"]), {})
+        own = _times_100(row["self_average"])
+        mystery = _times_100(row["mystery_average"])
+        results.append(
+            {
+                "item": row["item_key"],
+                "prompt": known.get("prompt", ""),
+                "section": row["section_key"],
+                "checklist": row["visit__checklist_id"],
+                "self_assessment_score": own,
+                "mystery_score": mystery,
+                "gap": _minus(own, mystery),
+            }
+        )
+    results.sort(key=lambda r: (r["gap"] is None, -(r["gap"] or 0), r["item"], r["checklist"]))
+
+    overall_rows = {
+        row["kind"]: row["average"]
+        for row in counted_visits(principal, filters, kinds=kinds)
+        .values("kind")
+        .annotate(average=Avg("score"))
+    }
+    own = round_half_up(overall_rows.get(VisitKind.SELF_ASSESSMENT))
+    mystery = round_half_up(overall_rows.get(VisitKind.MYSTERY))
+    return {
+        "overall": {"self_assessment_score": own, "mystery_score": mystery, "gap": _minus(own, mystery)},
+        "results": results,
+    }
+
+
+def _times_100(average: float | None) -> float | None:
+    return None if average is None else round_half_up(average * 100)
+
+
+# --- CSV export rows -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """The visit-list filters: all optional."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    location_id: int | None = None
+    region_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    checklist_id: int | None = None
+
+
+EXPORT_FIELDS = (
+    "visit_id",
+    "visit__kind",
+    "visit__status",
+    "visit__started_at",
+    "visit__local_date",
+    "visit__location__region__code",
+    "visit__location__code",
+    "visit__location__name",
+    "visit__checklist__name",
+    "visit__checklist_version__number",
+    "visit__score",
+    "visit__passed",
+    "section_key",
+    "item_key",
+    "value",
+    "na",
+    "score",
+    "comment",
+)
+
+
+def export_answers(principal, filters: ExportFilters, *, with_auditor: bool) -> QuerySet:
+    """One row per answer of the visits the caller sees, oldest visit first, answers in order."""
+    qs = scope_rows(
+        Answer.objects.all(),
+        principal,
+        location="visit__location",
+        auditor=Q(visit__auditor=principal),
+        org_field="visit__organization",
+    )
+    lookups = {}
+    if filters.date_from is not None:
+        lookups["visit__local_date__gte"] = filters.date_from
+    if filters.date_to is not None:
+        lookups["visit__local_date__lte"] = filters.date_to
+    if filters.location_id is not None:
+        lookups["visit__location_id"] = filters.location_id
+    if filters.region_id is not None:
+        lookups["visit__location__region_id"] = filters.region_id
+    if filters.kind:
+        lookups["visit__kind"] = filters.kind
+    if filters.status:
+        lookups["visit__status"] = filters.status
+    if filters.checklist_id is not None:
+        lookups["visit__checklist_id"] = filters.checklist_id
+    fields = EXPORT_FIELDS + (("visit__auditor__username",) if with_auditor else ())
+    return qs.filter(**lookups).order_by("visit__started_at", "visit_id", "position").values_list(*fields)
+
+
+def iter_export_rows(rows: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple]:
+    """Chunked reads (a server-side cursor on PostgreSQL): memory stays flat however many rows."""
+    return rows.iterator(chunk_size=chunk_size)

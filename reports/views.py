@@ -1,0 +1,276 @@
+"""HTTP layer of the reports: parse the query with a serializer, call one selector, render.
+
+Reports are plain JSON objects, not paginated: they are bounded by the number of periods,
+locations or checklist items in the caller's scope. Auditors get 403 on every report and on the
+export (they report visits, they do not read the organization's figures); staff read their own
+locations' reports, never with auditor identities.
+"""
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.tenancy import get_scoped_or_404, shows_auditor_identity
+
+from . import csv_export, selectors
+from .serializers import (
+    ExportQuerySerializer,
+    ItemPerformanceSerializer,
+    PerceptionGapSerializer,
+    RankingQuerySerializer,
+    RankingSerializer,
+    ScopeQuerySerializer,
+    TrendQuerySerializer,
+    TrendSerializer,
+)
+
+REPORT_READERS = frozenset({"admin", "manager", "staff", "api_key"})
+TAGS = ["reports"]
+ERRORS = {400: None, 401: None, 403: None}
+
+
+class ReportView(APIView):
+    role_map = {"GET": REPORT_READERS, "HEAD": REPORT_READERS, "OPTIONS": REPORT_READERS}
+    query_serializer_class: type = ScopeQuerySerializer
+
+    def parse_query(self):
+        query = self.query_serializer_class(
+            data=self.request.query_params, context={"principal": self.request.user}
+        )
+        query.is_valid(raise_exception=True)
+        return query
+
+
+class _TrendView(ReportView):
+    query_serializer_class = TrendQuerySerializer
+
+    def trend_for(self, **narrowing):
+        query = self.parse_query()
+        filters = query.filters(**narrowing)
+        return Response(
+            selectors.trend(
+                principal=self.request.user, filters=filters, period=query.validated_data["period"]
+            )
+        )
+
+
+TREND_EXAMPLE = OpenApiExample(
+    "Monthly trend",
+    value={
+        "period": "month",
+        "series": [
+            {
+                "period_start": "2026-09-01",
+                "visits": 4,
+                "average_score": 81.25,
+                "pass_rate": 75.0,
+                "sections": {"greeting": 90.0},
+            },
+            {
+                "period_start": "2026-10-01",
+                "visits": 0,
+                "average_score": None,
+                "pass_rate": None,
+                "sections": {},
+            },
+        ],
+    },
+    response_only=True,
+)
+
+
+class LocationTrendView(_TrendView):
+    @extend_schema(
+        summary="Score trend of one location",
+        description=(
+            "Counted mystery visits (status submitted or approved; `status` narrows) per week, month or "
+            "quarter of the location's local time. Every period in the window is listed, empty ones with "
+            "`visits: 0` and null scores. 404 when the location is not in the caller's scope."
+        ),
+        parameters=[TrendQuerySerializer],
+        responses={200: TrendSerializer, **ERRORS, 404: None},
+        examples=[TREND_EXAMPLE],
+        tags=TAGS,
+    )
+    def get(self, request, pk: int):
+        location = get_scoped_or_404(selectors.locations_visible_to(request.user), pk=pk)
+        return self.trend_for(location_id=location.pk)
+
+
+class RegionTrendView(_TrendView):
+    @extend_schema(
+        summary="Score trend of one region",
+        description=(
+            "Like the location trend, over the region's locations the caller sees. Each visit falls in "
+            "the period of its own location's local date, so a region spanning time zones mixes them "
+            "correctly."
+        ),
+        parameters=[TrendQuerySerializer],
+        responses={200: TrendSerializer, **ERRORS, 404: None},
+        examples=[TREND_EXAMPLE],
+        tags=TAGS,
+    )
+    def get(self, request, pk: int):
+        region = get_scoped_or_404(selectors.regions_visible_to(request.user), pk=pk)
+        return self.trend_for(region_id=region.pk)
+
+
+class LocationRankingView(ReportView):
+    query_serializer_class = RankingQuerySerializer
+
+    @extend_schema(
+        summary="Locations ranked by average score",
+        description=(
+            "Best first; ties go to more visits, then name A to Z; `rank` is the position from 1. "
+            "Locations with no counted visit in the window are left out. `previous_average_score` covers "
+            "the window of the same length just before `from` (null when it has no visits, `change` "
+            "too); `change` is the difference of the two averages as shown. Default window: the 90 days "
+            "up to today."
+        ),
+        parameters=[RankingQuerySerializer],
+        responses={200: RankingSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Ranking",
+                value={
+                    "results": [
+                        {
+                            "rank": 1,
+                            "location": {"id": 7, "code": "AMS-01", "name": "Amsterdam Centraal"},
+                            "visits": 4,
+                            "average_score": 88.5,
+                            "previous_average_score": 80.0,
+                            "change": 8.5,
+                            "pass_rate": 75.0,
+                        }
+                    ]
+                },
+                response_only=True,
+            )
+        ],
+        tags=TAGS,
+    )
+    def get(self, request):
+        filters = self.parse_query().filters()
+        return Response({"results": selectors.location_ranking(principal=request.user, filters=filters)})
+
+
+class ItemPerformanceView(ReportView):
+    @extend_schema(
+        summary="Checklist items, weakest first",
+        description=(
+            "Per checklist item: how many scored answers the counted visits gave it and their mean item "
+            "score x 100. N/A and unscored answers are left out. Ties: more answers first, then item key."
+        ),
+        parameters=[ScopeQuerySerializer],
+        responses={200: ItemPerformanceSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Items",
+                value={
+                    "results": [
+                        {
+                            "item": "upsell_offered",
+                            "prompt": "Was a pastry offered?",
+                            "section": "sales",
+                            "checklist": 3,
+                            "answers": 40,
+                            "average_item_score": 42.5,
+                        }
+                    ]
+                },
+                response_only=True,
+            )
+        ],
+        tags=TAGS,
+    )
+    def get(self, request):
+        filters = self.parse_query().filters()
+        return Response({"results": selectors.item_performance(principal=request.user, filters=filters)})
+
+
+class PerceptionGapView(ReportView):
+    @extend_schema(
+        summary="Self-assessment against mystery visits",
+        description=(
+            "Per item the mean item score x 100 of self-assessments and of mystery visits (status "
+            "submitted or approved), and `gap = self - mystery` (null where a kind has no answer); "
+            "`overall` compares the mean visit scores of each kind. Items: largest gap first."
+        ),
+        parameters=[ScopeQuerySerializer],
+        responses={200: PerceptionGapSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Gap",
+                value={
+                    "overall": {"self_assessment_score": 91.2, "mystery_score": 74.8, "gap": 16.4},
+                    "results": [
+                        {
+                            "item": "greeted_within_30s",
+                            "prompt": "Greeted within 30 seconds?",
+                            "section": "greeting",
+                            "checklist": 3,
+                            "self_assessment_score": 95.0,
+                            "mystery_score": 60.0,
+                            "gap": 35.0,
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+        tags=TAGS,
+    )
+    def get(self, request):
+        filters = self.parse_query().filters()
+        return Response(selectors.perception_gap(principal=request.user, filters=filters))
+
+
+class JSONErrorsNegotiation(BaseContentNegotiation):
+    """The export answers CSV whatever the ``Accept`` header says; errors stay JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class VisitExportView(ReportView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONErrorsNegotiation
+    query_serializer_class = ExportQuerySerializer
+
+    @extend_schema(
+        summary="Export visits as CSV (one row per answer)",
+        description=(
+            "Streamed `text/csv` (UTF-8, CRLF), same filters as the visit list, all optional. Columns, in "
+            "this order: " + ", ".join(f"`{c}`" for c in csv_export.COLUMNS) + ", then `auditor` (username) "
+            "for admins and managers only. `started_at` is UTC ISO 8601, `local_date` the location's date; "
+            "`value` is `true`/`false`, a number or the text given; scores are rounded half up (visit two "
+            "decimals, item four). Text starting with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` "
+            "against formula injection. Rows: oldest visit first, answers in checklist order."
+        ),
+        parameters=[ExportQuerySerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.BINARY, description="The CSV stream."),
+            **ERRORS,
+        },
+        tags=TAGS,
+    )
+    def get(self, request):
+        filters = self.parse_query().filters()
+        with_auditor = shows_auditor_identity(request.user)
+        rows = selectors.iter_export_rows(
+            selectors.export_answers(request.user, filters, with_auditor=with_auditor)
+        )
+        response = StreamingHttpResponse(
+            csv_export.stream_csv(rows, with_auditor=with_auditor), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="visits.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
