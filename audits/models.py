@@ -47,6 +47,7 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["organization", "updated_at"], name="assignment_org_updated"),
             models.Index(fields=["auditor", "updated_at"], name="assignment_auditor_updated"),
+            models.Index(fields=["status", "due_until"], name="assignment_status_due"),
         ]
 
 
@@ -99,9 +100,11 @@ class Visit(models.Model):
     month_start = models.DateField()
     quarter_start = models.DateField()
 
-    # Idempotency: the canonical JSON of the body that created (or last revised) the visit.
+    # Idempotency: the body that created the visit, and the hash of its canonical JSON.
     request_body = models.JSONField(default=dict)
     request_hash = models.CharField(max_length=64, blank=True)
+    # The canonical hash of the last accepted revision (PUT), so a resent correction is a no-op.
+    revision_hash = models.CharField(max_length=64, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,236 @@
+"""Visit scoring, pure: no database, no Django, only the checklist tree and the answers.
+
+The contract's rules, computed exactly with ``fractions.Fraction`` and rounded half up only for
+output (visit and section scores to two decimals, item scores to four):
+
+- item score in 0..1: ``yes_no`` true 1 / false 0; ``scale`` (value - min) / (max - min);
+  ``choice`` the option's points over the highest points among its options; ``number`` 1 inside
+  ``pass_min``/``pass_max`` (bounds included), else 0, unscored without bounds; ``text`` and
+  ``photo`` unscored. N/A answers are left out.
+- section score: weighted mean (item weights) of its scored items, x 100; ``None`` when nothing in
+  it is scored.
+- visit score: weighted mean (section weights) of the sections that have a score; ``None`` when
+  no section has one.
+- a critical item fails when its item score is 0; any failure means not passed whatever the score.
+  Otherwise passed is ``exact score >= pass_threshold`` (the exact score, not the rounded one).
+  A visit with nothing scored is not passed.
+
+Definitions are normalized when published, but this module reads every optional key with a
+default so that it never depends on that.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
+UNSCORED_TYPES = frozenset({"text", "photo"})
+
+_HUNDRED = Fraction(100)
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer as scoring sees it: a value, or N/A."""
+
+    value: Any = None
+    na: bool = False
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    key: str
+    section_key: str
+    score: Fraction | None  # exact, 0..1; None when unscored, N/A or unanswered
+    critical_failure: bool = False
+
+    @property
+    def rounded(self) -> Decimal | None:
+        return None if self.score is None else round_half_up(self.score, 4)
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    key: str
+    score: Fraction | None  # exact, 0..100
+
+    @property
+    def rounded(self) -> Decimal | None:
+        return None if self.score is None else round_half_up(self.score, 2)
+
+
+@dataclass(frozen=True)
+class VisitScore:
+    score: Fraction | None  # exact, 0..100
+    passed: bool
+    critical_failures: list[str] = field(default_factory=list)
+    sections: list[SectionResult] = field(default_factory=list)
+    items: dict[str, ItemResult] = field(default_factory=dict)
+
+    @property
+    def rounded(self) -> Decimal | None:
+        return None if self.score is None else round_half_up(self.score, 2)
+
+
+def exact(number: Any) -> Fraction:
+    """An exact Fraction for an int, float, Decimal, Fraction or numeric string.
+
+    Floats go through their shortest decimal repr so that ``0.1`` means one tenth, as the
+    person who typed it meant, not the nearest binary fraction.
+    """
+    if isinstance(number, bool):
+        raise TypeError("booleans are not numbers here")
+    if isinstance(number, Fraction):
+        return number
+    if isinstance(number, int):
+        return Fraction(number)
+    if isinstance(number, float):
+        if not math.isfinite(number):
+            raise ValueError("not a finite number")
+        return Fraction(Decimal(repr(number)))
+    if isinstance(number, Decimal):
+        if not number.is_finite():
+            raise ValueError("not a finite number")
+        return Fraction(number)
+    if isinstance(number, str):
+        return Fraction(Decimal(number))
+    raise TypeError(f"not a number: {number!r}")
+
+
+def round_half_up(value: Fraction | int | float | Decimal, places: int) -> Decimal:
+    """Round an exact value half up (away from zero on a tie) to ``places`` decimals."""
+    fraction = exact(value)
+    quantum = Decimal(1).scaleb(-places)
+    # Scale to an integer count of quanta exactly, then round that rational half up.
+    scaled = fraction * 10**places
+    floor = scaled.numerator // scaled.denominator
+    remainder = scaled - floor
+    if remainder >= Fraction(1, 2):
+        floor += 1
+    # Fraction floor division rounds toward -inf; for negatives "half up" means toward +inf on ties,
+    # which the comparison above gives. Scores are never negative anyway.
+    return (Decimal(floor) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def _weight(node: Mapping, default: int = 1) -> Fraction:
+    raw = node.get("weight", default)
+    try:
+        weight = exact(raw)
+    except (TypeError, ValueError, ArithmeticError):
+        return Fraction(0)
+    return weight if weight > 0 else Fraction(0)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool)
+
+
+def item_score(item: Mapping, value: Any) -> Fraction | None:
+    """The exact 0..1 score of one answered (not N/A) item, or None when the item is unscored.
+
+    Values are expected to be validated already; anything that does not fit scores None rather
+    than raising, so the function is total.
+    """
+    kind = item.get("type")
+    try:
+        if kind == "yes_no":
+            if not isinstance(value, bool):
+                return None
+            return Fraction(1 if value else 0)
+        if kind == "scale":
+            if not _is_number(value):
+                return None
+            low, high = exact(item.get("scale_min", 0)), exact(item.get("scale_max", 0))
+            if high <= low:
+                return None
+            return _clamp((exact(value) - low) / (high - low))
+        if kind == "choice":
+            options = item.get("options") or []
+            points = {
+                option.get("key"): option.get("points", 0)
+                for option in options
+                if isinstance(option, Mapping)
+            }
+            if not isinstance(value, str) or value not in points:
+                return None
+            best = max(exact(p) for p in points.values())
+            if best <= 0:
+                return None
+            return _clamp(exact(points[value]) / best)
+        if kind == "number":
+            if not _is_number(value):
+                return None
+            low, high = item.get("pass_min"), item.get("pass_max")
+            if low is None and high is None:
+                return None
+            number = exact(value)
+            inside = (low is None or number >= exact(low)) and (high is None or number <= exact(high))
+            return Fraction(1 if inside else 0)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return None  # text, photo and unknown types are unscored
+
+
+def _clamp(value: Fraction) -> Fraction:
+    return min(Fraction(1), max(Fraction(0), value))
+
+
+def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction | None:
+    total_weight = Fraction(0)
+    total = Fraction(0)
+    for score, weight in pairs:
+        total += score * weight
+        total_weight += weight
+    if total_weight == 0:
+        return None
+    return total / total_weight
+
+
+def score_visit(
+    sections: Iterable[Mapping],
+    answers: Mapping[str, AnswerInput],
+    pass_threshold: Any,
+) -> VisitScore:
+    """Score a visit: ``answers`` maps item keys to ``AnswerInput``; missing items count as unanswered."""
+    items: dict[str, ItemResult] = {}
+    section_results: list[SectionResult] = []
+    section_pairs: list[tuple[Fraction, Fraction]] = []
+    critical_failures: list[str] = []
+
+    for section in sections:
+        item_pairs: list[tuple[Fraction, Fraction]] = []
+        for item in section.get("items") or []:
+            key = item.get("key")
+            answer = answers.get(key)
+            score = None if answer is None or answer.na else item_score(item, answer.value)
+            failed = bool(item.get("critical", False)) and score is not None and score == 0
+            if failed:
+                critical_failures.append(key)
+            items[key] = ItemResult(
+                key=key, section_key=section.get("key"), score=score, critical_failure=failed
+            )
+            weight = _weight(item)
+            if score is not None and weight > 0:
+                item_pairs.append((score, weight))
+        mean = _weighted_mean(item_pairs)
+        section_score = None if mean is None else mean * _HUNDRED
+        section_results.append(SectionResult(key=section.get("key"), score=section_score))
+        section_weight = _weight(section)
+        if section_score is not None and section_weight > 0:
+            section_pairs.append((section_score, section_weight))
+
+    visit_score = _weighted_mean(section_pairs)
+    threshold = exact(pass_threshold if pass_threshold is not None else 0)
+    passed = not critical_failures and visit_score is not None and visit_score >= threshold
+    return VisitScore(
+        score=visit_score,
+        passed=passed,
+        critical_failures=critical_failures,
+        sections=section_results,
+        items=items,
+    )

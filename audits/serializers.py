@@ -1,0 +1,301 @@
+"""Shapes of assignments, visits and their history, as the contract names them.
+
+Output serializers declare every field (the OpenAPI document is generated from them) but render
+visits with a hand-written ``to_representation``: a visit page renders thousands of answers and
+the generic field machinery would dominate the request time. ``visit_public_data`` is a visit as
+an API key reads it (no auditor identity): the ``data`` of webhook events.
+"""
+
+from collections import Counter
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.serializers import StrictSerializer
+
+from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
+from .scoring import round_half_up
+
+_datetime = serializers.DateTimeField()
+
+
+def _dt(value):
+    return None if value is None else _datetime.to_representation(value)
+
+
+def _rounded(value: float | None, places: int) -> float | None:
+    if value is None:
+        return None
+    return float(round_half_up(Decimal(repr(value)), places))
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    location = serializers.IntegerField(source="location_id", read_only=True)
+    checklist = serializers.IntegerField(source="checklist_id", read_only=True)
+    checklist_version = serializers.IntegerField(
+        read_only=True,
+        help_text="The checklist version's number (as in /checklists/{id}/versions/{number}/).",
+    )
+    auditor = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The auditor's user id; shown to admins and managers only, else null.",
+    )
+    due_from = serializers.DateTimeField(read_only=True)
+    due_until = serializers.DateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=AssignmentStatus.choices, read_only=True)
+    instructions = serializers.CharField(read_only=True)
+    visit = serializers.UUIDField(read_only=True, allow_null=True, help_text="The visit made for it, if any.")
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, assignment):
+        show_auditor = self.context.get("show_auditor", False)
+        version = getattr(assignment, "version_number", None)
+        if version is None:
+            version = assignment.checklist_version.number
+        return {
+            "id": assignment.pk,
+            "location": assignment.location_id,
+            "checklist": assignment.checklist_id,
+            "checklist_version": version,
+            "auditor": assignment.auditor_id if show_auditor else None,
+            "due_from": _dt(assignment.due_from),
+            "due_until": _dt(assignment.due_until),
+            "status": assignment.status,
+            "instructions": assignment.instructions,
+            "visit": str(assignment.visit_uuid) if getattr(assignment, "visit_uuid", None) else None,
+            "created_at": _dt(assignment.created_at),
+            "updated_at": _dt(assignment.updated_at),
+        }
+
+
+class AssignmentCreateSerializer(StrictSerializer):
+    location = serializers.IntegerField(min_value=1)
+    checklist = serializers.IntegerField(min_value=1)
+    checklist_version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Version number; default: the current version.",
+    )
+    auditor = serializers.IntegerField(min_value=1, help_text="An active auditor of the organization.")
+    due_from = serializers.DateTimeField()
+    due_until = serializers.DateTimeField()
+    instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class AssignmentUpdateSerializer(StrictSerializer):
+    due_from = serializers.DateTimeField(required=False)
+    due_until = serializers.DateTimeField(required=False)
+    instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    status = serializers.ChoiceField(
+        choices=[("cancelled", "Cancelled")], required=False, help_text="Only `cancelled` may be set."
+    )
+
+
+# --- visits -----------------------------------------------------------------------------------
+
+
+class PositionSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
+
+
+class AnswerInSerializer(serializers.Serializer):
+    item = serializers.CharField(help_text="The item's key.")
+    value = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="yes_no: boolean; scale: integer in range; choice: option key; number: number; "
+        "text: string; photo: none.",
+    )
+    na = serializers.BooleanField(required=False, default=False, help_text="Not applicable (where allow_na).")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VisitSubmitSerializer(serializers.Serializer):
+    """The body of ``POST /visits/`` (and ``PUT /visits/{id}/``), documented; parsed by the service."""
+
+    id = serializers.UUIDField(help_text="Made by the phone; resending the same body is safe.")
+    assignment = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Required for mystery visits; none for self-assessments."
+    )
+    location = serializers.IntegerField(
+        required=False, help_text="Required for self-assessments; must match the assignment's otherwise."
+    )
+    checklist = serializers.IntegerField(
+        required=False, help_text="Required for self-assessments; must match the assignment's otherwise."
+    )
+    checklist_version = serializers.IntegerField(
+        required=False,
+        help_text="Version number; default: the assignment's version, or the checklist's current one.",
+    )
+    kind = serializers.ChoiceField(choices=VisitKind.choices)
+    started_at = serializers.DateTimeField(help_text="With a UTC offset; at most 5 minutes in the future.")
+    ended_at = serializers.DateTimeField(help_text="After started_at.")
+    position = PositionSerializer(required=False, allow_null=True)
+    answers = AnswerInSerializer(many=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class SectionScoreSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    score = serializers.FloatField(
+        allow_null=True, help_text="0..100, two decimals; null when nothing scored."
+    )
+
+
+class AnswerSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    value = serializers.JSONField(allow_null=True)
+    na = serializers.BooleanField()
+    comment = serializers.CharField()
+    score = serializers.FloatField(
+        allow_null=True, help_text="0..1, four decimals; null when unscored or N/A."
+    )
+
+
+class PhotoMissingSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    missing = serializers.IntegerField(min_value=1)
+
+
+def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:
+    """Items whose ``photo.min`` is not met yet (N/A items need no evidence)."""
+    missing = []
+    for section in sections or []:
+        for item in section.get("items") or []:
+            key = item.get("key")
+            wanted = (item.get("photo") or {}).get("min", 1 if item.get("type") == "photo" else 0) or 0
+            if key in na_items or wanted <= 0:
+                continue
+            short = wanted - photo_items.get(key, 0)
+            if short > 0:
+                missing.append({"item": key, "missing": short})
+    return missing
+
+
+class VisitSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    assignment = serializers.IntegerField(allow_null=True)
+    location = serializers.IntegerField()
+    checklist = serializers.IntegerField()
+    checklist_version = serializers.IntegerField(help_text="The checklist version's number.")
+    kind = serializers.ChoiceField(choices=VisitKind.choices)
+    status = serializers.ChoiceField(choices=VisitStatus.choices)
+    auditor = serializers.IntegerField(
+        allow_null=True, help_text="Who submitted it (user id): shown to admins and managers only, else null."
+    )
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField()
+    position = PositionSerializer(allow_null=True)
+    notes = serializers.CharField()
+    score = serializers.FloatField(allow_null=True, help_text="0..100, two decimals, half up.")
+    passed = serializers.BooleanField()
+    critical_failures = serializers.ListField(child=serializers.CharField(), help_text="Item keys.")
+    sections = SectionScoreSerializer(many=True)
+    answers = AnswerSerializer(many=True)
+    photos_missing = PhotoMissingSerializer(many=True)
+    off_site = serializers.BooleanField()
+    outside_window = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, visit):
+        show_auditor = self.context.get("show_auditor", False)
+        answers = list(visit.answers.all())
+        photo_items = Counter(photo.item_key for photo in visit.photos.all())
+        na_items = {answer.item_key for answer in answers if answer.na}
+        position = None
+        if visit.latitude is not None and visit.longitude is not None:
+            position = {
+                "latitude": visit.latitude,
+                "longitude": visit.longitude,
+                "accuracy_m": visit.accuracy_m,
+            }
+        return {
+            "id": str(visit.pk),
+            "assignment": visit.assignment_id,
+            "location": visit.location_id,
+            "checklist": visit.checklist_id,
+            "checklist_version": visit.checklist_version.number,
+            "kind": visit.kind,
+            "status": visit.status,
+            "auditor": visit.auditor_id if show_auditor else None,
+            "started_at": _dt(visit.started_at),
+            "ended_at": _dt(visit.ended_at),
+            "position": position,
+            "notes": visit.notes,
+            "score": visit.score,
+            "passed": visit.passed,
+            "critical_failures": list(visit.critical_failures or []),
+            "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
+            "answers": [
+                {
+                    "item": answer.item_key,
+                    "value": answer.value,
+                    "na": answer.na,
+                    "comment": answer.comment,
+                    "score": _rounded(answer.score, 4),
+                }
+                for answer in answers
+            ],
+            "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
+            "off_site": visit.off_site,
+            "outside_window": visit.outside_window,
+            "created_at": _dt(visit.created_at),
+            "updated_at": _dt(visit.updated_at),
+        }
+
+
+def visit_public_data(visit) -> dict:
+    """A visit as an API key reads it (never who audited it): the ``data`` of webhook events."""
+    return dict(VisitSerializer(visit, context={"show_auditor": False}).data)
+
+
+class ReviewSerializer(StrictSerializer):
+    decision = serializers.ChoiceField(
+        choices=[("approve", "approve"), ("return", "return"), ("reject", "reject")]
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", help_text="Required to return a visit."
+    )
+
+
+class ActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ChangesField(serializers.JSONField):
+    pass
+
+
+class VisitHistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.ChoiceField(choices=HistoryAction.choices)
+    actor = ActorSerializer(
+        allow_null=True,
+        help_text="Who did it; null for API keys, and for staff and API keys whenever it was the visit's auditor.",
+    )
+    changes = ChangesField(
+        help_text='What changed, e.g. {"status": ["submitted", "returned"], "comment": "...", "score": [72.5, 90.0]}.'
+    )
+
+    def to_representation(self, entry):
+        hide_auditor = self.context.get("hide_auditor", True)
+        auditor_id = self.context.get("auditor_id")
+        actor = None
+        if entry.actor_id is not None and not (hide_auditor and entry.actor_id == auditor_id):
+            user = entry.actor
+            actor = {"id": user.pk, "display_name": user.display_name or user.username}
+        return {"at": _dt(entry.at), "action": entry.action, "actor": actor, "changes": entry.changes}

@@ -1,0 +1,486 @@
+"""Writes for the audit loop: assignments, visit submission, revision and review.
+
+Every service is keyword-only and atomic. A visit's webhook event is recorded in the same
+transaction as the visit (``webhooks.services.event_record``), and its history entry too.
+
+Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
+body whose id exists answers with the stored visit when its canonical JSON matches the stored
+one, and a conflict otherwise. Two concurrent requests with the same id race on the primary key:
+the loser's insert fails inside a savepoint and it falls back to the same comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Location, Organization, Role, User
+from checklists.models import Checklist, ChecklistVersion
+from core.exceptions import DomainConflict
+from core.tenancy import get_scoped_or_404, scope_rows
+from reports.periods import period_keys
+from webhooks.services import event_record
+
+from . import geo
+from .models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    HistoryAction,
+    Visit,
+    VisitHistory,
+    VisitKind,
+    VisitStatus,
+)
+from .scoring import AnswerInput, VisitScore, score_visit
+from .selectors import assignments_visible_to, visits_visible_to
+from .serializers import visit_public_data
+from .submission import (
+    ParsedAnswer,
+    Problems,
+    VisitBody,
+    canonical_hash,
+    parse_answers,
+    parse_visit_body,
+    parse_visit_id,
+)
+
+REVIEW_DECISIONS = {
+    "approve": (VisitStatus.APPROVED, HistoryAction.APPROVED),
+    "return": (VisitStatus.RETURNED, HistoryAction.RETURNED),
+    "reject": (VisitStatus.REJECTED, HistoryAction.REJECTED),
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _actor_fields(actor) -> dict:
+    """Who did it, for a history row: a user, or the API key behind an integrator."""
+    if getattr(actor, "is_api_key", False):
+        return {"actor": None, "actor_api_key": actor.api_key}
+    return {"actor": actor, "actor_api_key": None}
+
+
+def _prime(instance, name: str, objects: list) -> None:
+    """Fill a related manager's prefetch cache with rows we already hold (saves a query per read)."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _org(visit: Visit) -> Organization:
+    """The visit's organization for the outbox row; only its id is needed, so no query."""
+    return Organization(pk=visit.organization_id)
+
+
+def _is_reviewer(actor) -> bool:
+    if getattr(actor, "is_api_key", False):
+        return actor.can_write
+    return getattr(actor, "role", None) in (Role.ADMIN, Role.MANAGER)
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+def assignments_expire(*, organization_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Flip open assignments past ``due_until`` (and with no visit) to ``expired``.
+
+    Run lazily before assignments are read (and by the periodic task): the flip bumps
+    ``updated_at`` so a phone syncing with ``updated_since`` sees the change.
+    """
+    now = now or timezone.now()
+    rows = Assignment.objects.filter(status=AssignmentStatus.OPEN, due_until__lt=now, visit__isnull=True)
+    if organization_id is not None:
+        rows = rows.filter(organization_id=organization_id)
+    return rows.update(status=AssignmentStatus.EXPIRED, updated_at=now)
+
+
+def _resolve_checklist_version(
+    *, organization_id: int, checklist_id: int | None, number: int | None, problems: Problems
+) -> ChecklistVersion | None:
+    if checklist_id is None:
+        return None
+    versions = ChecklistVersion.objects.select_related("checklist").filter(
+        checklist_id=checklist_id, checklist__organization_id=organization_id
+    )
+    version = versions.filter(number=number).first() if number else versions.order_by("-number").first()
+    if version is None:
+        if number and Checklist.objects.filter(pk=checklist_id, organization_id=organization_id).exists():
+            problems.add("checklist_version", "This checklist has no such version.", "does_not_exist")
+        else:
+            problems.add("checklist", "Unknown checklist.", "does_not_exist")
+    return version
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    actor,
+    location: int,
+    checklist: int,
+    auditor: int,
+    due_from: dt.datetime,
+    due_until: dt.datetime,
+    checklist_version: int | None = None,
+    instructions: str = "",
+) -> Assignment:
+    """Send an auditor to a location (admins: anywhere in the org; managers: their regions)."""
+    problems = Problems()
+    org_id = actor.organization_id
+    site = scope_rows(Location.objects.all(), actor, location="").filter(pk=location).first()
+    if site is None:
+        problems.add("location", "Unknown location.", "does_not_exist")
+    version = _resolve_checklist_version(
+        organization_id=org_id, checklist_id=checklist, number=checklist_version, problems=problems
+    )
+    person = User.objects.filter(
+        pk=auditor, organization_id=org_id, role=Role.AUDITOR, is_active=True
+    ).first()
+    if person is None:
+        problems.add("auditor", "Not an active auditor of this organization.", "does_not_exist")
+    if due_from >= due_until:
+        problems.add("due_until", "due_until must be after due_from.", "invalid_order")
+    problems.raise_if_any()
+    return Assignment.objects.create(
+        organization_id=org_id,
+        location=site,
+        checklist_id=version.checklist_id,
+        checklist_version=version,
+        auditor=person,
+        due_from=due_from,
+        due_until=due_until,
+        instructions=instructions,
+        created_by=None if getattr(actor, "is_api_key", False) else actor,
+    )
+
+
+@transaction.atomic
+def assignment_update(*, actor, assignment_id: int, data: dict[str, Any]) -> Assignment:
+    """Change an open assignment's window or instructions, or cancel it (409 unless open)."""
+    assignments_expire(organization_id=actor.organization_id)
+    assignment = get_scoped_or_404(
+        assignments_visible_to(actor).select_for_update(of=("self",)), pk=assignment_id
+    )
+    if assignment.status != AssignmentStatus.OPEN:
+        raise DomainConflict(
+            f"Only an open assignment can be changed; this one is {assignment.status}.", code="not_open"
+        )
+    due_from = data.get("due_from", assignment.due_from)
+    due_until = data.get("due_until", assignment.due_until)
+    if due_from >= due_until:
+        raise ValidationError(
+            {"due_until": ValidationError("due_until must be after due_from.", code="invalid_order")}
+        )
+    assignment.due_from, assignment.due_until = due_from, due_until
+    if "instructions" in data:
+        assignment.instructions = data["instructions"]
+    if data.get("status") == AssignmentStatus.CANCELLED:
+        assignment.status = AssignmentStatus.CANCELLED
+    assignment.save()
+    return assignment
+
+
+# --- visits: submission -----------------------------------------------------------------------
+
+
+def _replay(existing: Visit, *, actor, body_hash: str) -> tuple[Visit, bool]:
+    """The id exists: same submitter and same body answers the stored visit, anything else is 409.
+
+    A visit of another organization (or another person) is never described: the conflict is opaque.
+    """
+    if existing.organization_id != actor.organization_id or existing.auditor_id != getattr(actor, "pk", None):
+        raise DomainConflict("This visit id is already taken; make a new one.", code="id_taken")
+    if existing.request_hash != body_hash:
+        raise DomainConflict(
+            "A visit with this id exists with a different body; make a new id for a new visit.",
+            code="idempotency_conflict",
+        )
+    return existing, False
+
+
+def _check_role(body: VisitBody, actor, problems: Problems) -> None:
+    role = getattr(actor, "role", None)
+    if body.kind == VisitKind.MYSTERY and role != Role.AUDITOR:
+        problems.add("kind", "Mystery visits are submitted by auditors.", "not_allowed")
+    elif body.kind == VisitKind.SELF_ASSESSMENT and role != Role.STAFF:
+        problems.add("kind", "Self-assessments are submitted by location staff.", "not_allowed")
+
+
+def _resolve_mystery(body: VisitBody, actor, problems: Problems):
+    """The auditor's own assignment (locked), and its location and version."""
+    if body.assignment is None:
+        problems.add("assignment", "Mystery visits are made for an assignment.", "required")
+        return None, None, None
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("location", "checklist_version")
+        .filter(pk=body.assignment, organization_id=actor.organization_id, auditor_id=actor.pk)
+        .first()
+    )
+    if assignment is None:
+        problems.add("assignment", "Unknown assignment.", "does_not_exist")
+        return None, None, None
+    version = assignment.checklist_version
+    if body.location is not None and body.location != assignment.location_id:
+        problems.add("location", "Does not match the assignment's location.", "mismatch")
+    if body.checklist is not None and body.checklist != assignment.checklist_id:
+        problems.add("checklist", "Does not match the assignment's checklist.", "mismatch")
+    if body.checklist_version is not None and body.checklist_version != version.number:
+        problems.add("checklist_version", "Does not match the assignment's checklist version.", "mismatch")
+    return assignment, assignment.location, version
+
+
+def _resolve_self_assessment(body: VisitBody, actor, problems: Problems):
+    """Staff rate one of their own locations on any of the organization's checklists."""
+    if body.assignment is not None:
+        problems.add("assignment", "Self-assessments are made without an assignment.", "not_allowed")
+    site = None
+    if body.location is None:
+        problems.add("location", "This field is required.", "required")
+    else:
+        site = Location.objects.filter(
+            pk=body.location, organization_id=actor.organization_id, staff=actor
+        ).first()
+        if site is None:
+            problems.add("location", "Unknown location.", "does_not_exist")
+    if body.checklist is None:
+        problems.add("checklist", "This field is required.", "required")
+    version = _resolve_checklist_version(
+        organization_id=actor.organization_id,
+        checklist_id=body.checklist,
+        number=body.checklist_version,
+        problems=problems,
+    )
+    return None, site, version
+
+
+def _score(version: ChecklistVersion, answers: list[ParsedAnswer]) -> VisitScore:
+    inputs = {answer.item_key: AnswerInput(value=answer.value, na=answer.na) for answer in answers}
+    return score_visit(version.sections, inputs, version.pass_threshold)
+
+
+def _apply(
+    visit: Visit, *, body: VisitBody, site: Location, assignment: Assignment | None, result: VisitScore
+) -> None:
+    """Set everything a visit derives from its body: times, place, flags, period keys, scores."""
+    keys = period_keys(body.started_at, site.timezone)
+    visit.started_at, visit.ended_at = body.started_at, body.ended_at
+    visit.latitude, visit.longitude, visit.accuracy_m = body.latitude, body.longitude, body.accuracy_m
+    visit.notes = body.notes
+    visit.off_site = geo.is_off_site(
+        latitude=body.latitude,
+        longitude=body.longitude,
+        site_lat=site.latitude,
+        site_lon=site.longitude,
+        radius_m=site.geofence_m,
+    )
+    visit.outside_window = assignment is not None and not (
+        assignment.due_from <= body.started_at <= assignment.due_until
+    )
+    visit.local_date, visit.week_start = keys.local_date, keys.week_start
+    visit.month_start, visit.quarter_start = keys.month_start, keys.quarter_start
+    visit.score = None if result.rounded is None else float(result.rounded)
+    visit.passed = result.passed
+    visit.critical_failures = list(result.critical_failures)
+    visit.section_scores = [
+        {"key": s.key, "score": None if s.rounded is None else float(s.rounded)} for s in result.sections
+    ]
+
+
+def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) -> list[Answer]:
+    rows = []
+    for answer in answers:
+        item = result.items.get(answer.item_key)
+        score = None if item is None or item.score is None else float(item.score)
+        rows.append(
+            Answer(
+                visit=visit,
+                position=answer.position,
+                section_key=answer.section_key,
+                item_key=answer.item_key,
+                value=None if answer.na else answer.value,
+                na=answer.na,
+                comment=answer.comment,
+                score=score,
+            )
+        )
+    return Answer.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
+    """Validate, score and store a visit body as the phone sent it; returns ``(visit, created)``.
+
+    ``data`` is the parsed JSON body. Every problem is reported at once as a ``ValidationError``
+    keyed by field path. Resending the same id and body returns the stored visit with
+    ``created=False``; the same id with another body raises ``DomainConflict``.
+    """
+    now = now or timezone.now()
+    body_hash = canonical_hash(data)
+    visit_id = parse_visit_id(data.get("id")) if isinstance(data, dict) else None
+    if visit_id is not None:
+        existing = Visit.objects.filter(pk=visit_id).first()
+        if existing is not None:
+            return _replay(existing, actor=actor, body_hash=body_hash)
+
+    problems = Problems()
+    body = parse_visit_body(data, now=now, problems=problems)
+    _check_role(body, actor, problems)
+    assignment = site = version = None
+    if body.kind == VisitKind.MYSTERY and "kind" not in problems:
+        assignment, site, version = _resolve_mystery(body, actor, problems)
+    elif body.kind == VisitKind.SELF_ASSESSMENT and "kind" not in problems:
+        assignment, site, version = _resolve_self_assessment(body, actor, problems)
+    answers = parse_answers(body.answers, version.sections, problems) if version is not None else []
+
+    if assignment is not None:
+        # The assignment row is locked now: a concurrent twin with the same id has committed or
+        # will wait for us, so look again before judging the assignment's state.
+        existing = Visit.objects.filter(pk=visit_id).first() if visit_id else None
+        if existing is not None:
+            return _replay(existing, actor=actor, body_hash=body_hash)
+        if assignment.status == AssignmentStatus.CANCELLED:
+            raise DomainConflict("This assignment was cancelled.", code="assignment_cancelled")
+        if assignment.status == AssignmentStatus.SUBMITTED:
+            raise DomainConflict("This assignment already has a visit.", code="assignment_submitted")
+    problems.raise_if_any()
+
+    result = _score(version, answers)
+    visit = Visit(
+        id=body.id,
+        organization_id=actor.organization_id,
+        location=site,
+        assignment=assignment,
+        checklist_id=version.checklist_id,
+        checklist_version=version,
+        kind=body.kind,
+        status=VisitStatus.SUBMITTED,
+        auditor=actor,
+        request_body=data,
+        request_hash=body_hash,
+    )
+    _apply(visit, body=body, site=site, assignment=assignment, result=result)
+    try:
+        with transaction.atomic():
+            visit.save(force_insert=True)
+    except IntegrityError:
+        existing = Visit.objects.filter(pk=body.id).first()
+        if existing is not None:
+            return _replay(existing, actor=actor, body_hash=body_hash)
+        raise DomainConflict("This assignment already has a visit.", code="assignment_submitted")
+
+    _prime(visit, "answers", _answer_rows(visit, answers, result))
+    _prime(visit, "photos", [])
+    VisitHistory.objects.create(
+        visit=visit,
+        action=HistoryAction.SUBMITTED,
+        changes={"status": [None, VisitStatus.SUBMITTED], "score": [None, visit.score]},
+        **_actor_fields(actor),
+    )
+    if assignment is not None:
+        Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, updated_at=now)
+        assignment.status, assignment.updated_at = AssignmentStatus.SUBMITTED, now
+    event_record(organization=_org(visit), type="visit.submitted", data=visit_public_data(visit))
+    return visit, True
+
+
+# --- visits: revision and review --------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) -> Visit:
+    """Its submitter corrects a returned visit: re-validated and re-scored on the same version.
+
+    Sending the same corrected body again (after it was accepted) returns the visit unchanged.
+    """
+    now = now or timezone.now()
+    visit = get_scoped_or_404(
+        visits_visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("location", "checklist_version"),
+        pk=visit_id,
+    )
+    if getattr(actor, "is_api_key", False) or visit.auditor_id != actor.pk:
+        raise PermissionDenied("Only the visit's own auditor may revise it.")
+    body_hash = canonical_hash(data)
+    if visit.status == VisitStatus.SUBMITTED and visit.revision_hash == body_hash:
+        return visit
+    if visit.status != VisitStatus.RETURNED:
+        raise DomainConflict(
+            f"Only a returned visit can be revised; this one is {visit.status}.", code="not_returned"
+        )
+
+    problems = Problems()
+    body = parse_visit_body(data, now=now, problems=problems, revising=True)
+    if body.id is not None and body.id != visit.pk:
+        problems.add("id", "Does not match the visit in the URL.", "mismatch")
+    for name, stored in (
+        ("kind", visit.kind),
+        ("assignment", visit.assignment_id),
+        ("location", visit.location_id),
+        ("checklist", visit.checklist_id),
+        ("checklist_version", visit.checklist_version.number),
+    ):
+        sent = getattr(body, name)
+        if sent is not None and sent != stored:
+            problems.add(name, "A revision keeps the visit's original value.", "immutable")
+    answers = parse_answers(body.answers, visit.checklist_version.sections, problems)
+    problems.raise_if_any()
+
+    result = _score(visit.checklist_version, answers)
+    old_score = visit.score
+    assignment = visit.assignment if visit.assignment_id else None
+    _apply(visit, body=body, site=visit.location, assignment=assignment, result=result)
+    visit.status = VisitStatus.SUBMITTED
+    visit.revision_hash = body_hash
+    visit.save()
+    visit.answers.all().delete()
+    _prime(visit, "answers", _answer_rows(visit, answers, result))
+    VisitHistory.objects.create(
+        visit=visit,
+        action=HistoryAction.REVISED,
+        changes={"status": [VisitStatus.RETURNED, VisitStatus.SUBMITTED], "score": [old_score, visit.score]},
+        **_actor_fields(actor),
+    )
+    event_record(organization=_org(visit), type="visit.revised", data=visit_public_data(visit))
+    return visit
+
+
+@transaction.atomic
+def visit_review(*, actor, visit_id, decision: str, comment: str = "") -> Visit:
+    """Approve, return (with a comment) or reject a submitted visit (admins, managers in scope)."""
+    visit = get_scoped_or_404(
+        visits_visible_to(actor).select_for_update(of=("self",)).select_related("checklist_version"),
+        pk=visit_id,
+    )
+    if not _is_reviewer(actor):
+        raise PermissionDenied("Only admins and managers review visits.")
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError(
+            {"decision": ValidationError("One of approve, return, reject.", code="invalid_choice")}
+        )
+    comment = (comment or "").strip()
+    if decision == "return" and not comment:
+        raise ValidationError(
+            {"comment": ValidationError("Say what to correct when returning a visit.", code="required")}
+        )
+    if visit.status != VisitStatus.SUBMITTED:
+        raise DomainConflict(
+            f"Only a submitted visit can be reviewed; this one is {visit.status}.", code="invalid_transition"
+        )
+    new_status, action = REVIEW_DECISIONS[decision]
+    old_status = visit.status
+    visit.status = new_status
+    visit.save(update_fields=["status", "updated_at"])
+    changes: dict[str, Any] = {"status": [old_status, new_status]}
+    if comment:
+        changes["comment"] = comment
+    VisitHistory.objects.create(visit=visit, action=action, changes=changes, **_actor_fields(actor))
+    event_record(organization=_org(visit), type="visit.reviewed", data=visit_public_data(visit))
+    return visit

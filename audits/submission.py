@@ -1,0 +1,382 @@
+"""Reading a visit body as a phone sends it: shape checks and answer checks, no database.
+
+``parse_visit_body`` checks the envelope (ids, kind, times, position, notes) and
+``parse_answers`` checks the answers against a checklist version's sections. Both add every
+problem they find to one ``Problems`` collection under the field's path (``answers.3.value``), so
+the caller can report all of them at once. ``canonical_hash`` is the idempotency fingerprint: two
+bodies with the same JSON values (key order, ``1`` vs ``1.0``) have the same hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+KINDS = ("mystery", "self_assessment")
+VISIT_FIELDS = frozenset(
+    {
+        "id",
+        "assignment",
+        "location",
+        "checklist",
+        "checklist_version",
+        "kind",
+        "started_at",
+        "ended_at",
+        "position",
+        "answers",
+        "notes",
+    }
+)
+ANSWER_FIELDS = frozenset({"item", "value", "na", "comment"})
+POSITION_FIELDS = frozenset({"latitude", "longitude", "accuracy_m"})
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MAX_NOTES = 10_000
+MAX_COMMENT = 2_000
+MAX_TEXT = 5_000
+MAX_ANSWERS = 1_000
+
+
+class Problems:
+    """Validation problems keyed by field path, raised together as one Django ``ValidationError``."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    def add(self, path: str, message: str, code: str = "invalid") -> None:
+        self.errors.setdefault(path, []).append(ValidationError(message, code=code))
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.errors
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+# --- canonical JSON ---------------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form where equal JSON values are equal: numbers by exact decimal value.
+
+    Booleans stay booleans (``true`` is not ``1``), numbers become tagged decimal strings
+    (``1``, ``1.0`` and ``1e0`` are one value), objects are sorted by key.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return {"$number": repr(value)}
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        normalized = number.normalize()
+        return {
+            "$number": format(normalized, "f") if normalized == normalized.to_integral() else str(normalized)
+        }
+    if isinstance(value, Mapping):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    return {"$other": str(value)}
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_hash(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# --- envelope ---------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitBody:
+    id: uuid.UUID | None = None
+    assignment: int | None = None
+    location: int | None = None
+    checklist: int | None = None
+    checklist_version: int | None = None
+    kind: str | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_m: float | None = None
+    notes: str = ""
+    answers: Any = field(default_factory=list)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def is_integer(value: Any) -> bool:
+    """An integer, or a float with no fractional part (JSON does not tell ``3`` from ``3.0``)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
+def parse_visit_id(raw: Any) -> uuid.UUID | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+def _parse_id(data: Mapping, name: str, problems: Problems, *, required: bool) -> int | None:
+    raw = data.get(name)
+    if raw is None:
+        if required:
+            problems.add(name, "This field is required.", "required")
+        return None
+    if not is_integer(raw) or raw < 1 or raw > 2**63 - 1:
+        problems.add(name, "A valid integer id is required.", "invalid")
+        return None
+    return int(raw)
+
+
+def _parse_datetime(data: Mapping, name: str, problems: Problems) -> dt.datetime | None:
+    raw = data.get(name)
+    if raw is None:
+        problems.add(name, "This field is required.", "required")
+        return None
+    if not isinstance(raw, str):
+        problems.add(name, "An ISO 8601 datetime string is required.", "invalid")
+        return None
+    try:
+        parsed = parse_datetime(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        problems.add(name, "An ISO 8601 datetime is required, e.g. 2026-11-20T10:02:00+01:00.", "invalid")
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        problems.add(name, "The datetime must carry a UTC offset.", "naive_datetime")
+        return None
+    return parsed
+
+
+def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping):
+        problems.add(
+            "position", "An object {latitude, longitude, accuracy_m} or null is required.", "invalid"
+        )
+        return
+    for key in sorted(set(raw) - POSITION_FIELDS):
+        problems.add(f"position.{key}", "Unknown field.", "unknown_field")
+    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        value = raw.get(name)
+        if value is None:
+            problems.add(f"position.{name}", "This field is required.", "required")
+        elif not is_number(value) or not low <= value <= high:
+            problems.add(f"position.{name}", f"A number from {low} to {high} is required.", "out_of_range")
+        else:
+            setattr(body, name, float(value))
+    accuracy = raw.get("accuracy_m")
+    if accuracy is not None:
+        if not is_number(accuracy) or accuracy < 0:
+            problems.add("position.accuracy_m", "A non-negative number of metres is required.", "invalid")
+        else:
+            body.accuracy_m = float(accuracy)
+
+
+def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revising: bool = False) -> VisitBody:
+    """Check the envelope of a visit body; answers are only checked to be a list here."""
+    body = VisitBody()
+    if not isinstance(data, Mapping):
+        problems.add("non_field_errors", "A JSON object is required.", "invalid")
+        return body
+    for key in sorted(str(k) for k in set(data) - VISIT_FIELDS):
+        problems.add(key, "Unknown field.", "unknown_field")
+
+    if "id" in data or not revising:
+        body.id = parse_visit_id(data.get("id"))
+        if body.id is None:
+            problems.add("id", "A UUID made by the client is required.", "invalid")
+    body.assignment = _parse_id(data, "assignment", problems, required=False)
+    body.location = _parse_id(data, "location", problems, required=False)
+    body.checklist = _parse_id(data, "checklist", problems, required=False)
+    body.checklist_version = _parse_id(data, "checklist_version", problems, required=False)
+
+    kind = data.get("kind")
+    if kind is None:
+        if not revising:
+            problems.add("kind", "This field is required.", "required")
+    elif kind not in KINDS:
+        problems.add("kind", f"One of {', '.join(KINDS)} is required.", "invalid_choice")
+    else:
+        body.kind = kind
+
+    body.started_at = _parse_datetime(data, "started_at", problems)
+    body.ended_at = _parse_datetime(data, "ended_at", problems)
+    if body.started_at and body.ended_at and body.started_at >= body.ended_at:
+        problems.add("ended_at", "ended_at must be after started_at.", "invalid_order")
+    if body.started_at and body.started_at > now + FUTURE_TOLERANCE:
+        problems.add("started_at", "started_at is in the future.", "in_future")
+
+    _parse_position(data.get("position"), body, problems)
+
+    notes = data.get("notes", "")
+    if notes is None:
+        notes = ""
+    if not isinstance(notes, str):
+        problems.add("notes", "A string is required.", "invalid")
+    elif len(notes) > MAX_NOTES:
+        problems.add("notes", f"At most {MAX_NOTES} characters.", "max_length")
+    else:
+        body.notes = notes
+
+    answers = data.get("answers")
+    if answers is None:
+        problems.add("answers", "This field is required.", "required")
+        body.answers = []
+    elif not isinstance(answers, list):
+        problems.add("answers", "A list of answers is required.", "invalid")
+        body.answers = []
+    elif len(answers) > MAX_ANSWERS:
+        problems.add("answers", f"At most {MAX_ANSWERS} answers.", "max_length")
+        body.answers = []
+    else:
+        body.answers = answers
+    return body
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    position: int
+    section_key: str
+    item_key: str
+    value: Any
+    na: bool
+    comment: str
+
+
+def items_by_key(sections: Any) -> dict[str, tuple[Mapping, Mapping]]:
+    """``{item key: (section, item)}`` in definition order."""
+    found: dict[str, tuple[Mapping, Mapping]] = {}
+    for section in sections or []:
+        for item in section.get("items") or []:
+            found.setdefault(item.get("key"), (section, item))
+    return found
+
+
+def _check_value(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    kind = item.get("type")
+    if kind == "photo":
+        if value is not None:
+            problems.add(path, "Photo items take no value; upload photos instead.", "no_value_allowed")
+        return
+    if value is None:
+        problems.add(path, "A value is required (or mark the answer N/A where allowed).", "required")
+        return
+    if kind == "yes_no":
+        if not isinstance(value, bool):
+            problems.add(path, "true or false is required.", "invalid_type")
+    elif kind == "scale":
+        low, high = item.get("scale_min", 0), item.get("scale_max", 0)
+        if not is_integer(value) or not low <= value <= high:
+            problems.add(path, f"An integer from {low} to {high} is required.", "out_of_range")
+    elif kind == "choice":
+        keys = [option.get("key") for option in item.get("options") or [] if isinstance(option, Mapping)]
+        if not isinstance(value, str) or value not in keys:
+            problems.add(
+                path, f"One of the option keys is required: {', '.join(map(str, keys))}.", "invalid_choice"
+            )
+    elif kind == "number":
+        if not is_number(value):
+            problems.add(path, "A number is required.", "invalid_type")
+    elif kind == "text":
+        if not isinstance(value, str):
+            problems.add(path, "A string is required.", "invalid_type")
+        elif len(value) > MAX_TEXT:
+            problems.add(path, f"At most {MAX_TEXT} characters.", "max_length")
+
+
+def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[ParsedAnswer]:
+    """Check every answer against the version's items; report unanswered items at ``answers``."""
+    known = items_by_key(sections)
+    parsed: list[ParsedAnswer] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_answers):
+        path = f"answers.{index}"
+        if not isinstance(raw, Mapping):
+            problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
+            continue
+        for key in sorted(str(k) for k in set(raw) - ANSWER_FIELDS):
+            problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
+        key = raw.get("item")
+        if not isinstance(key, str) or not key:
+            problems.add(f"{path}.item", "An item key is required.", "required")
+            continue
+        if key not in known:
+            problems.add(f"{path}.item", f"Unknown item '{key}' in this checklist version.", "unknown_item")
+            continue
+        if key in seen:
+            problems.add(f"{path}.item", f"Item '{key}' is answered more than once.", "duplicate_item")
+            continue
+        seen.add(key)
+        section, item = known[key]
+
+        na = raw.get("na", False)
+        if na is None:
+            na = False
+        if not isinstance(na, bool):
+            problems.add(f"{path}.na", "true or false is required.", "invalid_type")
+            na = False
+        comment = raw.get("comment", "")
+        if comment is None:
+            comment = ""
+        if not isinstance(comment, str):
+            problems.add(f"{path}.comment", "A string is required.", "invalid_type")
+            comment = ""
+        elif len(comment) > MAX_COMMENT:
+            problems.add(f"{path}.comment", f"At most {MAX_COMMENT} characters.", "max_length")
+
+        value = raw.get("value")
+        if na:
+            if not item.get("allow_na", False):
+                problems.add(f"{path}.na", "This item cannot be marked N/A.", "na_not_allowed")
+            if value is not None:
+                problems.add(f"{path}.value", "An N/A answer takes no value.", "no_value_allowed")
+        else:
+            _check_value(item, value, f"{path}.value", problems)
+        parsed.append(
+            ParsedAnswer(
+                position=index,
+                section_key=str(section.get("key")),
+                item_key=key,
+                value=value,
+                na=na,
+                comment=comment,
+            )
+        )
+
+    missing = [key for key, (_, item) in known.items() if key not in seen and item.get("type") != "photo"]
+    if missing:
+        problems.add("answers", f"Unanswered items: {', '.join(missing)}.", "unanswered_items")
+    return parsed
