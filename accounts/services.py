@@ -1,18 +1,40 @@
-"""Writes for organizations, users and API keys."""
+"""Writes for organizations, users, API keys, regions and locations.
+
+Services know nothing of HTTP: they raise Django's ``ValidationError`` (keyed by the request
+field, so the error's ``attr`` names it) or ``DomainConflict`` (409).
+"""
 
 import secrets
+from collections.abc import Iterable
 
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.exceptions import DomainConflict
 
 from .authentication import hash_key
-from .models import ApiKey, Organization, User
+from .models import ApiKey, Location, Organization, Region, Role, User
 
 API_KEY_SCOPES = ("read", "write")
+
+_UNSET = object()
+
+
+# --- API keys -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def api_key_create(*, organization: Organization, name: str, scopes: list[str], created_by: User | None):
-    """Create a key and return ``(api_key, raw_key)``; the raw key is never stored or shown again."""
+    """Create a key and return ``(api_key, raw_key)``; the raw key is never stored or shown again.
+
+    ``write`` implies ``read``: a key that may change things may also look at them.
+    """
+    scopes = set(scopes or ["read"])
+    unknown = scopes - set(API_KEY_SCOPES)
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(sorted(unknown))}."})
     prefix = secrets.token_hex(4)
     raw = f"{prefix}.{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(
@@ -20,7 +42,268 @@ def api_key_create(*, organization: Organization, name: str, scopes: list[str], 
         name=name,
         prefix=prefix,
         hashed_key=hash_key(raw),
-        scopes=sorted(set(scopes or ["read"])),
+        scopes=sorted(scopes | {"read"}),
         created_by=created_by,
     )
     return api_key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke at once: authentication reads the row on every request, so the next call fails."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key
+
+
+# --- Users --------------------------------------------------------------------------------------
+
+
+def _org_rows(model, organization: Organization, ids: Iterable[int], field: str) -> list:
+    """The rows of ``model`` with these ids in the organization, or a 400 naming the bad ones."""
+    ids = list(dict.fromkeys(ids))
+    rows = list(model.objects.filter(organization=organization, pk__in=ids))
+    missing = sorted(set(ids) - {row.pk for row in rows})
+    if missing:
+        raise ValidationError(
+            {field: ValidationError(f"Unknown id(s) in this organization: {missing}.", code="does_not_exist")}
+        )
+    return rows
+
+
+def _check_scopes(*, role: str, region_ids, location_ids) -> None:
+    errors = {}
+    if region_ids and role != Role.MANAGER:
+        errors["region_ids"] = ValidationError("Only managers are scoped to regions.", code="not_allowed")
+    if location_ids and role != Role.STAFF:
+        errors["location_ids"] = ValidationError("Only staff are scoped to locations.", code="not_allowed")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list})
+
+
+def _ensure_admin_remains(*, organization: Organization, leaving: User) -> None:
+    """An organization always keeps one active admin, or nobody could manage it any more."""
+    others = User.objects.filter(organization=organization, role=Role.ADMIN, is_active=True).exclude(
+        pk=leaving.pk
+    )
+    if not others.exists():
+        raise DomainConflict("An organization must keep at least one active admin.", code="last_admin")
+
+
+def _username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
+    return User.objects.filter(username__iexact=username).exclude(pk=exclude_pk).exists()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    organization: Organization,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    email: str = "",
+    region_ids: list[int] | None = None,
+    location_ids: list[int] | None = None,
+) -> User:
+    """Create a person in the organization with one role and, for managers and staff, their scopes."""
+    region_ids, location_ids = region_ids or [], location_ids or []
+    _check_scopes(role=role, region_ids=region_ids, location_ids=location_ids)
+    regions = _org_rows(Region, organization, region_ids, "region_ids")
+    locations = _org_rows(Location, organization, location_ids, "location_ids")
+    if _username_taken(username):
+        raise DomainConflict(f"The username '{username}' is taken.", code="username_taken")
+    user = User(
+        organization=organization,
+        username=username,
+        role=role,
+        display_name=display_name,
+        email=email,
+        is_staff=role == Role.ADMIN,  # org admins may use the (organization-scoped) admin site
+    )
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent create won the race for the username
+        raise DomainConflict(f"The username '{username}' is taken.", code="username_taken")
+    user.regions.set(regions)
+    user.locations.set(locations)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    role=_UNSET,
+    region_ids=_UNSET,
+    location_ids=_UNSET,
+    is_active=_UNSET,
+    display_name=_UNSET,
+    email=_UNSET,
+    password=_UNSET,
+) -> User:
+    """Change a person's role, scopes, activity, name, email or password (only what is given).
+
+    Scopes that no longer fit the role are dropped: a manager turned auditor loses their regions.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new_role = user.role if role is _UNSET else role
+    new_active = user.is_active if is_active is _UNSET else is_active
+    if user.role == Role.ADMIN and user.is_active and (new_role != Role.ADMIN or not new_active):
+        _ensure_admin_remains(organization=user.organization, leaving=user)
+    _check_scopes(
+        role=new_role,
+        region_ids=None if region_ids is _UNSET else region_ids,
+        location_ids=None if location_ids is _UNSET else location_ids,
+    )
+    if region_ids is not _UNSET:
+        user.regions.set(_org_rows(Region, user.organization, region_ids, "region_ids"))
+    elif new_role != Role.MANAGER:
+        user.regions.clear()
+    if location_ids is not _UNSET:
+        user.locations.set(_org_rows(Location, user.organization, location_ids, "location_ids"))
+    elif new_role != Role.STAFF:
+        user.locations.clear()
+    if password is not _UNSET:
+        _check_password(password, user)
+        user.set_password(password)
+    user.role = new_role
+    user.is_active = new_active
+    user.is_staff = new_role == Role.ADMIN
+    if display_name is not _UNSET:
+        user.display_name = display_name
+    if email is not _UNSET:
+        user.email = email
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Deactivate instead of deleting: the person's visits and history stay; their tokens stop working."""
+    return user_update(user=user, is_active=False)
+
+
+# --- Regions and locations ----------------------------------------------------------------------
+
+
+def _save_unique(obj, *, model_label: str) -> None:
+    """Save ``obj`` whose ``code`` is unique per organization; a clash is a 409, race or not."""
+    clash = type(obj).objects.filter(organization_id=obj.organization_id, code=obj.code).exclude(pk=obj.pk)
+    if clash.exists():
+        raise DomainConflict(
+            f"A {model_label} with code '{obj.code}' already exists in this organization.",
+            code="duplicate_code",
+        )
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise DomainConflict(
+            f"A {model_label} with code '{obj.code}' already exists in this organization.",
+            code="duplicate_code",
+        )
+
+
+@transaction.atomic
+def region_create(*, organization: Organization, code: str, name: str) -> Region:
+    region = Region(organization=organization, code=code, name=name)
+    _save_unique(region, model_label="region")
+    return region
+
+
+@transaction.atomic
+def region_update(*, region: Region, **fields) -> Region:
+    """Change a region's ``code`` and/or ``name``."""
+    for name in ("code", "name"):
+        if name in fields:
+            setattr(region, name, fields[name])
+    _save_unique(region, model_label="region")
+    return region
+
+
+LOCATION_FIELDS = (
+    "code",
+    "name",
+    "address",
+    "latitude",
+    "longitude",
+    "timezone",
+    "phone",
+    "website",
+    "geofence_m",
+)
+
+
+def _region_in(organization: Organization, region: Region | int) -> Region:
+    region_id = region.pk if isinstance(region, Region) else region
+    found = Region.objects.filter(organization=organization, pk=region_id).first()
+    if found is None:
+        raise ValidationError(
+            {"region": ValidationError("Unknown region in this organization.", code="does_not_exist")}
+        )
+    return found
+
+
+@transaction.atomic
+def location_create(
+    *, organization: Organization, region: Region | int, code: str, name: str, **fields
+) -> Location:
+    """Create a location in one of the organization's regions (``timezone`` an IANA name)."""
+    location = Location(
+        organization=organization, region=_region_in(organization, region), code=code, name=name
+    )
+    for field in LOCATION_FIELDS:
+        if field in fields:
+            setattr(location, field, fields[field])
+    _save_unique(location, model_label="location")
+    return location
+
+
+@transaction.atomic
+def location_update(*, location: Location, **fields) -> Location:
+    """Change any of a location's fields, its region included (within the organization)."""
+    if "region" in fields:
+        location.region = _region_in(location.organization, fields["region"])
+    for field in LOCATION_FIELDS:
+        if field in fields:
+            setattr(location, field, fields[field])
+    _save_unique(location, model_label="location")
+    return location
+
+
+# --- Organizations ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_bootstrap(
+    *, name: str, admin_username: str, admin_password: str
+) -> tuple[Organization, User, bool]:
+    """Create an organization and its first admin; ``(organization, admin, created)``.
+
+    Idempotent: with an existing organization and admin of those names nothing changes (the
+    password is not reset). An existing organization without that admin gets it as a new admin.
+    """
+    organization, org_created = Organization.objects.get_or_create(name=name)
+    existing = User.objects.filter(username=admin_username).first()
+    if existing is not None:
+        if existing.organization_id != organization.pk or existing.role != Role.ADMIN:
+            raise ValidationError(
+                {"admin": f"The username '{admin_username}' already belongs to someone else."}
+            )
+        return organization, existing, org_created
+    admin = user_create(
+        organization=organization, username=admin_username, password=admin_password, role=Role.ADMIN
+    )
+    return organization, admin, True

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from drf_standardized_errors.handler import exception_handler as _standard_handler
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.serializers import as_serializer_error
 
 
@@ -48,8 +48,28 @@ class StorageUnavailable(Exception):
     """Raised when the photo store cannot be reached (rendered as 503)."""
 
 
+def _flatten_detail(exc: exceptions.APIException) -> exceptions.APIException:
+    """simplejwt raises errors whose detail is a dict (``detail``, ``code``, ``messages``); one
+    error in the contract's shape says the same thing without echoing token internals."""
+    detail = exc.detail
+    flat = exceptions.APIException(
+        detail=str(detail.get("detail") or exc.default_detail),
+        code=str(detail.get("code") or exc.default_code),
+    )
+    flat.status_code = exc.status_code
+    flat.auth_header = getattr(exc, "auth_header", None)
+    flat.wait = getattr(exc, "wait", None)
+    return flat
+
+
 class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if (
+            isinstance(exc, exceptions.APIException)
+            and not isinstance(exc, exceptions.ValidationError)
+            and isinstance(exc.detail, dict)
+        ):
+            return _flatten_detail(exc)
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=as_serializer_error(exc))
         if isinstance(exc, DomainConflict):
@@ -83,3 +103,45 @@ def error_body(status_code: int, code: str, detail: str, attr: str | None = None
     """The contract's error shape, for responses made outside DRF views (404 pages, health)."""
     kind = "client_error" if status_code < 500 else "server_error"
     return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
+
+
+# --- OpenAPI: the error responses an operation documents ---------------------------------------
+# The project's handler wraps drf-standardized-errors', so its AutoSchema does not add error
+# responses by itself: operations list theirs with ``error_responses(400, 404, ...)``.
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. `required`, `not_found`, `conflict`.")
+    detail = serializers.CharField(help_text="Human-readable explanation.")
+    attr = serializers.CharField(
+        allow_null=True, help_text="Path of the offending field (`answers.3.value`), or null."
+    )
+
+
+class ErrorResponseSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="`validation_error`, `client_error` or `server_error`.")
+    errors = ErrorSerializer(many=True)
+
+
+_ERROR_DOCS = {
+    400: "Invalid request: malformed JSON or a field that fails validation (`attr` names it).",
+    401: "Not authenticated, or the token/key is invalid, expired or revoked.",
+    403: "Authenticated, but this role or key may not do this.",
+    404: "Not found, or not visible to the caller (the same answer).",
+    405: "Method not allowed on this path.",
+    409: "Conflicts with the current state (e.g. a duplicate code).",
+    413: "The request body is too large.",
+    415: "Unsupported media type: send `application/json`.",
+    429: "Too many requests; retry after `Retry-After` seconds.",
+    503: "A backing service is unavailable; retry later (`Retry-After`).",
+}
+
+
+def error_responses(*codes: int) -> dict:
+    """``{status: OpenApiResponse}`` in the contract's error shape, for ``@extend_schema(responses=...)``."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {
+        code: OpenApiResponse(response=ErrorResponseSerializer, description=_ERROR_DOCS[code])
+        for code in codes
+    }

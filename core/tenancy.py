@@ -6,8 +6,12 @@ outside that set are indistinguishable from missing ones: ``get_scoped_or_404`` 
 404 for both.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+# Largest value a 64-bit signed integer column holds; ids beyond it cannot exist.
+_MAX_DB_INT = 2**63 - 1
 
 
 def _join(prefix: str, field: str) -> str:
@@ -48,11 +52,57 @@ def scope_rows(
     return qs.none()
 
 
+def scope_regions(qs: QuerySet, principal) -> QuerySet:
+    """Filter a ``Region`` queryset: the organization for admins and keys, their own regions for
+    managers (even empty ones), and the regions of the locations they see for staff and auditors.
+
+    Regions are above locations, so ``scope_rows``' location path cannot express the manager rule;
+    sub-selects (not joins) keep one row per region without DISTINCT.
+    """
+    from accounts.models import Location  # core must not import apps at module level
+
+    role = getattr(principal, "role", None)
+    if role == "manager":
+        return scope_rows(qs, principal, location=None).filter(managers=principal)
+    if role in ("staff", "auditor"):
+        locations = scope_rows(
+            Location.objects.all(), principal, location="", auditor=auditor_locations_q(principal)
+        )
+        return scope_rows(qs, principal, location=None, auditor=Q()).filter(
+            pk__in=locations.values("region_id")
+        )
+    return scope_rows(qs, principal, location=None)
+
+
+def auditor_locations_q(principal) -> Q:
+    """The ``Location`` rows an auditor may see: those their assignments send them to."""
+    from audits.models import Assignment
+
+    return Q(pk__in=Assignment.objects.filter(auditor_id=principal.pk).values("location_id"))
+
+
+def _out_of_range(value) -> bool:
+    """True for an integer-looking id no database column can hold (a 404, never a 500)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit():
+            return False
+        value = int(text)
+    return isinstance(value, int) and not -_MAX_DB_INT - 1 <= value <= _MAX_DB_INT
+
+
 def get_scoped_or_404(qs: QuerySet, **lookup):
-    """Fetch and authorize in one step: missing and not-yours are the same 404."""
+    """Fetch and authorize in one step: missing and not-yours are the same 404.
+
+    Ids that cannot be an id at all (``abc``, ``99999999999999999999``) are simply not found.
+    """
+    if any(_out_of_range(value) for value in lookup.values()):
+        raise Http404
     try:
         return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError, ValidationError):
         raise Http404
     except qs.model.MultipleObjectsReturned:
         return qs.filter(**lookup).first()

@@ -1,6 +1,15 @@
-"""Throttles per role and per API key; 429 answers carry ``Retry-After``."""
+"""Throttles per role, per API key and per client address; 429 answers carry ``Retry-After``.
 
+Rates are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` on every request (not frozen at
+import as DRF's class attribute is), so environment-driven and test overrides take effect.
+"""
+
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+
+def _rates() -> dict:
+    return api_settings.DEFAULT_THROTTLE_RATES or {}
 
 
 class PrincipalRateThrottle(SimpleRateThrottle):
@@ -20,7 +29,8 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_rate(self):
-        return self.THROTTLE_RATES.get(self.scope) or self.THROTTLE_RATES.get("anon")
+        rates = _rates()
+        return rates.get(self.scope) or rates.get("anon")
 
     def get_cache_key(self, request, view):
         principal = request.user
@@ -36,6 +46,13 @@ class PrincipalRateThrottle(SimpleRateThrottle):
 
 
 class AuthRateThrottle(AnonRateThrottle):
-    """Login and refresh: per client address, whoever they claim to be."""
+    """Login and refresh: per client address, whoever they claim to be (``THROTTLE_AUTH``)."""
 
     scope = "auth"
+
+    def __init__(self):
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_rate(self):
+        return _rates().get(self.scope)

@@ -1,0 +1,213 @@
+"""Request and response bodies for people, API keys, regions and locations.
+
+Input serializers are strict (unknown fields are a 400); output serializers only render.
+Rules that need the database (ids in the organization, unique codes) live in the services.
+"""
+
+import zoneinfo
+from functools import lru_cache
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from rest_framework import serializers
+
+from core.serializers import StrictSerializer
+
+from .models import ApiKey, Location, Region, Role, User
+from .selectors import user_scope_ids
+from .services import API_KEY_SCOPES
+
+_ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+@lru_cache(maxsize=1)
+def iana_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_iana_timezone(value: str) -> str:
+    if value not in iana_time_zones():
+        raise serializers.ValidationError(
+            f"'{value}' is not an IANA time zone name (e.g. 'Europe/Amsterdam').", code="invalid_timezone"
+        )
+    return value
+
+
+# --- Me and users -------------------------------------------------------------------------------
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    """The caller. For an API key: ``id`` and ``username`` are null and ``display_name`` is the key's name."""
+
+    id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+    display_name = serializers.CharField()
+    role = serializers.CharField(help_text="`admin`, `manager`, `auditor`, `staff`, or `api_key` for a key.")
+    organization = OrganizationRefSerializer()
+    region_ids = serializers.ListField(child=serializers.IntegerField())
+    location_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    region_ids = serializers.SerializerMethodField()
+    location_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "role",
+            "region_ids",
+            "location_ids",
+            "is_active",
+            "date_joined",
+            "last_login",
+        ]
+        read_only_fields = fields
+
+    def get_region_ids(self, user) -> list[int]:
+        return user_scope_ids(user)[0]
+
+    def get_location_ids(self, user) -> list[int]:
+        return user_scope_ids(user)[1]
+
+
+class _UserFields(StrictSerializer):
+    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    region_ids = serializers.ListField(
+        child=serializers.IntegerField(**_ID), required=False, max_length=1000, help_text="Managers only."
+    )
+    location_ids = serializers.ListField(
+        child=serializers.IntegerField(**_ID), required=False, max_length=1000, help_text="Staff only."
+    )
+    password = serializers.CharField(
+        write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+class UserCreateSerializer(_UserFields):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+
+    class Meta:
+        fields = ["username", "password", "display_name", "email", "role", "region_ids", "location_ids"]
+
+
+class UserUpdateSerializer(_UserFields):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    password = serializers.CharField(
+        write_only=True,
+        max_length=128,
+        trim_whitespace=False,
+        required=False,
+        style={"input_type": "password"},
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=API_KEY_SCOPES))
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "scopes", "prefix", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="The full key. Shown this once; store it now.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=API_KEY_SCOPES),
+        allow_empty=False,
+        max_length=len(API_KEY_SCOPES),
+        default=["read"],
+        help_text='`["read"]` (default) or `["read", "write"]`; `write` implies `read`.',
+    )
+
+
+# --- Regions and locations ----------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name"]
+        read_only_fields = fields
+
+
+class RegionWriteSerializer(StrictSerializer):
+    code = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=200)
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = [
+            "id",
+            "code",
+            "name",
+            "region",
+            "address",
+            "latitude",
+            "longitude",
+            "timezone",
+            "phone",
+            "website",
+            "geofence_m",
+        ]
+        read_only_fields = fields
+
+
+class LocationWriteSerializer(StrictSerializer):
+    code = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=200)
+    region = serializers.IntegerField(**_ID, help_text="A region of your organization.")
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
+    longitude = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        validators=[validate_iana_timezone],
+        help_text="IANA name, e.g. Europe/Amsterdam.",
+    )
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    website = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    geofence_m = serializers.IntegerField(
+        min_value=1,
+        max_value=100_000,
+        required=False,
+        help_text="Radius in metres; visits reported farther away are flagged off_site (default 500).",
+    )
+
+    def validate(self, attrs):
+        if ("latitude" in attrs) != ("longitude" in attrs) and not self.partial:
+            raise serializers.ValidationError(
+                "Give latitude and longitude together.", code="incomplete_position"
+            )
+        return attrs
+
+
+class LocationFilterSerializer(serializers.Serializer):
+    region = serializers.IntegerField(**_ID, required=False)
+    search = serializers.CharField(max_length=200, required=False, allow_blank=True)
