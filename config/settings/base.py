@@ -256,8 +256,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Webhooks ----------------------------------------------------------------------------------
+# Private/loopback receivers only for development; metadata addresses stay refused regardless.
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
-WEBHOOK_TIMEOUT_SECONDS = 15
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
+# Delays before retries 1..7 after a failed attempt (seconds): ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+WEBHOOK_RETRY_DELAYS = [5, 300, 1800, 7200, 18000, 36000, 36000]
+# An endpoint failing (no success at all) for this long is disabled.
+WEBHOOK_DISABLE_AFTER = timedelta(days=5)
+# How long a worker owns an attempt it claimed; longer than any attempt can take.
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
+# The sweep re-enqueues deliveries overdue by this much, and runs again after as long.
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
