@@ -1,3 +1,11 @@
 """URL routes of the audits app (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import AssignmentViewSet, VisitViewSet
+
+router = SimpleRouter()
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("visits", VisitViewSet, basename="visit")
+
+urlpatterns = router.urls
