@@ -8,6 +8,8 @@ too, so every visit stays scored against the version it was made with.
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from .definition import normalize_sections, to_threshold, version_etag
+
 
 class Channel(models.TextChoices):
     IN_PERSON = "in_person", "In person"
@@ -34,6 +36,15 @@ class Checklist(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            # The library installs each built-in checklist once per organization, even when two
+            # ``load_checklists`` runs race.
+            models.UniqueConstraint(
+                fields=["organization", "builtin_key"],
+                condition=~models.Q(builtin_key=""),
+                name="uniq_builtin_checklist_per_org",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -43,6 +54,18 @@ class ImmutableVersionError(ValidationError):
     pass
 
 
+class ChecklistVersionQuerySet(models.QuerySet):
+    """Bulk writes would bypass ``save``/``delete``: refuse them too."""
+
+    def update(self, **kwargs):
+        raise ImmutableVersionError("A published checklist version never changes.", code="immutable")
+
+    def delete(self):
+        raise ImmutableVersionError("A published checklist version cannot be deleted.", code="immutable")
+
+    delete.queryset_only = True  # as Django's own: no ``objects.delete()`` shortcut
+
+
 class ChecklistVersion(models.Model):
     checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -50,6 +73,8 @@ class ChecklistVersion(models.Model):
     sections = models.JSONField()
     published_at = models.DateTimeField(auto_now_add=True)
     etag = models.CharField(max_length=64, editable=False)
+
+    objects = ChecklistVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["checklist_id", "number"]
@@ -61,6 +86,16 @@ class ChecklistVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise ImmutableVersionError("A published checklist version never changes.", code="immutable")
+        # Whoever inserts a version (service, factory, fixture), the stored tree is normalized and
+        # the ETag is the fingerprint of exactly what is stored.
+        self.sections = normalize_sections(self.sections)
+        self.pass_threshold = to_threshold(self.pass_threshold)
+        self.etag = version_etag(
+            checklist_id=self.checklist_id,
+            number=self.number,
+            pass_threshold=self.pass_threshold,
+            sections=self.sections,
+        )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -1,0 +1,521 @@
+"""Checklist definitions: validation, normalization and fingerprinting, as pure functions.
+
+A definition is what an admin sends to publish a version: a ``pass_threshold`` and a list of
+``sections``, each with ``items``. ``definition_problems`` reports *every* mistake at once, each
+with the path of the offending field (``sections.1.items.0.scale_max``), so an editor can
+highlight them all. ``normalize_sections`` fills the defaults so that every consumer (scoring,
+photos, reports, phones) can rely on every key being present. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from copy import deepcopy
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+MISSING: Any = object()
+
+CHANNELS = ("in_person", "phone", "website", "email", "chat", "social")
+ITEM_TYPES = ("yes_no", "scale", "choice", "number", "text", "photo")
+#: Types whose answers get an item score (``number`` only when it has a bound).
+SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+MAX_SECTIONS = 50
+MAX_ITEMS = 500
+MAX_OPTIONS = 50
+MAX_PHOTOS = 50
+MAX_LENGTHS = {"title": 200, "prompt": 500, "help_text": 2000, "source": 300, "label": 200}
+
+SECTION_FIELDS = ("key", "title", "weight", "items")
+COMMON_ITEM_FIELDS = (
+    "key",
+    "prompt",
+    "help_text",
+    "type",
+    "weight",
+    "critical",
+    "allow_na",
+    "source",
+    "photo",
+)
+TYPE_FIELDS = {
+    "yes_no": (),
+    "scale": ("scale_min", "scale_max"),
+    "choice": ("options",),
+    "number": ("pass_min", "pass_max"),
+    "text": (),
+    "photo": (),
+}
+DEFAULT_PHOTO = {"min": 0, "max": 3}
+#: A ``photo`` item exists to collect evidence, so it asks for at least one picture.
+DEFAULT_PHOTO_FOR_PHOTO_ITEM = {"min": 1, "max": 5}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    code: str = "invalid"
+
+
+# --- small type predicates (JSON values: bool is not a number) ------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return False
+    return not (isinstance(value, float) and not math.isfinite(value)) and not (
+        isinstance(value, Decimal) and not value.is_finite()
+    )
+
+
+def _is_int(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    # 3.0 arrives from some JSON encoders for 3; accept it as the integer it is.
+    return isinstance(value, float) and value.is_integer()
+
+
+def _is_text(value: Any, *, blank: bool) -> bool:
+    return isinstance(value, str) and (blank or value.strip() != "")
+
+
+def _describe(value: Any) -> str:
+    return type(value).__name__ if not isinstance(value, bool) else "boolean"
+
+
+class _Collector:
+    """Accumulates problems so that one pass reports every mistake."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str, code: str = "invalid") -> None:
+        self.problems.append(Problem(path, message, code))
+
+    def unknown_fields(self, obj: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
+        for name in obj:
+            if name not in allowed:
+                self.add(_join(path, str(name)), f"Unknown field for {what}.", "unknown_field")
+
+    def text(self, obj: Mapping, name: str, path: str, *, required: bool, blank: bool = False) -> None:
+        if name not in obj:
+            if required:
+                self.add(_join(path, name), "This field is required.", "required")
+            return
+        value = obj[name]
+        if not _is_text(value, blank=blank):
+            self.add(_join(path, name), "Must be a non-empty string." if not blank else "Must be a string.")
+        elif len(value) > MAX_LENGTHS.get(name, 200):
+            self.add(_join(path, name), f"At most {MAX_LENGTHS.get(name, 200)} characters.", "max_length")
+
+    def key(self, obj: Mapping, path: str) -> str | None:
+        if "key" not in obj:
+            self.add(_join(path, "key"), "This field is required.", "required")
+            return None
+        value = obj["key"]
+        if not isinstance(value, str) or not KEY_PATTERN.match(value):
+            self.add(
+                _join(path, "key"),
+                "Must be 1-64 letters, digits, '_' or '-', starting with a letter or digit.",
+                "invalid_key",
+            )
+            return None
+        return value
+
+    def weight(self, obj: Mapping, path: str) -> None:
+        if "weight" in obj and not (_is_number(obj["weight"]) and obj["weight"] > 0):
+            self.add(_join(path, "weight"), "Must be a number greater than 0.", "invalid_weight")
+
+    def boolean(self, obj: Mapping, name: str, path: str) -> None:
+        if name in obj and not isinstance(obj[name], bool):
+            self.add(_join(path, name), "Must be true or false.", "invalid_boolean")
+
+
+def _join(path: str, name: str | int) -> str:
+    return f"{path}.{name}" if path else str(name)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def definition_problems(
+    *, sections: Any = MISSING, pass_threshold: Any = MISSING, channel: Any = MISSING
+) -> list[Problem]:
+    """Every mistake in a definition, each with its path; an empty list means it is valid.
+
+    ``channel`` is checked only when given (new versions keep their checklist's channel).
+    """
+    out = _Collector()
+    if channel is not MISSING and channel not in CHANNELS:
+        out.add("channel", f"Must be one of: {', '.join(CHANNELS)}.", "invalid_choice")
+    _check_threshold(out, pass_threshold)
+    _check_sections(out, sections)
+    return out.problems
+
+
+def _check_threshold(out: _Collector, value: Any) -> None:
+    if value is MISSING:
+        out.add("pass_threshold", "This field is required.", "required")
+    elif not _is_number(value):
+        out.add("pass_threshold", "Must be a number from 0 to 100.", "invalid")
+    elif not 0 <= value <= 100:
+        out.add("pass_threshold", "Must be between 0 and 100.", "out_of_range")
+    elif Decimal(str(value)) != Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        out.add("pass_threshold", "At most two decimal places.", "max_decimal_places")
+
+
+def _check_sections(out: _Collector, sections: Any) -> None:
+    if sections is MISSING:
+        out.add("sections", "This field is required.", "required")
+        return
+    if not isinstance(sections, list):
+        out.add("sections", "Must be a list of sections.", "not_a_list")
+        return
+    if not sections:
+        out.add("sections", "A checklist needs at least one section.", "empty")
+        return
+    if len(sections) > MAX_SECTIONS:
+        out.add("sections", f"At most {MAX_SECTIONS} sections.", "max_length")
+        return
+    section_keys: dict[str, int] = {}
+    item_keys: dict[str, str] = {}
+    total_items = 0
+    for s_index, section in enumerate(sections):
+        path = f"sections.{s_index}"
+        if not isinstance(section, Mapping):
+            out.add(path, "Must be an object.", "not_an_object")
+            continue
+        out.unknown_fields(section, SECTION_FIELDS, path, "a section")
+        key = out.key(section, path)
+        if key is not None:
+            if key in section_keys:
+                out.add(
+                    f"{path}.key",
+                    f"Duplicate section key '{key}' (also sections.{section_keys[key]}).",
+                    "duplicate_key",
+                )
+            else:
+                section_keys[key] = s_index
+        out.text(section, "title", path, required=True)
+        out.weight(section, path)
+        items = section.get("items", MISSING)
+        if items is MISSING:
+            out.add(f"{path}.items", "This field is required.", "required")
+        elif not isinstance(items, list):
+            out.add(f"{path}.items", "Must be a list of items.", "not_a_list")
+        elif not items:
+            out.add(f"{path}.items", "A section needs at least one item.", "empty")
+        else:
+            total_items += len(items)
+            if total_items > MAX_ITEMS:
+                out.add(f"{path}.items", f"A checklist has at most {MAX_ITEMS} items.", "max_length")
+                return
+            for i_index, item in enumerate(items):
+                _check_item(out, item, f"{path}.items.{i_index}", item_keys)
+
+
+def _check_item(out: _Collector, item: Any, path: str, item_keys: dict[str, str]) -> None:
+    if not isinstance(item, Mapping):
+        out.add(path, "Must be an object.", "not_an_object")
+        return
+    kind = item.get("type", MISSING)
+    if kind is MISSING:
+        out.add(f"{path}.type", "This field is required.", "required")
+    elif kind not in ITEM_TYPES:
+        out.add(f"{path}.type", f"Must be one of: {', '.join(ITEM_TYPES)}.", "invalid_choice")
+        kind = MISSING
+    allowed = COMMON_ITEM_FIELDS + (
+        TYPE_FIELDS[kind] if kind is not MISSING else sum(TYPE_FIELDS.values(), ())
+    )
+    for name in item:
+        if name not in allowed:
+            owner = next((t for t, fields in TYPE_FIELDS.items() if name in fields), None)
+            message = f"Only {owner} items take '{name}'." if owner else "Unknown field for an item."
+            out.add(_join(path, str(name)), message, "unknown_field")
+
+    key = out.key(item, path)
+    if key is not None:
+        # Answers name items by key alone, so keys are unique across the whole version.
+        if key in item_keys:
+            out.add(f"{path}.key", f"Duplicate item key '{key}' (also {item_keys[key]}).", "duplicate_key")
+        else:
+            item_keys[key] = path
+    out.text(item, "prompt", path, required=True)
+    out.text(item, "help_text", path, required=False, blank=True)
+    out.text(item, "source", path, required=False, blank=True)
+    out.weight(item, path)
+    out.boolean(item, "critical", path)
+    out.boolean(item, "allow_na", path)
+    _check_photo(out, item, path, kind)
+
+    if kind == "scale":
+        _check_scale(out, item, path)
+    elif kind == "choice":
+        _check_options(out, item, path)
+    elif kind == "number":
+        _check_number_bounds(out, item, path)
+    if item.get("critical") is True and not _can_fail(item, kind):
+        out.add(
+            f"{path}.critical",
+            "Only scored items can be critical (text and photo items, and number items without "
+            "pass_min/pass_max, are never scored).",
+            "unscored_critical",
+        )
+
+
+def _can_fail(item: Mapping, kind: Any) -> bool:
+    if kind is MISSING:
+        return True  # the type error is reported already
+    if kind == "number":
+        return item.get("pass_min") is not None or item.get("pass_max") is not None
+    return kind in SCORED_TYPES
+
+
+def _check_photo(out: _Collector, item: Mapping, path: str, kind: Any) -> None:
+    if "photo" not in item:
+        return
+    photo, ppath = item["photo"], f"{path}.photo"
+    if not isinstance(photo, Mapping):
+        out.add(ppath, "Must be an object {min, max}.", "not_an_object")
+        return
+    out.unknown_fields(photo, ("min", "max"), ppath, "photo")
+    ok = True
+    for bound in ("min", "max"):
+        if bound in photo and not (_is_int(photo[bound]) and 0 <= photo[bound] <= MAX_PHOTOS):
+            out.add(
+                f"{ppath}.{bound}", f"Must be a whole number from 0 to {MAX_PHOTOS}.", "invalid_photo_count"
+            )
+            ok = False
+    if not ok:
+        return
+    default = DEFAULT_PHOTO_FOR_PHOTO_ITEM if kind == "photo" else DEFAULT_PHOTO
+    low, high = photo.get("min", default["min"]), photo.get("max", default["max"])
+    if low > high:
+        out.add(f"{ppath}.min", "photo.min must not exceed photo.max.", "min_above_max")
+    elif kind == "photo" and high < 1:
+        out.add(f"{ppath}.max", "A photo item must allow at least one photo.", "invalid_photo_count")
+
+
+def _check_scale(out: _Collector, item: Mapping, path: str) -> None:
+    ok = True
+    for bound in ("scale_min", "scale_max"):
+        if bound not in item:
+            out.add(f"{path}.{bound}", "This field is required for scale items.", "required")
+            ok = False
+        elif not _is_int(item[bound]) or abs(item[bound]) > 1000:
+            out.add(f"{path}.{bound}", "Must be a whole number (between -1000 and 1000).", "invalid_integer")
+            ok = False
+    if ok and not item["scale_min"] < item["scale_max"]:
+        out.add(f"{path}.scale_max", "scale_max must be greater than scale_min.", "min_not_below_max")
+
+
+def _check_options(out: _Collector, item: Mapping, path: str) -> None:
+    options, opath = item.get("options", MISSING), f"{path}.options"
+    if options is MISSING:
+        out.add(opath, "This field is required for choice items.", "required")
+        return
+    if not isinstance(options, list):
+        out.add(opath, "Must be a list of options.", "not_a_list")
+        return
+    if len(options) < 2:
+        out.add(opath, "A choice item needs at least two options.", "too_few_options")
+    if len(options) > MAX_OPTIONS:
+        out.add(opath, f"At most {MAX_OPTIONS} options.", "max_length")
+        return
+    seen: dict[str, int] = {}
+    any_positive = False
+    points_ok = True
+    for index, option in enumerate(options):
+        p = f"{opath}.{index}"
+        if not isinstance(option, Mapping):
+            out.add(p, "Must be an object {key, label, points}.", "not_an_object")
+            points_ok = False
+            continue
+        out.unknown_fields(option, ("key", "label", "points"), p, "an option")
+        key = out.key(option, p)
+        if key is not None:
+            if key in seen:
+                out.add(
+                    f"{p}.key", f"Duplicate option key '{key}' (also options.{seen[key]}).", "duplicate_key"
+                )
+            else:
+                seen[key] = index
+        out.text(option, "label", p, required=True)
+        if "points" not in option:
+            out.add(f"{p}.points", "This field is required.", "required")
+            points_ok = False
+        elif not (_is_number(option["points"]) and option["points"] >= 0):
+            out.add(f"{p}.points", "Must be a number of 0 or more.", "invalid_points")
+            points_ok = False
+        elif option["points"] > 0:
+            any_positive = True
+    if points_ok and options and not any_positive:
+        # The item score is points / best points: at least one option must be worth something.
+        out.add(opath, "At least one option must be worth more than 0 points.", "no_positive_points")
+
+
+def _check_number_bounds(out: _Collector, item: Mapping, path: str) -> None:
+    ok = True
+    for bound in ("pass_min", "pass_max"):
+        value = item.get(bound)
+        if value is not None and not _is_number(value):
+            out.add(f"{path}.{bound}", "Must be a number or null.", "invalid_number")
+            ok = False
+    low, high = item.get("pass_min"), item.get("pass_max")
+    if ok and low is not None and high is not None and low > high:
+        out.add(f"{path}.pass_min", "pass_min must not exceed pass_max.", "min_above_max")
+
+
+def problems_as_dict(problems: list[Problem]) -> dict[str, list[ValidationError]]:
+    """Group problems by path, as Django's ``ValidationError`` (and the API's ``attr``) expect."""
+    grouped: dict[str, list[ValidationError]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.path, []).append(ValidationError(problem.message, code=problem.code))
+    return grouped
+
+
+@dataclass(frozen=True)
+class Definition:
+    pass_threshold: Decimal
+    sections: list[dict]
+
+
+def validate_definition(
+    *, sections: Any = MISSING, pass_threshold: Any = MISSING, channel: Any = MISSING
+) -> Definition:
+    """Validate and normalize, or raise ``ValidationError`` naming every mistake by its path."""
+    problems = definition_problems(sections=sections, pass_threshold=pass_threshold, channel=channel)
+    if problems:
+        raise ValidationError(problems_as_dict(problems))
+    return Definition(pass_threshold=to_threshold(pass_threshold), sections=normalize_sections(sections))
+
+
+# --- normalization and fingerprint ---------------------------------------------------------------
+
+
+def to_threshold(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        return Decimal("80.00")
+
+
+def _clean_number(value: Any) -> Any:
+    """Whole floats become ints so that ``3`` and ``3.0`` store (and fingerprint) the same."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def normalize_item(item: Mapping) -> dict:
+    """One item with every key present, in a stable order; tolerant of partial input."""
+    kind = item.get("type")
+    default_photo = DEFAULT_PHOTO_FOR_PHOTO_ITEM if kind == "photo" else DEFAULT_PHOTO
+    photo = item.get("photo") if isinstance(item.get("photo"), Mapping) else {}
+    out = {
+        "key": item.get("key"),
+        "prompt": item.get("prompt", ""),
+        "help_text": item.get("help_text", ""),
+        "type": kind,
+        "weight": _clean_number(item.get("weight", 1)),
+        "critical": item.get("critical", False),
+        "allow_na": item.get("allow_na", False),
+        "source": item.get("source", ""),
+        "photo": {
+            "min": _clean_number(photo.get("min", default_photo["min"])),
+            "max": _clean_number(photo.get("max", default_photo["max"])),
+        },
+    }
+    if kind == "scale":
+        out["scale_min"] = _clean_number(item.get("scale_min"))
+        out["scale_max"] = _clean_number(item.get("scale_max"))
+    elif kind == "choice":
+        out["options"] = [
+            {"key": o.get("key"), "label": o.get("label", ""), "points": _clean_number(o.get("points", 0))}
+            for o in item.get("options") or []
+            if isinstance(o, Mapping)
+        ]
+    elif kind == "number":
+        out["pass_min"] = _clean_number(item.get("pass_min"))
+        out["pass_max"] = _clean_number(item.get("pass_max"))
+    return out
+
+
+def normalize_sections(sections: Any) -> Any:
+    """The tree with every default filled in (weight 1, critical/allow_na false, photo bounds...).
+
+    Idempotent, and it never mutates its input. Anything that is not a list of sections is
+    returned unchanged (validation is a separate step).
+    """
+    if not isinstance(sections, list):
+        return sections
+    normalized = []
+    for section in deepcopy(sections):
+        if not isinstance(section, Mapping):
+            normalized.append(section)
+            continue
+        normalized.append(
+            {
+                "key": section.get("key"),
+                "title": section.get("title", ""),
+                "weight": _clean_number(section.get("weight", 1)),
+                "items": [
+                    normalize_item(item) if isinstance(item, Mapping) else item
+                    for item in (section.get("items") or [])
+                ],
+            }
+        )
+    return normalized
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 text: equal values always give equal strings."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def version_etag(*, checklist_id: int | None, number: int, pass_threshold: Decimal, sections: Any) -> str:
+    """A strong validator for a version's tree: the SHA-256 of its canonical JSON."""
+    payload = {
+        "checklist": checklist_id,
+        "number": number,
+        "pass_threshold": str(to_threshold(pass_threshold)),
+        "sections": sections,
+    }
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+# --- reading a tree ----------------------------------------------------------------------------
+
+
+def iter_items(sections: list[Mapping]) -> Iterator[tuple[Mapping, Mapping]]:
+    """``(section, item)`` pairs in definition order."""
+    for section in sections:
+        for item in section.get("items", []):
+            yield section, item
+
+
+def items_by_key(sections: list[Mapping]) -> dict[str, tuple[Mapping, Mapping]]:
+    """``{item_key: (section, item)}`` in definition order (answers reference items by key)."""
+    return {item["key"]: (section, item) for section, item in iter_items(sections)}
+
+
+def is_scored(item: Mapping) -> bool:
+    """Whether answers to ``item`` get an item score (the contract's Scoring rules)."""
+    kind = item.get("type")
+    if kind == "number":
+        return item.get("pass_min") is not None or item.get("pass_max") is not None
+    return kind in SCORED_TYPES

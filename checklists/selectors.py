@@ -1,0 +1,50 @@
+"""Reads for checklists and their versions, already scoped to the caller.
+
+Admins, managers, staff (who self-assess on them) and API keys see every checklist of their
+organization; auditors only those that one of their assignments (not cancelled) needs. Anything
+else is indistinguishable from a missing checklist.
+"""
+
+from django.db.models import Q, QuerySet
+
+from core.tenancy import get_scoped_or_404, scope_rows
+
+from .models import Checklist, ChecklistVersion
+
+
+def _auditor_checklists_q(principal) -> Q:
+    from audits.models import Assignment, AssignmentStatus
+
+    needed = Assignment.objects.filter(auditor_id=principal.pk).exclude(status=AssignmentStatus.CANCELLED)
+    return Q(pk__in=needed.values("checklist_id"))
+
+
+def checklists_visible_to(principal) -> QuerySet[Checklist]:
+    if getattr(principal, "organization_id", None) is None:
+        return Checklist.objects.none()
+    auditor = _auditor_checklists_q(principal) if principal.role == "auditor" else None
+    # Checklists belong to the organization, not to a location: managers and staff see them all.
+    return scope_rows(Checklist.objects.all(), principal, location=None, auditor=auditor)
+
+
+def checklist_list(*, principal, channel: str | None = None) -> QuerySet[Checklist]:
+    qs = checklists_visible_to(principal)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs
+
+
+def checklist_get(*, principal, checklist_id) -> Checklist:
+    """The caller's checklist or a 404 (missing and not-yours look the same)."""
+    return get_scoped_or_404(checklists_visible_to(principal), pk=checklist_id)
+
+
+def version_list(*, checklist: Checklist) -> QuerySet[ChecklistVersion]:
+    """A checklist's versions without their trees (``sections`` can be large)."""
+    return ChecklistVersion.objects.filter(checklist=checklist).defer("sections")
+
+
+def version_get(*, principal, checklist_id, number) -> ChecklistVersion:
+    """One version of a checklist the caller may see, in one query, or a 404."""
+    visible = ChecklistVersion.objects.filter(checklist__in=checklists_visible_to(principal))
+    return get_scoped_or_404(visible, checklist_id=checklist_id, number=number)

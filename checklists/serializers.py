@@ -1,0 +1,206 @@
+"""Request and response shapes of the checklist endpoints.
+
+Definitions (``pass_threshold`` and ``sections``) are taken as raw JSON and checked by the pure
+``checklists.definition`` module, which reports every mistake at once with its path; the nested
+serializers below document their shape in the OpenAPI schema. Responses render the stored,
+normalized tree as it is (it is immutable, so there is nothing to compute).
+"""
+
+from collections.abc import Mapping
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.serializers import StrictSerializer
+
+from .definition import CHANNELS, ITEM_TYPES, MAX_LENGTHS, definition_problems
+from .models import Checklist, ChecklistVersion
+
+# --- the tree, as documentation ---------------------------------------------------------------
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "exclusiveMinimum": True, "example": 1})
+class WeightField(serializers.FloatField):
+    pass
+
+
+class PhotoBoundsSerializer(serializers.Serializer):
+    min = serializers.IntegerField(
+        min_value=0, help_text="Photos this item needs (counted in photos_missing)."
+    )
+    max = serializers.IntegerField(min_value=0, help_text="Photos this item takes at most (more answer 409).")
+
+
+class ChoiceOptionSerializer(serializers.Serializer):
+    key = serializers.SlugField(max_length=64)
+    label = serializers.CharField(max_length=MAX_LENGTHS["label"])
+    points = serializers.FloatField(min_value=0, help_text="Item score = points / best points of the item.")
+
+
+class ItemDefinitionSerializer(serializers.Serializer):
+    """An item as sent to publish a version; omitted keys take their defaults."""
+
+    key = serializers.SlugField(max_length=64, help_text="Unique across the whole version; answers use it.")
+    prompt = serializers.CharField(max_length=MAX_LENGTHS["prompt"])
+    help_text = serializers.CharField(
+        max_length=MAX_LENGTHS["help_text"], required=False, allow_blank=True, help_text='Default "".'
+    )
+    type = serializers.ChoiceField(choices=ITEM_TYPES)
+    weight = WeightField(required=False, help_text="Greater than 0; default 1.")
+    critical = serializers.BooleanField(
+        required=False,
+        help_text="Default false. A critical item scoring 0 fails the visit (scored types only).",
+    )
+    allow_na = serializers.BooleanField(required=False, help_text="Default false. May the answer be N/A?")
+    source = serializers.CharField(
+        max_length=MAX_LENGTHS["source"],
+        required=False,
+        allow_blank=True,
+        help_text='The service practice this item checks. Default "".',
+    )
+    photo = PhotoBoundsSerializer(
+        required=False,
+        help_text="Photo evidence bounds; default {min: 0, max: 3}, {min: 1, max: 5} for photo items.",
+    )
+    scale_min = serializers.IntegerField(required=False, help_text="scale items: lowest value (required).")
+    scale_max = serializers.IntegerField(required=False, help_text="scale items: highest value, > scale_min.")
+    options = ChoiceOptionSerializer(
+        many=True, required=False, help_text="choice items: at least two, unique keys, one worth > 0 points."
+    )
+    pass_min = serializers.FloatField(
+        required=False, allow_null=True, help_text="number items: lowest passing value (inclusive)."
+    )
+    pass_max = serializers.FloatField(
+        required=False, allow_null=True, help_text="number items: highest passing value (inclusive)."
+    )
+
+
+class SectionDefinitionSerializer(serializers.Serializer):
+    key = serializers.SlugField(max_length=64, help_text="Unique within the version.")
+    title = serializers.CharField(max_length=MAX_LENGTHS["title"])
+    weight = WeightField(required=False, help_text="Greater than 0; default 1.")
+    items = ItemDefinitionSerializer(many=True, allow_empty=False)
+
+
+class ItemSerializer(ItemDefinitionSerializer):
+    """A stored item: every common key is present; type fields only on their type."""
+
+    help_text = serializers.CharField()
+    weight = WeightField()
+    critical = serializers.BooleanField()
+    allow_na = serializers.BooleanField()
+    source = serializers.CharField()
+    photo = PhotoBoundsSerializer()
+
+
+class SectionSerializer(SectionDefinitionSerializer):
+    weight = WeightField()
+    items = ItemSerializer(many=True)
+
+
+@extend_schema_field(SectionDefinitionSerializer(many=True, allow_empty=False))
+class SectionsInputField(serializers.Field):
+    """Raw JSON, checked by ``checklists.definition`` (see ``DefinitionInputMixin``)."""
+
+    def to_internal_value(self, data):
+        return data
+
+
+@extend_schema_field(SectionSerializer(many=True))
+class SectionsOutputField(serializers.ReadOnlyField):
+    pass
+
+
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": 100, "example": 80})
+class ThresholdInputField(serializers.Field):
+    def to_internal_value(self, data):
+        return data
+
+
+class DefinitionInputMixin:
+    """Report field errors and every definition mistake together, in one 400."""
+
+    def to_internal_value(self, data):
+        errors: dict = {}
+        values = None
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors.update(exc.detail)
+        if isinstance(data, Mapping):
+            for name in ("sections", "pass_threshold"):
+                errors.pop(name, None)  # the definition check says it better
+            given = {name: data[name] for name in ("sections", "pass_threshold") if name in data}
+            for problem in definition_problems(**given):
+                errors.setdefault(problem.path, []).append(
+                    serializers.ErrorDetail(problem.message, code=problem.code)
+                )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+
+# --- checklists --------------------------------------------------------------------------------
+
+
+class ChecklistSerializer(serializers.ModelSerializer):
+    current_version = serializers.IntegerField(read_only=True, help_text="Number of the newest version.")
+    builtin_key = serializers.CharField(
+        read_only=True, help_text='Set for checklists installed from the built-in library, "" otherwise.'
+    )
+
+    class Meta:
+        model = Checklist
+        fields = [
+            "id",
+            "name",
+            "description",
+            "channel",
+            "current_version",
+            "builtin_key",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=CHANNELS)
+    pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
+    sections = SectionsInputField(help_text="The definition, published as version 1.")
+
+
+class ChecklistUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
+class VersionPublishSerializer(DefinitionInputMixin, StrictSerializer):
+    pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
+    sections = SectionsInputField(help_text="The whole definition of the new version.")
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    checklist = serializers.IntegerField(source="checklist_id", read_only=True)
+    pass_threshold = serializers.FloatField(read_only=True)
+    etag = serializers.CharField(read_only=True, help_text="The version's strong ETag, unquoted.")
+
+    class Meta:
+        model = ChecklistVersion
+        fields = ["checklist", "number", "published_at", "pass_threshold", "etag"]
+        read_only_fields = fields
+
+
+class ChecklistVersionSerializer(VersionSummarySerializer):
+    sections = SectionsOutputField()
+
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "sections"]
+        read_only_fields = fields
