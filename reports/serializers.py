@@ -61,7 +61,7 @@ class _ScopedIds:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        principal = self.context["principal"]
+        principal = self.context.get("principal")  # absent when the schema generator inspects us
         for name, visible in self.scoped_fields.items():
             if name in self.fields:
                 self.fields[name].queryset = visible(principal)

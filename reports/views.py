@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import error_responses
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
 from . import csv_export, selectors
@@ -30,7 +31,7 @@ from .serializers import (
 
 REPORT_READERS = frozenset({"admin", "manager", "staff", "api_key"})
 TAGS = ["reports"]
-ERRORS = {400: None, 401: None, 403: None}
+ERRORS = error_responses(400, 401, 403, 429)
 
 
 class ReportView(APIView):
@@ -92,7 +93,7 @@ class LocationTrendView(_TrendView):
             "`visits: 0` and null scores. 404 when the location is not in the caller's scope."
         ),
         parameters=[TrendQuerySerializer],
-        responses={200: TrendSerializer, **ERRORS, 404: None},
+        responses={200: TrendSerializer, **ERRORS, **error_responses(404)},
         examples=[TREND_EXAMPLE],
         tags=TAGS,
     )
@@ -110,7 +111,7 @@ class RegionTrendView(_TrendView):
             "correctly."
         ),
         parameters=[TrendQuerySerializer],
-        responses={200: TrendSerializer, **ERRORS, 404: None},
+        responses={200: TrendSerializer, **ERRORS, **error_responses(404)},
         examples=[TREND_EXAMPLE],
         tags=TAGS,
     )
@@ -247,6 +248,7 @@ class VisitExportView(ReportView):
 
     @extend_schema(
         summary="Export visits as CSV (one row per answer)",
+        operation_id="exports_visits_csv",
         description=(
             "Streamed `text/csv` (UTF-8, CRLF), same filters as the visit list, all optional. Columns, in "
             "this order: " + ", ".join(f"`{c}`" for c in csv_export.COLUMNS) + ", then `auditor` (username) "
