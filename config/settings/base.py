@@ -127,13 +127,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- Storage: local media/ by default, any S3-compatible store by environment -------------------
+# Photos are written under deterministic names (a retried upload lands on the same object), so both
+# backends overwrite instead of inventing "name_x7Hq2.jpg" variants.
 AWS_STORAGE_BUCKET_NAME = env("S3_BUCKET", default="")
 USE_S3 = bool(AWS_STORAGE_BUCKET_NAME)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"allow_overwrite": True},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Links to photos expire: presigned on S3, signed app links for local storage (at most 15 minutes).
+PHOTO_URL_TTL_SECONDS = min(env.int("PHOTO_URL_TTL_SECONDS", default=600), 900)
 if USE_S3:
+    from botocore.config import Config as _BotoConfig
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -143,14 +152,29 @@ if USE_S3:
             "access_key": env("S3_ACCESS_KEY_ID", default=None),
             "secret_key": env("S3_SECRET_ACCESS_KEY", default=None),
             "querystring_auth": True,
-            "querystring_expire": 600,
-            "file_overwrite": False,
+            "querystring_expire": PHOTO_URL_TTL_SECONDS,
+            "file_overwrite": True,
             "default_acl": None,
-            "signature_version": "s3v4",
-            "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+            # A store that is down must answer 503 quickly, not after minutes of retries.
+            "client_config": _BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": env("S3_ADDRESSING_STYLE", default="path")},
+                connect_timeout=env.float("S3_CONNECT_TIMEOUT", default=3.0),
+                read_timeout=env.float("S3_READ_TIMEOUT", default=20.0),
+                retries={"max_attempts": env.int("S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
+            ),
         },
     }
-PHOTO_URL_TTL_SECONDS = 600
+
+# Photo pipeline limits and choices (see photos/imaging.py and the README).
+PHOTO_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=60_000_000)
+PHOTO_DISPLAY_SIZE = 1600
+PHOTO_THUMB_SIZE = 400
+PHOTO_JPEG_QUALITY = 82
+PHOTO_REUSE_MAX_DISTANCE = 10  # Hamming distance between 64-bit dHashes that counts as "the same photo"
+PHOTO_MAX_UNATTACHED = 20  # photos per visit not tied to an item
+PHOTO_ORPHAN_GRACE_MINUTES = 60
 
 # --- Background tasks (django-tasks with the database backend) ----------------------------------
 TASKS = {

@@ -1,0 +1,399 @@
+"""The photo pipeline, pure: bytes in, upright metadata-free JPEG derivatives and facts out.
+
+No database, no storage, no HTTP. ``process_image`` takes an uploaded file and returns the display
+image (long side ``display_size``), the thumbnail (``thumb_size``), the upright display size, the
+moment the photo was taken (from EXIF, read before anything is stripped) and a 64-bit difference
+hash of the upright picture. Every way an upload can be wrong maps to one of two errors:
+
+* ``UnsupportedImageType`` (415): the magic bytes are not JPEG, PNG, WebP or HEIC/HEIF.
+* ``InvalidImage`` (400): the type is right but the content is not a sane picture (truncated,
+  corrupt, a decompression bomb, absurd dimensions).
+
+Speed matters (12 MP phone photos on a 2-core box): JPEGs are decoded with ``Image.draft`` at the
+smallest DCT scale that still covers the display size, resizing uses ``reducing_gap``, orientation is
+applied to the already-small image, and the thumbnail and hash are made from the display image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import struct
+import warnings
+import zoneinfo
+from dataclasses import dataclass
+from typing import IO
+
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+
+try:  # HEIC/HEIF (iPhones) decode through pillow-heif's Pillow plugin.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_AVAILABLE = True
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    HEIF_AVAILABLE = False
+
+# Never accept half an image: a truncated file is an error, not a grey bottom half.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+DEFAULT_MAX_PIXELS = 60_000_000  # 48 MP iPhones and 50 MP Android sensors fit; bombs do not.
+DEFAULT_MAX_SIDE = 20_000
+DISPLAY_SIZE = 1600
+THUMB_SIZE = 400
+JPEG_QUALITY = 82
+HEADER_BYTES = 32
+
+# Pillow's own bomb guard (warning above, error at twice the limit) backs up our explicit check.
+Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
+
+# EXIF tags (numbers, to avoid depending on the naming of ExifTags across Pillow versions).
+TAG_ORIENTATION = 0x0112
+TAG_EXIF_IFD = 0x8769
+TAG_DATETIME_ORIGINAL = 0x9003
+TAG_OFFSET_TIME_ORIGINAL = 0x9011
+
+# The transposition that makes a picture with a given EXIF orientation upright
+# (the same table as ``ImageOps.exif_transpose``).
+_UPRIGHT = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
+    3: (Image.Transpose.ROTATE_180,),
+    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,),
+    6: (Image.Transpose.ROTATE_270,),
+    7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+_EXIF_DATETIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class ImageRejected(Exception):
+    """Base of the pipeline's errors; ``code`` is the machine-readable reason."""
+
+    code = "invalid_image"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class UnsupportedImageType(ImageRejected):
+    code = "unsupported_media_type"
+
+
+class InvalidImage(ImageRejected):
+    code = "invalid_image"
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    display: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    taken_at: dt.datetime | None
+    dhash: int
+    content_hash: str
+    size_bytes: int
+    source_format: str
+
+
+# --- Sniffing -------------------------------------------------------------------------------------
+
+
+def sniff(header: bytes) -> str | None:
+    """The Pillow format name for these leading bytes, or None when it is not a photo we take."""
+    if header[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if header[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if header[:4] == b"RIFF" and header[8:12] == b"WEBP":
+        return "WEBP"
+    if header[4:8] == b"ftyp" and HEIF_AVAILABLE:
+        box_size = int.from_bytes(header[:4], "big")
+        brands = {header[8:12]}
+        # Compatible brands follow the major brand and the minor version.
+        end = min(max(box_size, 16), len(header))
+        brands.update(header[i : i + 4] for i in range(16, end - 3, 4))
+        if brands & _HEIF_BRANDS:
+            return "HEIF"
+    return None
+
+
+# --- EXIF -----------------------------------------------------------------------------------------
+
+
+def parse_exif_datetime(value: object, offset: object, default_tz: str | None) -> dt.datetime | None:
+    """``DateTimeOriginal`` (+ ``OffsetTimeOriginal``) as an aware datetime, or None when unusable.
+
+    Without an offset the camera's wall-clock time is read in ``default_tz`` (the visit's location:
+    the photo was taken there); without that either, the time is unknown rather than guessed.
+    """
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str):
+        return None
+    match = _EXIF_DATETIME.match(value.strip().strip("\x00"))
+    if not match:
+        return None
+    try:
+        naive = dt.datetime(*(int(part) for part in match.groups()))
+    except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
+        return None
+    if isinstance(offset, bytes):
+        offset = offset.decode("ascii", "replace")
+    if isinstance(offset, str):
+        off = _EXIF_OFFSET.match(offset.strip().strip("\x00"))
+        if off:
+            sign = -1 if off.group(1) == "-" else 1
+            delta = dt.timedelta(hours=int(off.group(2)), minutes=int(off.group(3)))
+            if delta <= dt.timedelta(hours=14):
+                return naive.replace(tzinfo=dt.timezone(sign * delta))
+    if default_tz:
+        try:
+            return naive.replace(tzinfo=zoneinfo.ZoneInfo(default_tz))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def _exif_facts(image: Image.Image, default_tz: str | None) -> tuple[int, dt.datetime | None]:
+    """(orientation, taken_at) from the picture's EXIF; broken EXIF counts as absent, never fatal."""
+    try:
+        exif = image.getexif()
+        orientation = exif.get(TAG_ORIENTATION, 1)
+        sub = exif.get_ifd(TAG_EXIF_IFD)
+        taken_at = parse_exif_datetime(
+            sub.get(TAG_DATETIME_ORIGINAL), sub.get(TAG_OFFSET_TIME_ORIGINAL), default_tz
+        )
+    except Exception:  # noqa: BLE001 - a malformed EXIF block must not sink the photo
+        return 1, None
+    if not isinstance(orientation, int) or orientation not in range(1, 9):
+        orientation = 1
+    return orientation, taken_at
+
+
+# --- Hashing --------------------------------------------------------------------------------------
+
+
+def dhash(image: Image.Image) -> int:
+    """64-bit difference hash: each bit says whether a pixel is brighter than its right neighbour.
+
+    Computed on a 9x8 greyscale reduction, so it survives resizing, re-encoding and mild edits.
+    """
+    small = image.convert("L").resize((9, 8), Image.Resampling.BOX, reducing_gap=2.0)
+    pixels = small.tobytes()
+    value = 0
+    for row in range(8):
+        for col in range(8):
+            left = pixels[row * 9 + col]
+            right = pixels[row * 9 + col + 1]
+            value = (value << 1) | (1 if left > right else 0)
+    return value
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+
+
+def to_signed64(value: int) -> int:
+    """Store an unsigned 64-bit hash in a signed BIGINT column."""
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def to_unsigned64(value: int) -> int:
+    return value & 0xFFFFFFFFFFFFFFFF
+
+
+def bands(value: int) -> tuple[int, int, int, int]:
+    """The four 16-bit bands of a 64-bit hash, most significant first."""
+    value = to_unsigned64(value)
+    return tuple((value >> shift) & 0xFFFF for shift in (48, 32, 16, 0))  # type: ignore[return-value]
+
+
+def band_neighbours(band: int, radius: int) -> list[int]:
+    """Every 16-bit value within Hamming distance ``radius`` of ``band`` (137 values for radius 2)."""
+    found = [band]
+    frontier = [(band, -1)]
+    for _ in range(radius):
+        nxt = []
+        for value, last_bit in frontier:
+            for bit in range(last_bit + 1, 16):
+                flipped = value ^ (1 << bit)
+                found.append(flipped)
+                nxt.append((flipped, bit))
+        frontier = nxt
+    return found
+
+
+# --- Pipeline -------------------------------------------------------------------------------------
+
+
+def _target_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    if max(width, height) <= long_side:
+        return width, height
+    scale = long_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Flatten whatever mode the source has into 8-bit RGB (transparency onto white)."""
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """Convert wide-gamut pictures (Display P3 from iPhones) to sRGB before the profile is dropped."""
+    if not icc_profile:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB") or image
+    except Exception:  # noqa: BLE001 - a broken profile is dropped, the pixels are kept as they are
+        return image
+
+
+def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
+    # A fresh info dict: nothing of the source (EXIF, XMP, ICC, comments) can ride along.
+    image.info = {}
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, progressive=True, optimize=False, subsampling="4:2:0")
+    return out.getvalue()
+
+
+def _hash_stream(stream: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    stream.seek(0)
+    while chunk := stream.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return digest.hexdigest(), size
+
+
+def process_image(
+    stream: IO[bytes],
+    *,
+    default_tz: str | None = None,
+    display_size: int = DISPLAY_SIZE,
+    thumb_size: int = THUMB_SIZE,
+    quality: int = JPEG_QUALITY,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_side: int = DEFAULT_MAX_SIDE,
+) -> ProcessedImage:
+    """Judge, decode, orient, strip and re-encode one uploaded picture (see the module docstring)."""
+    stream.seek(0)
+    header = stream.read(HEADER_BYTES)
+    stream.seek(0)
+    kind = sniff(header)
+    if kind is None:
+        raise UnsupportedImageType("Only JPEG, PNG, WebP and HEIC/HEIF photos are accepted.")
+    content_hash, size_bytes = _hash_stream(stream)
+
+    try:
+        with warnings.catch_warnings():
+            # A decompression-bomb *warning* is an error here, not a log line.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _decode_and_derive(
+                stream,
+                kind=kind,
+                default_tz=default_tz,
+                display_size=display_size,
+                thumb_size=thumb_size,
+                quality=quality,
+                max_pixels=max_pixels,
+                max_side=max_side,
+                content_hash=content_hash,
+                size_bytes=size_bytes,
+            )
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidImage("The image declares more pixels than a photo may have.", "too_many_pixels")
+    except (UnidentifiedImageError, SyntaxError, OSError, ValueError, EOFError, IndexError, struct.error):
+        raise InvalidImage("The image is truncated or corrupt.", "corrupt_image")
+    except MemoryError:
+        raise InvalidImage("The image is too large to process.", "too_many_pixels")
+    except Exception as exc:  # noqa: BLE001 - decoders raise a zoo of types; none may become a 500
+        if type(exc).__module__.startswith(("PIL", "pillow_heif")):
+            raise InvalidImage("The image is truncated or corrupt.", "corrupt_image")
+        raise
+
+
+def _decode_and_derive(
+    stream: IO[bytes],
+    *,
+    kind: str,
+    default_tz: str | None,
+    display_size: int,
+    thumb_size: int,
+    quality: int,
+    max_pixels: int,
+    max_side: int,
+    content_hash: str,
+    size_bytes: int,
+) -> ProcessedImage:
+    # ``formats`` pins the decoder to what the magic bytes said: no format confusion.
+    with Image.open(stream, formats=[kind]) as source:
+        width, height = source.size
+        if width < 1 or height < 1 or width > max_side or height > max_side:
+            raise InvalidImage(
+                f"Image dimensions {width}x{height} are out of range (1..{max_side} px a side).",
+                "invalid_dimensions",
+            )
+        if width * height > max_pixels:
+            raise InvalidImage(
+                f"The image has {width * height} pixels; at most {max_pixels} are accepted.",
+                "too_many_pixels",
+            )
+        orientation, taken_at = _exif_facts(source, default_tz)
+        icc_profile = source.info.get("icc_profile")
+
+        display_w, display_h = _target_size(width, height, display_size)
+        if kind == "JPEG":
+            # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT when that still covers the
+            # display size: most of the cost of a 12 MP photo never happens.
+            source.draft("RGB", (display_w, display_h))
+        if getattr(source, "n_frames", 1) > 1:
+            source.seek(0)  # animated WebP/PNG: the first frame is the photo
+        source.load()
+        frame = _to_rgb(source)
+
+    display = frame.resize((display_w, display_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    del frame
+    for step in _UPRIGHT.get(orientation, ()):
+        display = display.transpose(step)
+    display = _to_srgb(display, icc_profile)
+
+    up_w, up_h = display.size
+    thumb = display.resize(_target_size(up_w, up_h, thumb_size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return ProcessedImage(
+        display=_encode_jpeg(display, quality),
+        thumbnail=_encode_jpeg(thumb, quality),
+        width=up_w,
+        height=up_h,
+        taken_at=taken_at,
+        dhash=dhash(thumb),
+        content_hash=content_hash,
+        size_bytes=size_bytes,
+        source_format=kind,
+    )

@@ -1,0 +1,268 @@
+"""Writes for photos: adding a photo to a visit, deleting photos, sweeping orphaned objects.
+
+Write order (no row without its objects, no objects without a row):
+
+1. everything that can be decided without side effects (idempotent replay, permission, visit
+   status, item, ``photo.max``, the picture itself, reuse);
+2. the objects are uploaded under deterministic names (a retry overwrites the same keys);
+3. the row and its ``photo.added`` event are written in one transaction, under a lock on the visit
+   that re-checks status and ``photo.max`` (concurrent uploads cannot overshoot it);
+4. if step 3 fails for any reason, the objects from step 2 are deleted again (unless a concurrent
+   twin's row owns the very same names). What a crash leaves behind, ``photos_cleanup`` removes.
+
+The database transaction deliberately does not span the upload: holding a row lock while talking
+to S3 would make a slow store stall every writer of that visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audits.models import Visit, VisitStatus
+from core.exceptions import DomainConflict
+from webhooks.models import EventType
+from webhooks.services import event_record
+
+from . import imaging, storage
+from .models import Photo
+from .selectors import photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
+from .serializers import photo_public_data
+
+OPEN_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.RETURNED)
+DEFAULT_PHOTO_RULE = {"min": 0, "max": 3}
+
+
+class UnsupportedMedia(Exception):
+    """The upload is not a photo type we take (rendered as 415 by the view)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PhotoAddResult:
+    photo: Photo
+    created: bool
+
+
+def item_photo_rules(sections) -> dict[str, dict]:
+    """``{item_key: {"min": int, "max": int}}`` for every item of a checklist version's sections."""
+    rules: dict[str, dict] = {}
+    for section in sections or []:
+        for item in section.get("items") or []:
+            rule = item.get("photo") or {}
+            rules[item.get("key")] = {
+                "min": int(rule.get("min", DEFAULT_PHOTO_RULE["min"]) or 0),
+                "max": int(rule.get("max", DEFAULT_PHOTO_RULE["max"]) or 0),
+            }
+    return rules
+
+
+def _item_limit(visit: Visit, item_key: str) -> int:
+    if not item_key:
+        return settings.PHOTO_MAX_UNATTACHED
+    rules = item_photo_rules(visit.checklist_version.sections)
+    if item_key not in rules:
+        raise ValidationError(
+            {"item": ValidationError("Unknown item key for this visit's checklist.", "invalid")}
+        )
+    return rules[item_key]["max"]
+
+
+def _may_upload(actor, visit: Visit) -> bool:
+    """The visit's own submitter (auditor or staff), admins, and API keys allowed to write."""
+    role = getattr(actor, "role", None)
+    if role == "admin":
+        return True
+    if role == "api_key":
+        return bool(getattr(actor, "can_write", False))
+    if role in ("auditor", "staff"):
+        return actor.pk is not None and actor.pk == visit_submitter_id(visit)
+    return False
+
+
+def _replay(existing: Photo, visit: Visit) -> PhotoAddResult:
+    if existing.visit_id != visit.pk:
+        raise DomainConflict("This photo id is already used by another visit.", code="photo_id_conflict")
+    return PhotoAddResult(existing, created=False)
+
+
+def _check_capacity(visit: Visit, item_key: str, limit: int) -> None:
+    if photo_count_for_item(visit, item_key) >= limit:
+        what = f"item {item_key!r}" if item_key else "this visit (photos without an item)"
+        raise DomainConflict(f"No more photos may be added to {what}: at most {limit}.", code="photo_limit")
+
+
+def photo_add(*, actor, visit: Visit, photo_id: uuid.UUID, item_key: str, image: IO[bytes]) -> PhotoAddResult:
+    """Attach an uploaded picture to ``visit``; retry-safe on ``photo_id`` (see the module docstring).
+
+    Raises ``ValidationError`` (400: unknown item, bad picture), ``UnsupportedMedia`` (415),
+    ``PermissionDenied`` (403), ``DomainConflict`` (409: id taken by another visit, visit closed,
+    ``photo.max`` reached) and ``StorageUnavailable`` (503).
+    """
+    item_key = item_key or ""
+    existing = photo_by_id(photo_id)
+    if existing is not None:  # a retry: answer what is stored, whatever happened to the visit since
+        return _replay(existing, visit)
+    if not _may_upload(actor, visit):
+        raise PermissionDenied("Only the visit's submitter or an admin may add photos.")
+    if visit.status not in OPEN_STATUSES:
+        raise DomainConflict(
+            f"Photos may be added only while the visit is submitted or returned (it is {visit.status}).",
+            code="visit_closed",
+        )
+    limit = _item_limit(visit, item_key)
+    _check_capacity(visit, item_key, limit)
+
+    try:
+        processed = imaging.process_image(
+            image,
+            default_tz=visit.location.timezone if visit.location_id else None,
+            display_size=settings.PHOTO_DISPLAY_SIZE,
+            thumb_size=settings.PHOTO_THUMB_SIZE,
+            quality=settings.PHOTO_JPEG_QUALITY,
+            max_pixels=settings.PHOTO_MAX_PIXELS,
+        )
+    except imaging.UnsupportedImageType as exc:
+        raise UnsupportedMedia(exc.message)
+    except imaging.InvalidImage as exc:
+        raise ValidationError({"image": ValidationError(exc.message, exc.code)})
+
+    reused = reuse_match_exists(
+        organization_id=visit.organization_id,
+        exclude_visit_id=visit.pk,
+        dhash=processed.dhash,
+        max_distance=settings.PHOTO_REUSE_MAX_DISTANCE,
+    )
+    names = storage.object_names(
+        organization_id=visit.organization_id,
+        visit_id=visit.pk,
+        photo_id=photo_id,
+        content_hash=processed.content_hash,
+    )
+    storage.put_objects({names["display"]: processed.display, names["thumb"]: processed.thumbnail})
+
+    try:
+        photo = _photo_row_create(
+            visit=visit,
+            photo_id=photo_id,
+            item_key=item_key,
+            limit=limit,
+            processed=processed,
+            names=names,
+            reused=reused,
+        )
+    except IntegrityError:
+        # A concurrent twin with the same id won the insert: answer as a retry would.
+        twin = photo_by_id(photo_id)
+        _discard(names, keep=twin)
+        if twin is None:
+            raise
+        return _replay(twin, visit)
+    except BaseException:
+        _discard(names, keep=None)
+        raise
+    return PhotoAddResult(photo, created=True)
+
+
+@transaction.atomic
+def _photo_row_create(
+    *,
+    visit: Visit,
+    photo_id: uuid.UUID,
+    item_key: str,
+    limit: int,
+    processed: imaging.ProcessedImage,
+    names: dict,
+    reused: bool,
+) -> Photo:
+    # Serialize writers of this visit: status and photo.max are re-checked under the lock.
+    locked = Visit.objects.select_for_update().only("id", "status").get(pk=visit.pk)
+    if locked.status not in OPEN_STATUSES:
+        raise DomainConflict("The visit was closed while the photo was uploading.", code="visit_closed")
+    _check_capacity(visit, item_key, limit)
+    phash = imaging.to_signed64(processed.dhash)
+    band0, band1, band2, band3 = imaging.bands(processed.dhash)
+    photo = Photo.objects.create(
+        id=photo_id,
+        organization_id=visit.organization_id,
+        visit=visit,
+        item_key=item_key,
+        width=processed.width,
+        height=processed.height,
+        taken_at=processed.taken_at,
+        image=names["display"],
+        thumbnail=names["thumb"],
+        content_hash=processed.content_hash,
+        phash=phash,
+        phash_band0=band0,
+        phash_band1=band1,
+        phash_band2=band2,
+        phash_band3=band3,
+        reused=reused,
+        size_bytes=min(processed.size_bytes, 2**31 - 1),
+    )
+    event_record(organization=visit.organization, type=EventType.PHOTO_ADDED, data=photo_public_data(photo))
+    return photo
+
+
+def _discard(names: dict, *, keep: Photo | None) -> None:
+    owned = {keep.image, keep.thumbnail} if keep is not None else set()
+    storage.delete_objects([name for name in names.values() if name not in owned])
+
+
+def photo_delete(*, photo: Photo) -> None:
+    """Delete a photo: the row first (committed), then its objects; leftovers go to the cleanup."""
+    names = [photo.image, photo.thumbnail]
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo.pk).delete()
+        transaction.on_commit(lambda: storage.delete_objects(names))
+
+
+def photos_cleanup(*, older_than: dt.timedelta | None = None, dry_run: bool = False) -> list[str]:
+    """Delete stored objects that no photo row points at (crash leftovers), older than a grace period.
+
+    The grace period keeps an upload that is between "objects written" and "row committed" safe.
+    Returns the names removed (or that would be, with ``dry_run``).
+    """
+    if older_than is None:
+        older_than = dt.timedelta(minutes=settings.PHOTO_ORPHAN_GRACE_MINUTES)
+    cutoff = timezone.now() - older_than
+    store = storage.default_storage
+    orphans = []
+    for name in storage.walk_objects(store):
+        photo_id = _photo_id_from_name(name)
+        if (
+            photo_id is not None
+            and Photo.objects.filter(Q(image=name) | Q(thumbnail=name), pk=photo_id).exists()
+        ):
+            continue
+        try:
+            if store.get_modified_time(name) > cutoff:
+                continue
+        except storage.STORAGE_ERRORS:
+            continue
+        orphans.append(name)
+    if not dry_run:
+        storage.delete_objects(orphans, storage=store)
+    return orphans
+
+
+def _photo_id_from_name(name: str) -> uuid.UUID | None:
+    parts = name.split("/")
+    if len(parts) != 5:
+        return None
+    try:
+        return uuid.UUID(parts[3])
+    except ValueError:
+        return None
