@@ -119,6 +119,10 @@ def user_create(
     _check_scopes(role=role, region_ids=region_ids, location_ids=location_ids)
     regions = _org_rows(Region, organization, region_ids, "region_ids")
     locations = _org_rows(Location, organization, location_ids, "location_ids")
+    try:
+        User.username_validator(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.error_list})
     if _username_taken(username):
         raise DomainConflict(f"The username '{username}' is taken.", code="username_taken")
     user = User(

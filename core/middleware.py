@@ -25,6 +25,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "organization_id": getattr(user, "organization_id", None),
+                "user_id": getattr(user, "pk", None),
             },
         )
         return response

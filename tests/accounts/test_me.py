@@ -1,0 +1,35 @@
+"""``/api/v1/me/``: who the caller is."""
+
+
+def test_me_describes_a_staff_member(client_for, staff, location, org):
+    response = client_for(staff).get("/api/v1/me/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": staff.pk,
+        "username": "stella",
+        "display_name": staff.display_name,
+        "role": "staff",
+        "organization": {"id": org.pk, "name": "Acme Coffee"},
+        "region_ids": [],
+        "location_ids": [location.pk],
+    }
+
+
+def test_me_lists_a_managers_regions(client_for, manager, region):
+    assert client_for(manager).get("/api/v1/me/").json()["region_ids"] == [region.pk]
+
+
+def test_me_for_an_api_key_names_the_key_and_no_person(key_client_for, org):
+    body = key_client_for(org, ["read"]).get("/api/v1/me/").json()
+
+    assert body["role"] == "api_key"
+    assert body["id"] is None and body["username"] is None
+    assert body["organization"] == {"id": org.pk, "name": "Acme Coffee"}
+
+
+def test_me_is_read_only(client_for, admin):
+    response = client_for(admin).post("/api/v1/me/", {}, format="json")
+
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
