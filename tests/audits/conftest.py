@@ -123,7 +123,7 @@ def assignment(org, location, checklist, auditor):
     )
 
 
-def visit_body(assignment=None, *, answers=None, **overrides) -> dict:
+def visit_body(assignment=None, /, *, answers=None, **overrides) -> dict:
     """A valid mystery visit body for ``assignment`` (override anything)."""
     started = timezone.now() - dt.timedelta(hours=1)
     body = {
@@ -132,7 +132,7 @@ def visit_body(assignment=None, *, answers=None, **overrides) -> dict:
         "started_at": started.isoformat(),
         "ended_at": (started + dt.timedelta(minutes=17)).isoformat(),
         "position": {"latitude": 52.3676, "longitude": 4.9041, "accuracy_m": 12},
-        "answers": [dict(a) for a in (GOOD_ANSWERS if answers is None else answers)],
+        "answers": _copy(GOOD_ANSWERS if answers is None else answers),
         "notes": "Busy lunchtime.",
     }
     if assignment is not None:
@@ -146,6 +146,12 @@ def visit_body(assignment=None, *, answers=None, **overrides) -> dict:
     return body
 
 
+def _copy(answers):
+    if isinstance(answers, list):
+        return [dict(a) if isinstance(a, dict) else a for a in answers]
+    return answers
+
+
 def self_assessment_body(location, checklist, **overrides) -> dict:
     body = visit_body(None, kind="self_assessment", location=location.pk, checklist=checklist.pk)
     body.update(overrides)
@@ -155,3 +161,20 @@ def self_assessment_body(location, checklist, **overrides) -> dict:
 @pytest.fixture
 def make_body():
     return visit_body
+
+
+@pytest.fixture
+def foreign_assignment(other_org):
+    """An open assignment in another organization, on the same kind of checklist."""
+    from accounts.models import Role
+    from tests.factories import LocationFactory, RegionFactory, UserFactory
+
+    site = LocationFactory(region=RegionFactory(organization=other_org))
+    checklist = ChecklistFactory(organization=other_org, sections=FULL_SECTIONS)
+    return AssignmentFactory(
+        organization=other_org,
+        location=site,
+        checklist=checklist,
+        checklist_version=checklist.versions.get(number=1),
+        auditor=UserFactory(organization=other_org, role=Role.AUDITOR),
+    )
