@@ -77,7 +77,7 @@ def start_receiver() -> Receiver:
     server.daemon_threads = True
     receiver = Receiver(server=server)
     ref.append(receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return receiver
 
 
