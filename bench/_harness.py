@@ -276,14 +276,12 @@ class Gunicorn:
             return ""
         return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
 
-    def server_errors_logged(self) -> int:
-        """Tracebacks gunicorn/Django wrote (an unhandled exception is a 500 even if no client saw it)."""
-        if not self.logfile.exists():
-            return 0
-        return self.logfile.read_text(errors="replace").count("Traceback (most recent call last)")
-
     def server_error_summary(self) -> Counter:
-        """Distinct unhandled exceptions in the log: (final exception line) -> count."""
+        """Unhandled exceptions in the log, as ``"<path> -> <final exception line>": count``.
+
+        503s are left out: drf-standardized-errors logs the cause of every 5xx it renders, and a
+        503 for an unreachable database or store is the intended answer, not a failure.
+        """
         import json
         import re
 
@@ -295,11 +293,14 @@ class Gunicorn:
                 continue
             try:
                 record = json.loads(line)
-                last = record.get("exc", "").strip().splitlines()[-1]
-                where = re.sub(r"[0-9a-f-]{36}|\d+", "<id>", record.get("message", ""))
-            except (ValueError, IndexError, AttributeError):
-                last, where = line[-200:], ""
-            found[f"{where} -> {last}"] += 1
+            except ValueError:
+                found[line[-200:]] += 1
+                continue
+            if record.get("status_code") == 503:
+                continue
+            lines = (record.get("exc") or "").strip().splitlines() or [""]
+            where = re.sub(r"[0-9a-f-]{36}|\d+", "<id>", str(record.get("message", "")))
+            found[f"{where} -> {lines[-1]}"] += 1
         return found
 
     def cleanup(self) -> None:

@@ -293,9 +293,10 @@ def main() -> int:
                 thread.join(timeout=args.seconds + 120)
             elapsed = time.monotonic() - started
             server.stop()  # nothing may write any more: now count
-            tracebacks = server.server_errors_logged()
+            errors = server.server_error_summary()
+            tracebacks = sum(errors.values())
             counts = count_in_database(seed.organization_id, ledger)
-            for summary, n in server.server_error_summary().most_common(10):
+            for summary, n in errors.most_common(10):
                 print(f"server error x{n}: {summary}")
             return report(args, ledger, tally, counts, tracebacks, elapsed)
     finally:
