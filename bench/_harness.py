@@ -325,8 +325,11 @@ class MotoS3:
         self.server = None
 
     def start(self) -> None:
+        import logging
+
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per S3 call otherwise
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
         wait_for(lambda: requests.get(self.endpoint, timeout=1).status_code < 500, timeout=15, what="moto")
