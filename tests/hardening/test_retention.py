@@ -119,6 +119,27 @@ def test_forgetting_keeps_the_visits_and_their_history(departed):
     assert "Jane" not in str(entry.actor)
 
 
+def test_after_forgetting_no_response_names_the_auditor(departed, admin, client_for):
+    visit = Visit.objects.get(auditor=departed)
+    run("forget_auditor", "jane.doe", "--yes")
+    client = client_for(admin)
+
+    responses = [
+        client.get(f"/api/v1/visits/{visit.pk}/"),
+        client.get(f"/api/v1/visits/{visit.pk}/history/"),
+        client.get(f"/api/v1/users/{departed.pk}/"),
+        client.get("/api/v1/users/"),
+    ]
+
+    assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    for response in responses:
+        text = response.content.decode().lower()
+        assert "jane" not in text and "doe" not in text
+    history = responses[1].json()["results"]
+    assert history[0]["actor"] == {"id": departed.pk, "display_name": f"deleted-{departed.pk}"}
+    assert responses[2].json()["is_active"] is False
+
+
 def test_forgetting_cancels_open_assignments_so_they_can_be_reassigned(departed):
     run("forget_auditor", "jane.doe", "--yes")
 
