@@ -1,0 +1,276 @@
+"""``python manage.py seed_demo``: a believable demo organization, so every report has a story.
+
+"Demo Coffee Co." gets three regions with stores in Amsterdam, New York and Tokyo time, users of
+every role, the built-in checklists, six months of weekly mystery visits made through the real
+services (assignments, ``visit_submit``, reviews, photos), and fortnightly staff
+self-assessments. Some stores improve over the months, others slip; staff rate themselves
+systematically better than the shoppers do, which is what the perception gap shows. Runs in a
+few seconds; a second run changes nothing and prints the credentials again.
+"""
+
+import datetime as dt
+import io
+import random
+import uuid
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization, Role, User
+from accounts.services import location_create, region_create, user_create
+from audits.models import VisitStatus
+from audits.services import assignment_create, visit_review, visit_submit
+from checklists.models import Checklist
+
+ORG_NAME = "Demo Coffee Co."
+PASSWORD = "Demo-Coffee-2026"
+WEEKS = 26
+
+# (region code, name, [(code, name, timezone, lat, lon, quality at the start, at the end)])
+STORES = [
+    (
+        "BNL",
+        "Benelux",
+        [
+            ("AMS-01", "Amsterdam Centraal", "Europe/Amsterdam", 52.3791, 4.9003, 0.62, 0.92),
+            ("RTM-01", "Rotterdam Markthal", "Europe/Amsterdam", 51.9200, 4.4870, 0.85, 0.80),
+            ("UTR-01", "Utrecht Neude", "Europe/Amsterdam", 52.0930, 5.1190, 0.90, 0.64),
+        ],
+    ),
+    (
+        "USE",
+        "US East",
+        [
+            ("NYC-01", "New York Fifth Avenue", "America/New_York", 40.7580, -73.9750, 0.93, 0.66),
+            ("BOS-01", "Boston Back Bay", "America/New_York", 42.3500, -71.0760, 0.70, 0.88),
+        ],
+    ),
+    (
+        "JPN",
+        "Japan",
+        [
+            ("TYO-01", "Tokyo Shibuya", "Asia/Tokyo", 35.6595, 139.7005, 0.80, 0.95),
+            ("OSA-01", "Osaka Umeda", "Asia/Tokyo", 34.7025, 135.4959, 0.75, 0.72),
+        ],
+    ),
+]
+SELF_BIAS = 0.14  # staff see their store rosier than a customer does
+
+
+def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
+    """A plausible answer to ``item`` from a store performing at ``quality`` (0..1)."""
+    kind = item["type"]
+    good = rng.random() < quality
+    if kind == "photo":
+        return None
+    if item.get("allow_na") and rng.random() < 0.05:
+        return {"item": item["key"], "na": True}
+    if kind == "yes_no":
+        value = good
+    elif kind == "scale":
+        low, high = item["scale_min"], item["scale_max"]
+        spread = min(1.0, max(0.0, quality + rng.uniform(-0.25, 0.25)))
+        value = low + round((high - low) * spread)
+    elif kind == "choice":
+        options = sorted(item["options"], key=lambda option: option["points"])
+        index = min(len(options) - 1, int(min(0.999, max(0.0, quality + rng.uniform(-0.3, 0.3))) * len(options)))
+        value = options[index]["key"]
+    elif kind == "number":
+        low, high = item.get("pass_min"), item.get("pass_max")
+        inside = low if low is not None else (high if high is not None else 1)
+        if good or (low is None and high is None):
+            value = inside
+        else:
+            value = (high + 1) if high is not None else low - 1
+    else:  # text
+        value = rng.choice(["Friendly team.", "Busy but organised.", "Had to wait a while.", ""])
+    return {"item": item["key"], "value": value, "na": False, "comment": ""}
+
+
+def _jpeg(rng: random.Random) -> io.BytesIO:
+    """A small storefront-ish picture, different every time (so reuse detection stays quiet)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), tuple(rng.randrange(40, 220) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(8):
+        x, y = rng.randrange(0, 300), rng.randrange(0, 220)
+        draw.rectangle(
+            (x, y, x + rng.randrange(10, 120), y + rng.randrange(10, 90)),
+            fill=tuple(rng.randrange(0, 256) for _ in range(3)),
+        )
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    buffer.seek(0)
+    buffer.name = "storefront.jpg"
+    return buffer
+
+
+class Command(BaseCommand):
+    help = "Build the demo organization (regions, stores in three time zones, users, checklists, visits)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--weeks", type=int, default=WEEKS, help="How many weeks of history.")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, weeks, seed, **options):
+        if Organization.objects.filter(name=ORG_NAME).exists():
+            self.stdout.write(f"{ORG_NAME} already exists: nothing to do.")
+            self._print_credentials()
+            return
+        rng = random.Random(seed)
+        with transaction.atomic():
+            people, stores, checklist = self._structure()
+        counts = self._history(people, stores, checklist, weeks=weeks, rng=rng)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
+                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews."
+            )
+        )
+        self._print_credentials()
+
+    def _structure(self):
+        organization = Organization.objects.create(name=ORG_NAME)
+        call_command("load_checklists", org=ORG_NAME, stdout=io.StringIO())
+        checklist = Checklist.objects.get(organization=organization, builtin_key="builtin-in-person")
+        stores = []
+        regions = {}
+        for code, name, sites in STORES:
+            region = region_create(organization=organization, code=code, name=name)
+            regions[code] = region
+            for site_code, site_name, tz, lat, lon, start, end in sites:
+                location = location_create(
+                    organization=organization,
+                    region=region,
+                    code=site_code,
+                    name=site_name,
+                    timezone=tz,
+                    latitude=lat,
+                    longitude=lon,
+                    address=f"{site_name}, main entrance",
+                )
+                stores.append((location, start, end))
+        people = {
+            "admin": user_create(
+                organization=organization, username="demo-admin", password=PASSWORD, role=Role.ADMIN,
+                display_name="Ada Admin", email="admin@demo-coffee.example",
+            ),
+            "manager": user_create(
+                organization=organization, username="demo-manager", password=PASSWORD, role=Role.MANAGER,
+                display_name="Max Manager", region_ids=[regions["BNL"].pk, regions["USE"].pk],
+            ),
+            "auditors": [
+                user_create(
+                    organization=organization, username=username, password=PASSWORD, role=Role.AUDITOR,
+                    display_name=display,
+                )
+                for username, display in (("demo-auditor", "Sam Shopper"), ("demo-auditor-2", "Kim Shopper"))
+            ],
+            "staff": {},
+        }
+        for location, _, _ in stores:
+            username = "demo-staff" if location.code == "AMS-01" else f"staff-{location.code.lower()}"
+            people["staff"][location.pk] = user_create(
+                organization=organization, username=username, password=PASSWORD, role=Role.STAFF,
+                display_name=f"{location.name} team", location_ids=[location.pk],
+            )
+        return people, stores, checklist
+
+    def _history(self, people, stores, checklist, *, weeks: int, rng: random.Random) -> dict:
+        version = checklist.versions.order_by("-number").first()
+        items = [item for section in version.sections for item in section["items"]]
+        photo_items = [item["key"] for item in items if item["type"] == "photo"]
+        now = timezone.now()
+        admin = people["admin"]
+        counts = {"mystery": 0, "self": 0, "photos": 0, "reviews": 0}
+        for location, start_quality, end_quality in stores:
+            staff = people["staff"][location.pk]
+            for week in range(weeks, 0, -1):
+                progress = 1 - week / weeks
+                quality = start_quality + (end_quality - start_quality) * progress
+                when = now - dt.timedelta(days=7 * week - rng.uniform(0, 6), hours=rng.uniform(0, 8))
+                auditor = people["auditors"][week % 2]
+                with transaction.atomic():
+                    assignment = assignment_create(
+                        actor=admin,
+                        location=location.pk,
+                        checklist=checklist.pk,
+                        auditor=auditor.pk,
+                        due_from=when - dt.timedelta(days=2),
+                        due_until=when + dt.timedelta(days=3),
+                        instructions="Order a flat white and ask about the loyalty card.",
+                    )
+                    visit, _ = visit_submit(
+                        actor=auditor,
+                        data=self._body(
+                            items, quality + rng.uniform(-0.08, 0.08), when, rng,
+                            kind="mystery", location=location, checklist=checklist, version=version,
+                            assignment=assignment.pk,
+                        ),
+                        now=when + dt.timedelta(minutes=30),
+                    )
+                counts["mystery"] += 1
+                if week <= 4 and photo_items:
+                    counts["photos"] += self._photo(auditor, visit, photo_items[0], rng)
+                if week > 1:  # the last week still waits for review
+                    decision = "approve" if rng.random() < 0.9 else "reject"
+                    visit_review(actor=admin, visit_id=visit.pk, decision=decision, comment="Thanks!")
+                    counts["reviews"] += 1
+                if week % 2 == 0:
+                    own = when - dt.timedelta(days=1)
+                    visit_submit(
+                        actor=staff,
+                        data=self._body(
+                            items, min(0.98, quality + SELF_BIAS + rng.uniform(-0.04, 0.04)), own, rng,
+                            kind="self_assessment", location=location, checklist=checklist, version=version,
+                        ),
+                        now=own + dt.timedelta(minutes=30),
+                    )
+                    counts["self"] += 1
+        return counts
+
+    def _body(self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None) -> dict:
+        answers = [answer for item in items if (answer := _answer(item, min(1.0, max(0.0, quality)), rng))]
+        body = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "location": location.pk,
+            "checklist": checklist.pk,
+            "checklist_version": version.number,
+            "kind": kind,
+            "started_at": when.isoformat(),
+            "ended_at": (when + dt.timedelta(minutes=rng.randint(12, 25))).isoformat(),
+            "position": {"latitude": location.latitude, "longitude": location.longitude, "accuracy_m": 10},
+            "answers": answers,
+            "notes": "",
+        }
+        if assignment is not None:
+            body["assignment"] = assignment
+        return body
+
+    def _photo(self, auditor, visit, item_key: str, rng: random.Random) -> int:
+        try:
+            from photos.services import photo_add
+        except ImportError:  # the photos app is optional for the demo
+            return 0
+        photo_add(
+            actor=auditor,
+            visit=visit,
+            photo_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            item_key=item_key,
+            image=_jpeg(rng),
+        )
+        return 1
+
+    def _print_credentials(self) -> None:
+        self.stdout.write(f"\nDemo users (password for all: {PASSWORD}):")
+        for username, what in (
+            ("demo-admin", "admin: the whole organization"),
+            ("demo-manager", "manager: regions Benelux and US East"),
+            ("demo-auditor", "auditor: mystery visits"),
+            ("demo-staff", "staff: Amsterdam Centraal (self-assessments)"),
+        ):
+            if User.objects.filter(username=username).exists():
+                self.stdout.write(f"  {username:14s} {what}")
