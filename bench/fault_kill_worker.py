@@ -8,14 +8,16 @@ so both workers are always busy; meanwhile a killer sends SIGKILL to a worker th
 request, ``--kills`` times. A client whose request dies (connection reset, no answer, 5xx) resends
 the same body blindly until it gets 200/201, as a phone does.
 
-Then, in the database: every visit id sent exists exactly once, with its answers, one
+Every other acknowledged visit also gets a photo, resent the same way. Then, in the database:
+every visit id sent exists exactly once, with its answers, one
 ``submitted`` history entry and one ``visit.submitted`` event (nothing half-written, nothing twice),
-and no assignment has two visits. The last lines print the counts; exit status 1 on a failure.
+no assignment has two visits, and every photo id sent exists exactly once. The last lines print the counts; exit status 1 on a failure.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -40,6 +43,7 @@ class Run:
     def __init__(self):
         self.lock = threading.Lock()
         self.statuses: dict[str, list[int]] = defaultdict(list)
+        self.photo_statuses: dict[str, list[int]] = defaultdict(list)
         self.in_flight = 0
         self.stop = threading.Event()
 
@@ -47,36 +51,54 @@ class Run:
         with self.lock:
             self.statuses[visit_id].append(status)
 
+    def record_photo(self, photo_id: str, status: int) -> None:
+        with self.lock:
+            self.photo_statuses[photo_id].append(status)
+
     def flight(self, delta: int) -> None:
         with self.lock:
             self.in_flight += delta
 
 
 def client(ref: h.AuditorRef, base: str, run: Run, deadline: float, max_retries: int) -> None:
-    session = h.session_for(ref.token)
+    """Submit visits (and, for every other one, a photo), resending each blindly until answered."""
+    state = {"session": h.session_for(ref.token)}
     rng = random.Random(ref.user_id)
     queue = list(ref.assignments)
-    while queue and time.monotonic() < deadline:
-        body = h.visit_body(queue.pop(0), rng=rng)
-        payload = json.dumps(body)
+
+    def until_answered(record, url: str, **kwargs) -> int:
         for attempt in range(max_retries + 1):
             run.flight(+1)
             try:
-                status = session.post(
-                    f"{base}/api/v1/visits/",
-                    data=payload,
-                    headers={"Content-Type": "application/json"},
-                    timeout=30,
-                ).status_code
+                status = state["session"].post(url, timeout=30, **kwargs).status_code
             except requests.RequestException:
                 status = NETWORK_ERROR
-                session = h.session_for(ref.token)  # the old connection died with the worker
+                state["session"] = h.session_for(ref.token)  # the old connection died with the worker
             finally:
                 run.flight(-1)
-            run.record(body["id"], status)
+            record(status)
             if status != NETWORK_ERROR and status < 500:
-                break
-            time.sleep(0.05 * (attempt + 1))  # blind retry, same id, same body
+                return status
+            time.sleep(0.05 * (attempt + 1))  # blind retry: same id, same body
+        return status
+
+    while queue and time.monotonic() < deadline:
+        body = h.visit_body(queue.pop(0), rng=rng)
+        visit_id = body["id"]
+        status = until_answered(
+            functools.partial(run.record, visit_id),
+            f"{base}/api/v1/visits/",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        if status in (200, 201) and rng.random() < 0.5:
+            photo_id = str(uuid.uuid4())
+            until_answered(
+                functools.partial(run.record_photo, photo_id),
+                f"{base}/api/v1/visits/{visit_id}/photos/",
+                data={"id": photo_id, "item": ""},
+                files={"image": ("photo.jpg", h.jpeg_bytes(rng.randrange(1 << 30)), "image/jpeg")},
+            )
 
 
 def killer(server: h.Gunicorn, run: Run, kills: int, interval: float, rng: random.Random) -> list[int]:
@@ -209,6 +231,13 @@ def count_in_database(org_id: int, run: Run) -> dict:
             "data", flat=True
         )
     )
+    from photos.models import Photo
+
+    photos_sent = set(run.photo_statuses)
+    photos_acked = {pid for pid, statuses in run.photo_statuses.items() if statuses[-1] in (200, 201)}
+    photos_stored = {
+        str(pk) for pk in Photo.objects.filter(organization_id=org_id).values_list("pk", flat=True)
+    }
     retried = {vid for vid, statuses in run.statuses.items() if len(statuses) > 1}
     replayed = {vid for vid in retried if run.statuses[vid][-1] == 200}
     return {
@@ -225,6 +254,11 @@ def count_in_database(org_id: int, run: Run) -> dict:
         "visits_wrong_answer_count": sum(1 for vid in stored if answers[vid] != h.ANSWERS_PER_VISIT),
         "visits_history_not_1": sum(1 for vid in stored if history[vid] != 1),
         "visits_events_not_1": sum(1 for vid in stored if events[vid] != 1),
+        "photos_sent": len(photos_sent),
+        "photos_never_acked": len(photos_sent - photos_acked),
+        "photos_lost": len(photos_acked - photos_stored),
+        "photos_unknown": len(photos_stored - photos_sent),
+        "photo_requests_interrupted": sum(s.count(NETWORK_ERROR) for s in run.photo_statuses.values()),
         "assignments_with_2_visits": Visit.objects.filter(organization_id=org_id)
         .values("assignment_id")
         .annotate(n=Count("pk"))
@@ -296,8 +330,10 @@ def main() -> int:
     failures = []
     if counts["visits_lost"] or counts["visits_never_acked"]:
         failures.append("visits lost or never acknowledged")
-    if counts["visits_unknown"]:
-        failures.append("visits nobody sent")
+    if counts["visits_unknown"] or counts["photos_unknown"]:
+        failures.append("rows nobody sent")
+    if counts["photos_lost"] or counts["photos_never_acked"]:
+        failures.append("photos lost or never acknowledged")
     if counts["assignments_with_2_visits"] or counts["visits_wrong_answer_count"]:
         failures.append("duplicate or half-written visits")
     if counts["visits_history_not_1"] or counts["visits_events_not_1"]:
@@ -312,16 +348,21 @@ def main() -> int:
         failures.append("phase 1: a killed transaction was kept, or its retry did not store exactly one")
     if sum(errors.values()):
         failures.append("server errors logged")
-    if not killed or not counts["requests_interrupted"]:
+    if not killed or not (counts["requests_interrupted"] + counts["photo_requests_interrupted"]):
         failures.append("no request was interrupted: the kill did not land mid-request")
     print()
     print(
-        f"RESULT kills={len(killed)} interrupted={counts['requests_interrupted']} "
+        f"RESULT kills={len(killed)} interrupted={counts['requests_interrupted']}+"
+        f"{counts['photo_requests_interrupted']} (visits+photos) "
         f"retried={counts['visits_retried']} replayed_200={counts['retries_answered_200_replay']} "
         f"sent={counts['visits_sent']} stored={counts['visits_stored']} lost={counts['visits_lost']} "
+        f"photos sent={counts['photos_sent']} lost={counts['photos_lost']} "
         f"duplicates={counts['assignments_with_2_visits'] + counts['visits_wrong_answer_count']}"
     )
-    print("RESULT " + ("FAIL: " + ", ".join(failures) if failures else "PASS: exactly one visit per id"))
+    print(
+        "RESULT "
+        + ("FAIL: " + ", ".join(failures) if failures else "PASS: exactly one visit (and photo) per id")
+    )
     return 1 if failures else 0
 
 
