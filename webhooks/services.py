@@ -254,7 +254,9 @@ def delivery_attempt(*, delivery_id: int) -> str:
     )
     if not claimed:
         return "not_due"
-    delivery = Delivery.objects.select_related("webhook", "event").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("webhook", "event").filter(pk=delivery_id).first()
+    if delivery is None:
+        return "gone"  # The endpoint was deleted just now.
     webhook, event = delivery.webhook, delivery.event
     if not webhook.is_active:
         # Park it: re-enabling the endpoint resumes parked deliveries.

@@ -5,11 +5,12 @@ with the ``write`` scope. Other organizations' endpoints answer 404.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.exceptions import error_responses
 from core.permissions import ADMIN
 from core.tenancy import get_scoped_or_404
 
@@ -48,7 +49,11 @@ class WebhookViewSet(viewsets.GenericViewSet):
     def get_object(self):
         return get_scoped_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    @extend_schema(summary="List webhook endpoints", tags=TAGS, responses={200: WebhookSerializer(many=True)})
+    @extend_schema(
+        summary="List webhook endpoints",
+        tags=TAGS,
+        responses={200: WebhookSerializer(many=True), **error_responses(400, 401, 403, 429)},
+    )
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset().order_by("-id"))
         return self.get_paginated_response(WebhookSerializer(page, many=True).data)
@@ -59,7 +64,7 @@ class WebhookViewSet(viewsets.GenericViewSet):
         "a public address (checked now and at every delivery).",
         tags=TAGS,
         request=WebhookCreateSerializer,
-        responses={201: WebhookWithSecretSerializer},
+        responses={201: WebhookWithSecretSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
         examples=[CREATE_EXAMPLE],
     )
     def create(self, request):
@@ -73,7 +78,11 @@ class WebhookViewSet(viewsets.GenericViewSet):
         data = WebhookWithSecretSerializer(webhook, context={"secret": secret}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Read a webhook endpoint", tags=TAGS, responses={200: WebhookSerializer})
+    @extend_schema(
+        summary="Read a webhook endpoint",
+        tags=TAGS,
+        responses={200: WebhookSerializer, **error_responses(401, 403, 404, 429)},
+    )
     def retrieve(self, request, pk=None):
         return Response(WebhookSerializer(self.get_object()).data)
 
@@ -83,7 +92,7 @@ class WebhookViewSet(viewsets.GenericViewSet):
         "deliveries it was owed.",
         tags=TAGS,
         request=WebhookUpdateSerializer,
-        responses={200: WebhookSerializer},
+        responses={200: WebhookSerializer, **error_responses(400, 401, 403, 404, 413, 415, 429)},
         examples=[OpenApiExample("Re-enable", value={"is_active": True}, request_only=True)],
     )
     def partial_update(self, request, pk=None):
@@ -93,7 +102,11 @@ class WebhookViewSet(viewsets.GenericViewSet):
         webhook = services.webhook_update(webhook=webhook, **body.validated_data)
         return Response(WebhookSerializer(webhook).data)
 
-    @extend_schema(summary="Delete a webhook endpoint", tags=TAGS, responses={204: None})
+    @extend_schema(
+        summary="Delete a webhook endpoint",
+        tags=TAGS,
+        responses={204: None, **error_responses(401, 403, 404, 429)},
+    )
     def destroy(self, request, pk=None):
         services.webhook_delete(webhook=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -103,7 +116,7 @@ class WebhookViewSet(viewsets.GenericViewSet):
         description="Signs every later attempt with the new secret, shown in this response only.",
         tags=TAGS,
         request=SecretRotateSerializer,
-        responses={200: WebhookWithSecretSerializer},
+        responses={200: WebhookWithSecretSerializer, **error_responses(400, 401, 403, 404, 413, 415, 429)},
         examples=[OpenApiExample("Generate a new secret", value={}, request_only=True)],
     )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
@@ -149,13 +162,17 @@ class DeliveryViewSet(viewsets.GenericViewSet):
         "next retry it scheduled.",
         tags=TAGS,
         parameters=[STATUS_PARAM],
-        responses={200: DeliverySerializer(many=True)},
+        responses={200: DeliverySerializer(many=True), **error_responses(400, 401, 403, 404, 429)},
     )
     def list(self, request, webhook_id=None):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(summary="Read one delivery", tags=TAGS, responses={200: DeliverySerializer})
+    @extend_schema(
+        summary="Read one delivery",
+        tags=TAGS,
+        responses={200: DeliverySerializer, **error_responses(401, 403, 404, 429)},
+    )
     def retrieve(self, request, webhook_id=None, pk=None):
         return Response(DeliverySerializer(self.get_object()).data)
 
@@ -165,10 +182,7 @@ class DeliveryViewSet(viewsets.GenericViewSet):
         "retry schedule. 409 while the endpoint is disabled or an attempt is in flight.",
         tags=TAGS,
         request=None,
-        responses={
-            202: DeliverySerializer,
-            409: OpenApiResponse(description="Endpoint disabled or attempt in flight."),
-        },
+        responses={202: DeliverySerializer, **error_responses(401, 403, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"])
     def redeliver(self, request, webhook_id=None, pk=None):
