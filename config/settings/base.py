@@ -160,7 +160,7 @@ if USE_S3:
                 signature_version="s3v4",
                 s3={"addressing_style": env("S3_ADDRESSING_STYLE", default="path")},
                 connect_timeout=env.float("S3_CONNECT_TIMEOUT", default=3.0),
-                read_timeout=env.float("S3_READ_TIMEOUT", default=20.0),
+                read_timeout=env.float("S3_READ_TIMEOUT", default=10.0),
                 retries={"max_attempts": env.int("S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
             ),
         },

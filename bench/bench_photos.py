@@ -1,0 +1,325 @@
+"""Photo pipeline figures: cost against Pillow's bare decode, peak memory, upload throughput.
+
+    .venv/bin/python bench/bench_photos.py [--rounds 7] [--uploads 40] [--seconds 60] [--skip-http]
+
+A synthetic 12 MP JPEG "from a phone" (4000x3000, EXIF orientation 6, GPS, DateTimeOriginal,
+gradients plus sensor-like noise so it does not compress to nothing) is made in memory. Then:
+
+1. time: the whole pipeline (``photos.imaging.process_image``: sniff, hash, EXIF, draft decode,
+   orient, strip, sRGB, display 1600 px + thumbnail 400 px progressive JPEGs, dHash) against
+   Pillow's bare full decode of the same bytes, interleaved, medians; the ratio is the figure
+   (goal <= 2.5x);
+2. memory: each of the two in a fresh child process; the growth of the peak resident memory
+   (VmHWM) over the process after imports and with the file already in memory, and tracemalloc's
+   peak for the Python-side allocations;
+3. throughput: gunicorn with 2 workers on 127.0.0.1 (own database ``bench_photos`` on the shared
+   PostgreSQL, own temporary ``media/``), 4 client threads uploading the 12 MP photo to seeded
+   visits, bounded by ``--uploads`` and ``--seconds``; uploads per second, compared with one
+   process running the pipeline alone (the baseline measured in step 1).
+
+Prints its figures in the last lines. Only 127.0.0.1; stops everything it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def phone_photo(width: int = 4000, height: int = 3000) -> bytes:
+    """A 12 MP JPEG as a phone writes it: sideways pixels + orientation 6, GPS, a capture time."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    def channel(sigma: float, gradient: Image.Image) -> Image.Image:
+        base = ImageChops.multiply(gradient.resize((width, height)), Image.new("L", (width, height), 210))
+        return ImageChops.add(base, Image.effect_noise((width, height), sigma), scale=1.3, offset=-40)
+
+    linear, radial = Image.linear_gradient("L"), Image.radial_gradient("L")
+    image = Image.merge("RGB", (channel(22, linear), channel(18, radial), channel(26, linear.rotate(90))))
+    draw = ImageDraw.Draw(image)
+    for n in range(24):  # some structure: shelves, signs, a door
+        x, y = (n * 397) % width, (n * 211) % height
+        draw.rectangle([x, y, x + 300 + n * 7, y + 180 + n * 5], outline=(n * 10 % 256, 40, 200), width=9)
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "PhoneCo", "Phone 15 Pro", 6
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003], sub[0x9011] = "2026:11:20 10:05:00", "+01:00"
+    sub[0x927C] = b"maker-note " * 200
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (52.0, 22.0, 3.36), "E", (4.0, 54.0, 14.76)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def full_decode(data: bytes) -> None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+
+
+def pipeline(data: bytes):
+    from photos.imaging import process_image
+
+    return process_image(io.BytesIO(data), default_tz="Europe/Amsterdam")
+
+
+# --- 1. time ------------------------------------------------------------------------------------
+
+
+def time_pipeline(data: bytes, rounds: int) -> dict:
+    full_decode(data)  # warm both paths (plugin imports, ICC profile)
+    pipeline(data)
+    decode_s, pipeline_s = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        full_decode(data)
+        decode_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        pipeline(data)
+        pipeline_s.append(time.perf_counter() - started)
+    decode, whole = statistics.median(decode_s), statistics.median(pipeline_s)
+    return {"decode_s": decode, "pipeline_s": whole, "ratio": whole / decode}
+
+
+# --- 2. memory (child process) ------------------------------------------------------------------
+
+
+def peak_rss_kb() -> int:
+    """Peak resident memory of this process image: VmHWM (ru_maxrss would include the parent's
+    peak, inherited across fork/exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def memory_probe(path: str, mode: str) -> None:
+    """Child: peak memory of one ``mode`` run over a process that already holds the file."""
+    import PIL.Image  # noqa: F401 - imports are not what we measure
+
+    import photos.imaging  # noqa: F401
+
+    data = Path(path).read_bytes()
+    before_kb = peak_rss_kb()
+    tracemalloc.start()
+    (pipeline if mode == "pipeline" else full_decode)(data)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    after_kb = peak_rss_kb()
+    print(json.dumps({"rss_growth_mb": (after_kb - before_kb) / 1024, "traced_peak_mb": traced_peak / 2**20}))
+
+
+def measure_memory(data: bytes) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as handle:
+        handle.write(data)
+        handle.flush()
+        found = {}
+        for mode in ("decode", "pipeline"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--memory-probe", handle.name, mode],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+            found[mode] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+# --- 3. throughput over HTTP --------------------------------------------------------------------
+
+
+def seed_visits(count: int):
+    """Submitted visits (written directly) of one auditor; returns (token, [visit ids])."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.models import Location, Organization, Region, Role, User
+    from audits.models import Visit
+    from checklists.models import Checklist, ChecklistVersion
+    from reports.periods import period_keys
+
+    org = Organization.objects.create(name=f"Photo bench {uuid.uuid4().hex[:6]}")
+    region = Region.objects.create(organization=org, code="PB", name="Photo bench")
+    location = Location.objects.create(
+        organization=org, region=region, code="PB-1", name="Store", timezone="Europe/Amsterdam"
+    )
+    checklist = Checklist.objects.create(
+        organization=org, name="Photos", channel="in_person", current_version=1
+    )
+    version = ChecklistVersion.objects.create(
+        checklist=checklist,
+        number=1,
+        pass_threshold=80,
+        etag="pb-v1",
+        sections=[{"key": "s", "title": "S", "weight": 1, "items": [{"key": "storefront", "type": "photo"}]}],
+    )
+    auditor = User(organization=org, role=Role.AUDITOR, username=f"photo-bench-{org.pk}")
+    auditor.set_unusable_password()
+    auditor.save()
+    started = timezone.now() - dt.timedelta(hours=1)
+    keys = period_keys(started, location.timezone)
+    visits = [
+        Visit.objects.create(
+            organization=org,
+            location=location,
+            checklist=checklist,
+            checklist_version=version,
+            kind="mystery",
+            auditor=auditor,
+            started_at=started,
+            ended_at=started + dt.timedelta(minutes=15),
+            local_date=keys.local_date,
+            week_start=keys.week_start,
+            month_start=keys.month_start,
+            quarter_start=keys.quarter_start,
+        )
+        for _ in range(count)
+    ]
+    return str(AccessToken.for_user(auditor)), [str(v.pk) for v in visits]
+
+
+def measure_http(data: bytes, *, uploads: int, seconds: float, clients: int = 4) -> dict:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import _harness as h
+    import requests
+
+    media = tempfile.TemporaryDirectory(prefix="bench-photos-media-")
+    server = None
+    try:
+        with h.bench_database("bench_photos") as database_url:
+            env = h.server_env(database_url=database_url, media_root=media.name)
+            h.django_setup(env)
+            h.migrate(env)
+            per_visit = 20  # PHOTO_MAX_UNATTACHED
+            token, visit_ids = seed_visits(uploads // per_visit + 1)
+            server = h.Gunicorn(env, workers=2, threads=1, timeout=60).start()
+            url = f"{server.base}/api/v1/visits/{{}}/photos/"
+            statuses: Counter = Counter()
+            latencies: list[float] = []
+            lock = threading.Lock()
+            counter = iter(range(uploads))
+            deadline = time.monotonic() + seconds
+
+            def client() -> None:
+                session = h.session_for(token)
+                while time.monotonic() < deadline:
+                    with lock:
+                        n = next(counter, None)
+                    if n is None:
+                        return
+                    started = time.perf_counter()
+                    try:
+                        response = session.post(
+                            url.format(visit_ids[n // per_visit]),
+                            data={"id": str(uuid.uuid4()), "item": ""},
+                            files={"image": ("IMG_0001.JPG", data, "image/jpeg")},
+                            timeout=60,
+                        )
+                        status = response.status_code
+                    except requests.RequestException:
+                        status = 0
+                    with lock:
+                        statuses[status] += 1
+                        latencies.append(time.perf_counter() - started)
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=client) for _ in range(clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            server.stop()
+            done = statuses.get(201, 0)
+            return {
+                "statuses": dict(statuses),
+                "elapsed_s": elapsed,
+                "per_s": done / elapsed if elapsed else 0.0,
+                "p50_s": statistics.median(latencies) if latencies else float("nan"),
+                "p95_s": h.percentile(latencies, 95),
+                "errors": server.server_error_summary(),
+            }
+    finally:
+        if server:
+            server.cleanup()
+        media.cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="timed runs of each path (medians)")
+    parser.add_argument("--uploads", type=int, default=40, help="uploads over HTTP at most")
+    parser.add_argument("--seconds", type=float, default=60, help="HTTP phase time limit")
+    parser.add_argument("--skip-http", action="store_true", help="only the in-process figures")
+    parser.add_argument("--memory-probe", nargs=2, metavar=("FILE", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        memory_probe(*args.memory_probe)
+        return 0
+
+    data = phone_photo()
+    result = pipeline(data)
+    print(
+        f"photo: 4000x3000 JPEG, {len(data) / 2**20:.1f} MiB, orientation 6 + GPS; "
+        f"stored {result.width}x{result.height} display ({len(result.display) // 1024} KiB) "
+        f"+ thumbnail ({len(result.thumbnail) // 1024} KiB)",
+        flush=True,
+    )
+    timing = time_pipeline(data, args.rounds)
+    memory = measure_memory(data)
+    http = None if args.skip_http else measure_http(data, uploads=args.uploads, seconds=args.seconds)
+
+    print()
+    print(
+        f"time: bare full decode {timing['decode_s'] * 1000:.0f} ms, whole pipeline "
+        f"{timing['pipeline_s'] * 1000:.0f} ms (medians of {args.rounds}) -> "
+        f"ratio {timing['ratio']:.2f}x (goal <= 2.5x)"
+    )
+    print(
+        f"memory per upload: pipeline peak RSS +{memory['pipeline']['rss_growth_mb']:.0f} MiB "
+        f"(Python-side peak {memory['pipeline']['traced_peak_mb']:.1f} MiB) vs bare full decode "
+        f"+{memory['decode']['rss_growth_mb']:.0f} MiB"
+    )
+    if http:
+        alone = 1 / timing["pipeline_s"]
+        print(
+            f"throughput: 2 gunicorn workers, 4 clients, {sum(http['statuses'].values())} uploads of "
+            f"{len(data) / 2**20:.1f} MiB in {http['elapsed_s']:.1f}s: {http['per_s']:.2f} uploads/s "
+            f"(p50 {http['p50_s'] * 1000:.0f} ms, p95 {http['p95_s'] * 1000:.0f} ms), "
+            f"{http['per_s'] / alone:.2f}x one process running the pipeline alone ({alone:.2f}/s); "
+            f"statuses {http['statuses']}"
+        )
+        for summary, n in http["errors"].most_common(3):
+            print(f"server error x{n}: {summary}")
+    ok = timing["ratio"] <= 2.5 and (http is None or set(http["statuses"]) == {201})
+    print(f"RESULT {'PASS' if ok else 'CHECK'}: pipeline/decode {timing['ratio']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
