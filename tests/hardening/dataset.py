@@ -1,11 +1,17 @@
 """A small but complete organization (plus a foreign one) for fuzzing and tenancy tests."""
 
+import io
+import uuid
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+from PIL import Image
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
 from accounts.services import api_key_create
+from audits.services import visit_submit
+from photos.services import photo_add
 from tests.factories import (
     AssignmentFactory,
     ChecklistFactory,
@@ -14,6 +20,12 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+from webhooks.models import Delivery, Webhook
+from webhooks.services import event_record
+
+# Auditor identities that must never reach staff or API keys.
+SECRET_USERNAME = "shopper-zq"
+SECRET_NAME = "Quentin Zebrowski"
 
 
 @dataclass
@@ -21,6 +33,7 @@ class Dataset:
     org: object
     users: dict
     objects: dict = field(default_factory=dict)
+    outside: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
 
     def auth_header(self, role: str) -> str:
@@ -36,7 +49,12 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     users = {
         "admin": UserFactory(organization=org, role=Role.ADMIN),
         "manager": UserFactory(organization=org, role=Role.MANAGER, regions=[region]),
-        "auditor": UserFactory(organization=org, role=Role.AUDITOR),
+        "auditor": UserFactory(
+            organization=org,
+            role=Role.AUDITOR,
+            username=f"{SECRET_USERNAME}-{org.pk}",
+            display_name=SECRET_NAME,
+        ),
         "staff": UserFactory(organization=org, role=Role.STAFF, locations=[location]),
     }
     checklist = ChecklistFactory(organization=org)
@@ -49,8 +67,90 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     )
     data = Dataset(org=org, users=users)
     data.objects.update(region=region, location=location, checklist=checklist, assignment=assignment)
+    visit, _ = visit_submit(actor=users["auditor"], data=visit_body(assignment))
+    webhook = Webhook.objects.create(
+        organization=org, url="https://hooks.example.com/audit", events=["visit.submitted"], secret="s" * 32
+    )
+    event = event_record(organization=org, type="visit.submitted", data={"id": str(visit.pk)})
+    photo = photo_add(
+        actor=users["auditor"],
+        visit=visit,
+        photo_id=uuid.uuid4(),
+        item_key="",
+        image=io.BytesIO(jpeg_bytes()),
+    ).photo
+    data.objects.update(
+        visit=visit,
+        photo=photo,
+        webhook=webhook,
+        delivery=Delivery.objects.filter(event=event, webhook=webhook).first(),
+        user=users["auditor"],
+    )
     data.keys["api_key"] = api_key_create(organization=org, name="fuzz", scopes=["read"], created_by=None)[1]
     data.keys["api_key_write"] = api_key_create(
         organization=org, name="fuzz-w", scopes=["read", "write"], created_by=None
     )[1]
+    # Objects outside the scoped users' reach: another region, location, auditor and their visit.
+    far_region = RegionFactory(organization=org)
+    far_location = LocationFactory(region=far_region, organization=org)
+    far_auditor = UserFactory(
+        organization=org,
+        role=Role.AUDITOR,
+        username=f"{SECRET_USERNAME}-far-{org.pk}",
+        display_name=SECRET_NAME,
+    )
+    far_assignment = AssignmentFactory(
+        organization=org,
+        location=far_location,
+        checklist=checklist,
+        checklist_version=checklist.versions.get(),
+        auditor=far_auditor,
+    )
+    far_visit, _ = visit_submit(actor=far_auditor, data=visit_body(far_assignment))
+    far_photo = photo_add(
+        actor=far_auditor, visit=far_visit, photo_id=uuid.uuid4(), item_key="", image=io.BytesIO(jpeg_bytes())
+    ).photo
+    data.outside = {
+        "region": far_region,
+        "location": far_location,
+        "assignment": far_assignment,
+        "visit": far_visit,
+        "photo": far_photo,
+        "checklist": checklist,
+        "webhook": webhook,
+        "delivery": data.objects["delivery"],
+        "api_key": None,
+        "user": far_auditor,
+    }
+    data.objects["api_key"] = api_key_create(
+        organization=org, name="spare", scopes=["read"], created_by=None
+    )[0]
     return data
+
+
+def jpeg_bytes(color=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def visit_body(assignment) -> dict:
+    """A complete, valid mystery-visit body for an assignment on the SIMPLE_SECTIONS checklist."""
+    start = timezone.now() - timezone.timedelta(hours=2)
+    return {
+        "id": str(uuid.uuid4()),
+        "assignment": assignment.pk,
+        "location": assignment.location_id,
+        "checklist": assignment.checklist_id,
+        "checklist_version": assignment.checklist_version.number,
+        "kind": "mystery",
+        "started_at": start.isoformat(),
+        "ended_at": (start + timezone.timedelta(minutes=20)).isoformat(),
+        "answers": [
+            {"item": "greeted_within_30s", "value": True},
+            {"item": "smile", "value": 4},
+            {"item": "problem_solved", "value": True},
+            {"item": "remarks", "value": "Friendly barista."},
+        ],
+        "notes": "",
+    }

@@ -1,0 +1,233 @@
+"""Tenancy matrix generated from the OpenAPI document.
+
+For every operation that takes an id, a caller of organization B on organization A's object gets
+404, exactly like a missing object; every list answers zero rows of organization A. A new
+endpoint is covered automatically: the test fails when an id-taking operation has no fixture
+below, or when a list has no model to check against.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey, Location, Region, User
+from audits.models import Assignment, Visit, VisitHistory
+from checklists.models import Checklist, ChecklistVersion
+from photos.models import Photo
+from webhooks.models import Delivery, Webhook
+
+from .dataset import build_dataset, visit_body
+
+SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi" / "schema.yaml").read_text())
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def operations():
+    for path, item in SCHEMA["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield method, path
+
+
+ID_OPERATIONS = [(m, p) for m, p in operations() if "{" in p]
+LIST_OPERATIONS = [
+    (m, p)
+    for m, p in operations()
+    if m == "get" and "{" not in p and p.startswith("/api/v1/") and "results" in str(SCHEMA["paths"][p][m])
+]
+
+# Path parameters of organization A's objects, by path template.
+PATH_PARAMS = {
+    "/api/v1/api-keys/{id}/": lambda o: {"id": o["api_key"].pk},
+    "/api/v1/assignments/{id}/": lambda o: {"id": o["assignment"].pk},
+    "/api/v1/checklists/{id}/": lambda o: {"id": o["checklist"].pk},
+    "/api/v1/checklists/{checklist_id}/versions/": lambda o: {"checklist_id": o["checklist"].pk},
+    "/api/v1/checklists/{checklist_id}/versions/{number}/": lambda o: {
+        "checklist_id": o["checklist"].pk,
+        "number": 1,
+    },
+    "/api/v1/locations/{id}/": lambda o: {"id": o["location"].pk},
+    "/api/v1/locations/{id}/trend/": lambda o: {"id": o["location"].pk},
+    "/api/v1/regions/{id}/": lambda o: {"id": o["region"].pk},
+    "/api/v1/regions/{id}/trend/": lambda o: {"id": o["region"].pk},
+    "/api/v1/users/{id}/": lambda o: {"id": o["user"].pk},
+    "/api/v1/visits/{id}/": lambda o: {"id": o["visit"].pk},
+    "/api/v1/visits/{id}/history/": lambda o: {"id": o["visit"].pk},
+    "/api/v1/visits/{id}/review/": lambda o: {"id": o["visit"].pk},
+    "/api/v1/visits/{visit_id}/photos/": lambda o: {"visit_id": o["visit"].pk},
+    "/api/v1/photos/{id}/file/": lambda o: {"id": o["photo"].pk},
+    "/api/v1/webhooks/{id}/": lambda o: {"id": o["webhook"].pk},
+    "/api/v1/webhooks/{id}/rotate-secret/": lambda o: {"id": o["webhook"].pk},
+    "/api/v1/webhooks/{webhook_id}/deliveries/": lambda o: {"webhook_id": o["webhook"].pk},
+    "/api/v1/webhooks/{webhook_id}/deliveries/{id}/": lambda o: {
+        "webhook_id": o["webhook"].pk,
+        "id": o["delivery"].pk,
+    },
+    "/api/v1/webhooks/{webhook_id}/deliveries/{id}/redeliver/": lambda o: {
+        "webhook_id": o["webhook"].pk,
+        "id": o["delivery"].pk,
+    },
+}
+
+# Plausible bodies, so that a 404 cannot hide behind a 400.
+BODIES = {
+    ("patch", "/api/v1/assignments/{id}/"): lambda o: {"instructions": "Look at the windows."},
+    ("patch", "/api/v1/checklists/{id}/"): lambda o: {"name": "Renamed"},
+    ("post", "/api/v1/checklists/{checklist_id}/versions/"): lambda o: {
+        "pass_threshold": 80,
+        "sections": o["checklist"].versions.get().sections,
+    },
+    ("patch", "/api/v1/locations/{id}/"): lambda o: {"name": "Renamed"},
+    ("patch", "/api/v1/regions/{id}/"): lambda o: {"name": "Renamed"},
+    ("patch", "/api/v1/users/{id}/"): lambda o: {"display_name": "Renamed"},
+    ("put", "/api/v1/visits/{id}/"): lambda o: visit_body(o["assignment"]),
+    ("post", "/api/v1/visits/{id}/review/"): lambda o: {"decision": "approve", "comment": ""},
+    ("patch", "/api/v1/webhooks/{id}/"): lambda o: {"events": ["visit.reviewed"]},
+}
+
+# The model behind each list, to count organization A's rows in organization B's answer.
+LIST_MODELS = {
+    "/api/v1/api-keys/": ApiKey,
+    "/api/v1/assignments/": Assignment,
+    "/api/v1/checklists/": Checklist,
+    "/api/v1/checklists/{checklist_id}/versions/": ChecklistVersion,
+    "/api/v1/locations/": Location,
+    "/api/v1/regions/": Region,
+    "/api/v1/users/": User,
+    "/api/v1/visits/": Visit,
+    "/api/v1/visits/{id}/history/": VisitHistory,
+    "/api/v1/visits/{visit_id}/photos/": Photo,
+    "/api/v1/webhooks/": Webhook,
+    "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
+}
+
+
+def fill(path: str, params: dict) -> str:
+    return re.sub(r"{(\w+)}", lambda m: str(params[m.group(1)]), path)
+
+
+@pytest.fixture
+def two_orgs(db, make_api_key):
+    a = build_dataset("Org A")
+    b = build_dataset("Org B")
+    _, b_write_key = make_api_key(b.org, ["read", "write"])
+    callers = {
+        "admin": _bearer(b.auth_header("admin")),
+        "api_key_write": _bearer(f"Api-Key {b_write_key}"),
+    }
+    return a, b, callers
+
+
+def _bearer(header: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    return client
+
+
+def test_every_id_taking_operation_has_a_fixture():
+    missing = sorted({p for _, p in ID_OPERATIONS if p not in PATH_PARAMS})
+    assert missing == [], f"add PATH_PARAMS fixtures for: {missing}"
+
+
+MISSING = {
+    "id": 987654321,
+    "checklist_id": 987654321,
+    "webhook_id": 987654321,
+    "visit_id": "00000000-0000-4000-8000-000000000000",
+    "number": 1,
+}
+
+
+def _missing_params(path: str, params: dict) -> dict:
+    """The same path with the innermost object missing."""
+    names = re.findall(r"{(\w+)}", path)
+    last = names[-1]
+    value = MISSING[last]
+    if last == "id" and "visits/{id}" in path:
+        value = MISSING["visit_id"]
+    if last == "id" and "photos/{id}" in path:
+        value = MISSING["visit_id"]
+    return {**params, last: value}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), ID_OPERATIONS, ids=[f"{m.upper()} {p}" for m, p in ID_OPERATIONS]
+)
+@pytest.mark.parametrize("caller", ["admin", "api_key_write"])
+def test_foreign_object_answers_exactly_like_a_missing_one(two_orgs, method, path, caller):
+    a, _, callers = two_orgs
+    params = PATH_PARAMS[path](a.objects)
+    body = BODIES.get((method, path), lambda o: {})(a.objects)
+    client = callers[caller]
+    foreign = getattr(client, method)(fill(path, params), body, format="json")
+    missing = getattr(client, method)(fill(path, _missing_params(path, params)), body, format="json")
+    assert (foreign.status_code, foreign.json()) == (missing.status_code, missing.json())
+    if caller == "admin":
+        # An admin may use every endpoint: the only possible answer is "not found".
+        assert foreign.status_code == 404, (path, foreign.status_code, foreign.json())
+        assert foreign.json()["errors"][0]["code"] == "not_found"
+    else:
+        assert foreign.status_code in (403, 404), (path, foreign.status_code, foreign.json())
+
+
+def _ids(payload) -> set[str]:
+    results = payload.get("results", payload) if isinstance(payload, dict) else payload
+    return {str(row.get("id")) for row in results if isinstance(row, dict) and "id" in row}
+
+
+LIST_PATHS = sorted(
+    {p for _, p in LIST_OPERATIONS if "{" not in p and not p.startswith("/api/v1/reports/")}
+    | {p for p in LIST_MODELS if "{" in p}
+)
+REPORT_PATHS = sorted({p for _, p in operations() if p.startswith(("/api/v1/reports/", "/api/v1/exports/"))})
+
+
+def test_every_list_has_a_model_to_check():
+    missing = sorted(p for p in LIST_PATHS if p not in LIST_MODELS)
+    assert missing == [], f"add LIST_MODELS entries for: {missing}"
+
+
+@pytest.mark.parametrize("path", LIST_PATHS)
+def test_lists_show_no_foreign_rows(two_orgs, path):
+    a, b, callers = two_orgs
+    model = LIST_MODELS[path]
+    # Organization B reads its own parent objects where the list is nested.
+    url = fill(path, PATH_PARAMS.get(path, lambda o: {})(b.objects))
+    response = callers["admin"].get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    foreign = {
+        str(pk) for pk in model.objects.filter(**_org_filter(model, a.org)).values_list("pk", flat=True)
+    }
+    assert foreign, f"the dataset has no {model.__name__} rows in organization A"
+    assert _ids(response.json()) & foreign == set()
+
+
+def _org_filter(model, org) -> dict:
+    if model is ChecklistVersion:
+        return {"checklist__organization": org}
+    if model is VisitHistory:
+        return {"visit__organization": org}
+    if model is Delivery:
+        return {"webhook__organization": org}
+    return {"organization": org}
+
+
+@pytest.mark.parametrize("path", REPORT_PATHS)
+def test_reports_are_blind_to_other_organizations(two_orgs, path):
+    """Organization B's report is the same whether or not organization A has any visits."""
+    a, b, callers = two_orgs
+    before = callers["admin"].get(path)
+    assert before.status_code == 200, (path, before.status_code)
+    Visit.objects.filter(organization=a.org).delete()
+    after = callers["admin"].get(path)
+    assert _body(before) == _body(after)
+    assert str(a.objects["visit"].pk) not in _body(before)
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
