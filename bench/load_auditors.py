@@ -21,6 +21,7 @@ counts and the latency ratios; the exit status is 1 when a check fails.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import sys
@@ -65,6 +66,7 @@ class Ledger:
             self.statuses[(kind, status)] += 1
 
 
+PHOTO_SEEDS = itertools.count(1)
 NETWORK_ERROR = 0  # recorded as the status of a request that got no HTTP answer
 
 
@@ -90,10 +92,9 @@ class Auditor(threading.Thread):
         self.me_ok = me_ok
         self.rng = random.Random(ref.user_id)
         self.session = h.session_for(ref.token)
-        self.queue = list(ref.assignments)
+        self.queue = ref.assignments  # shared: an assignment is used once, whoever runs it
         self.last_sync: str | None = None
         self.next_sync = time.monotonic() + self.rng.uniform(0, args.sync_every)
-        self.photo_seed = ref.user_id * 100_000
 
     # one request, timed and recorded
     def call(
@@ -176,8 +177,7 @@ class Auditor(threading.Thread):
 
     def upload_photo(self, visit_id: str, *, item: str) -> None:
         photo_id = str(uuid.uuid4())
-        self.photo_seed += 1
-        image = h.jpeg_bytes(self.photo_seed)
+        image = h.jpeg_bytes(next(PHOTO_SEEDS))  # every photo different, so duplicates show
         sends = 2 if self.rng.random() < self.args.dup_rate else 1
         for n in range(sends):
             status = self.call(
@@ -255,6 +255,9 @@ def main() -> int:
     )
     parser.add_argument("--sync-every", type=float, default=10.0, help="seconds between assignment syncs")
     parser.add_argument("--database", default="bench_load")
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=5, help="one auditor alone first, for unloaded latencies"
+    )
     args = parser.parse_args()
 
     media = tempfile.TemporaryDirectory(prefix="bench-media-")
@@ -271,7 +274,20 @@ def main() -> int:
                 h.log("the visits endpoint does not answer 200 yet: nothing to load-test")
                 return 2
 
-            ledger, tally = Ledger(), h.Tally()
+            ledger, tally, alone = Ledger(), h.Tally(), h.Tally()
+            if args.baseline_seconds > 0:
+                # One auditor alone first: the same requests without queueing, for context.
+                solo = Auditor(
+                    seed.auditors[0],
+                    base=server.base,
+                    deadline=time.monotonic() + args.baseline_seconds,
+                    args=args,
+                    ledger=ledger,
+                    tally=alone,
+                    me_ok=me_ok,
+                )
+                solo.next_sync = 0
+                solo.run()
             deadline = time.monotonic() + args.seconds
             threads = [
                 Auditor(
@@ -298,14 +314,16 @@ def main() -> int:
             counts = count_in_database(seed.organization_id, ledger)
             for summary, n in errors.most_common(10):
                 print(f"server error x{n}: {summary}")
-            return report(args, ledger, tally, counts, tracebacks, elapsed)
+            return report(args, ledger, tally, alone, counts, tracebacks, elapsed)
     finally:
         if server:
             server.cleanup()
         media.cleanup()
 
 
-def report(args, ledger: Ledger, tally: h.Tally, counts: dict, tracebacks: int, elapsed: float) -> int:
+def report(
+    args, ledger: Ledger, tally: h.Tally, alone: h.Tally, counts: dict, tracebacks: int, elapsed: float
+) -> int:
     by_kind: dict[str, Counter] = defaultdict(Counter)
     for (kind, status), n in ledger.statuses.items():
         by_kind[kind][status] += n
@@ -338,6 +356,16 @@ def report(args, ledger: Ledger, tally: h.Tally, counts: dict, tracebacks: int, 
             f"latency {kind:<10} n={len(values):<6} p50 {h.ms(p50):>10}  p95 {h.ms(p95):>10}  "
             f"(x{p50 / base_p50:.1f} / x{p95 / base_p95:.1f} of {base})"
         )
+
+    if alone.samples:
+        print()
+        for kind in ("healthz", "me", "sync", "submit", "photo"):
+            values = alone.samples.get(kind)
+            if values:
+                print(
+                    f"alone   {kind:<10} n={len(values):<6} p50 {h.ms(h.percentile(values, 50)):>10}  "
+                    f"p95 {h.ms(h.percentile(values, 95)):>10}  (one auditor, before the load)"
+                )
 
     failures = []
     if server_errors or tracebacks:
