@@ -16,6 +16,16 @@ from core.serializers import StrictSerializer
 from .definition import CHANNELS, ITEM_TYPES, MAX_LENGTHS, definition_problems
 from .models import Checklist, ChecklistVersion
 
+
+class TextField(serializers.CharField):
+    """A JSON string, never a number or boolean coerced into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # --- the tree, as documentation ---------------------------------------------------------------
 
 
@@ -167,16 +177,16 @@ class ChecklistSerializer(serializers.ModelSerializer):
 
 
 class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=CHANNELS)
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
     sections = SectionsInputField(help_text="The definition, published as version 1.")
 
 
 class ChecklistUpdateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    name = TextField(max_length=200, required=False)
+    description = TextField(required=False, allow_blank=True)
 
 
 # --- versions ----------------------------------------------------------------------------------

@@ -279,3 +279,16 @@ def test_checklists_are_neither_replaced_nor_deleted(admin, client_for, checklis
     response = getattr(client_for(admin), method)(f"{URL}{checklist.pk}/", copy.deepcopy({}), format="json")
     assert response.status_code == 405
     assert Checklist.objects.filter(pk=checklist.pk).exists()
+
+
+def test_a_blank_channel_filter_is_a_validation_error(admin, client_for):
+    assert attrs(client_for(admin).get(URL, {"channel": ""})) == {"channel"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("name", 0), ("name", True), ("description", 5), ("name", ["x"])]
+)
+def test_text_fields_must_be_strings(admin, client_for, definition, checklist, field, value):
+    client = client_for(admin)
+    assert attrs(client.post(URL, {**definition, field: value}, format="json")) == {field}
+    assert attrs(client.patch(f"{URL}{checklist.pk}/", {field: value}, format="json")) == {field}
