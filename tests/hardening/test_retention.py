@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
 from audits.models import Assignment, AssignmentStatus, Visit, VisitHistory
@@ -154,6 +154,25 @@ def test_forgotten_auditors_tokens_stop_working(departed, rf):
     request = rf.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
     with pytest.raises(AuthenticationFailed):
         JWTAuthentication().authenticate(request)
+
+
+def test_forgotten_auditors_refresh_token_gets_no_new_access(departed, anon):
+    refresh = str(RefreshToken.for_user(departed))
+    run("forget_auditor", "jane.doe", "--yes")
+
+    response = anon.post("/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json")
+
+    assert response.status_code == 401
+
+
+def test_forgotten_auditor_cannot_log_in_under_either_name(departed, anon):
+    run("forget_auditor", "jane.doe", "--yes")
+
+    for username in ("jane.doe", f"deleted-{departed.pk}"):
+        response = anon.post(
+            "/api/v1/auth/token/", {"username": username, "password": "correct-horse-battery"}, format="json"
+        )
+        assert response.status_code == 401
 
 
 def test_forget_accepts_a_user_id(departed):
