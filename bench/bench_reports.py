@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 END = "2026-11-20"
 SMALL = 10_000
-REPEAT = 7
+REPEAT = 15
 
 
 def parse_args():
@@ -103,6 +103,19 @@ def median_seconds(fn, repeat: int = REPEAT) -> float:
         fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def interleaved(functions: dict, repeat: int = REPEAT) -> dict:
+    """Median seconds of each function, run in turns so a busy neighbour slows them all alike."""
+    for fn in functions.values():
+        fn()  # warm caches and plans
+    times: dict = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, fn in functions.items():
+            started = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def fetch(sql: str, params: list) -> list[tuple]:
@@ -299,11 +312,7 @@ def measure(stage: str) -> dict:
         body = response.json()
         same = normalize(body if "trend" in name or "gap" in name else body["results"]) == hand()
         assert same, f"{name}: report and hand-written SQL disagree"
-        results[name] = {
-            "selector": median_seconds(selector),
-            "http": median_seconds(http),
-            "hand": median_seconds(hand),
-        }
+        results[name] = interleaved({"selector": selector, "http": http, "hand": hand}, repeat=REPEAT)
         r = results[name]
         print(
             f"{name:40s} selector {r['selector'] * 1000:8.2f} ms  http {r['http'] * 1000:8.2f} ms  "

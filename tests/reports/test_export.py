@@ -157,3 +157,18 @@ def test_empty_export_is_just_the_header(client_for, admin):
     rows = read_csv(client_for(admin).get(URL))
 
     assert rows == [[*COLUMNS, "auditor"]]
+
+
+def test_repeated_answers_keep_their_own_values(client_for, admin, amsterdam, checklist):
+    # The renderer reuses identical answer cells; true and 1 (equal in Python) must stay apart.
+    for value in (True, 1, True):
+        make_visit(
+            location=amsterdam,
+            checklist=checklist,
+            started_at=local("2026-05-12 10:00", "Europe/Amsterdam"),
+            answers=[("greeting", "smile", 1.0, value)],
+        )
+
+    rows = read_csv(client_for(admin).get(URL))[1:]
+
+    assert sorted(row[COLUMNS.index("value")] for row in rows) == ["1", "true", "true"]

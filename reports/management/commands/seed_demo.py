@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from accounts.models import Organization, Role, User
 from accounts.services import location_create, region_create, user_create
-from audits.models import VisitStatus
 from audits.services import assignment_create, visit_review, visit_submit
 from checklists.models import Checklist
 
@@ -75,7 +74,9 @@ def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
         value = low + round((high - low) * spread)
     elif kind == "choice":
         options = sorted(item["options"], key=lambda option: option["points"])
-        index = min(len(options) - 1, int(min(0.999, max(0.0, quality + rng.uniform(-0.3, 0.3))) * len(options)))
+        index = min(
+            len(options) - 1, int(min(0.999, max(0.0, quality + rng.uniform(-0.3, 0.3))) * len(options))
+        )
         value = options[index]["key"]
     elif kind == "number":
         low, high = item.get("pass_min"), item.get("pass_max")
@@ -155,16 +156,27 @@ class Command(BaseCommand):
                 stores.append((location, start, end))
         people = {
             "admin": user_create(
-                organization=organization, username="demo-admin", password=PASSWORD, role=Role.ADMIN,
-                display_name="Ada Admin", email="admin@demo-coffee.example",
+                organization=organization,
+                username="demo-admin",
+                password=PASSWORD,
+                role=Role.ADMIN,
+                display_name="Ada Admin",
+                email="admin@demo-coffee.example",
             ),
             "manager": user_create(
-                organization=organization, username="demo-manager", password=PASSWORD, role=Role.MANAGER,
-                display_name="Max Manager", region_ids=[regions["BNL"].pk, regions["USE"].pk],
+                organization=organization,
+                username="demo-manager",
+                password=PASSWORD,
+                role=Role.MANAGER,
+                display_name="Max Manager",
+                region_ids=[regions["BNL"].pk, regions["USE"].pk],
             ),
             "auditors": [
                 user_create(
-                    organization=organization, username=username, password=PASSWORD, role=Role.AUDITOR,
+                    organization=organization,
+                    username=username,
+                    password=PASSWORD,
+                    role=Role.AUDITOR,
                     display_name=display,
                 )
                 for username, display in (("demo-auditor", "Sam Shopper"), ("demo-auditor-2", "Kim Shopper"))
@@ -174,8 +186,12 @@ class Command(BaseCommand):
         for location, _, _ in stores:
             username = "demo-staff" if location.code == "AMS-01" else f"staff-{location.code.lower()}"
             people["staff"][location.pk] = user_create(
-                organization=organization, username=username, password=PASSWORD, role=Role.STAFF,
-                display_name=f"{location.name} team", location_ids=[location.pk],
+                organization=organization,
+                username=username,
+                password=PASSWORD,
+                role=Role.STAFF,
+                display_name=f"{location.name} team",
+                location_ids=[location.pk],
             )
         return people, stores, checklist
 
@@ -206,8 +222,14 @@ class Command(BaseCommand):
                     visit, _ = visit_submit(
                         actor=auditor,
                         data=self._body(
-                            items, quality + rng.uniform(-0.08, 0.08), when, rng,
-                            kind="mystery", location=location, checklist=checklist, version=version,
+                            items,
+                            quality + rng.uniform(-0.08, 0.08),
+                            when,
+                            rng,
+                            kind="mystery",
+                            location=location,
+                            checklist=checklist,
+                            version=version,
                             assignment=assignment.pk,
                         ),
                         now=when + dt.timedelta(minutes=30),
@@ -224,15 +246,23 @@ class Command(BaseCommand):
                     visit_submit(
                         actor=staff,
                         data=self._body(
-                            items, min(0.98, quality + SELF_BIAS + rng.uniform(-0.04, 0.04)), own, rng,
-                            kind="self_assessment", location=location, checklist=checklist, version=version,
+                            items,
+                            min(0.98, quality + SELF_BIAS + rng.uniform(-0.04, 0.04)),
+                            own,
+                            rng,
+                            kind="self_assessment",
+                            location=location,
+                            checklist=checklist,
+                            version=version,
                         ),
                         now=own + dt.timedelta(minutes=30),
                     )
                     counts["self"] += 1
         return counts
 
-    def _body(self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None) -> dict:
+    def _body(
+        self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
+    ) -> dict:
         answers = [answer for item in items if (answer := _answer(item, min(1.0, max(0.0, quality)), rng))]
         body = {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
