@@ -10,6 +10,8 @@ shared PostgreSQL) and gunicorn (2 workers). Then:
 2. the S3 endpoint stops: photo uploads answer 503 in the error shape (never 500, and soon),
    ``/readyz`` 503 naming the storage, while ``/healthz`` and visit submissions (which need no
    store) keep working;
+2b. the endpoint hangs (accepts connections, never answers): uploads still end in a 503, after
+   the S3 client's timeouts (``S3_READ_TIMEOUT`` is set to 2 s here to keep the run short);
 3. the endpoint comes back on the same port: ``/readyz`` 200, the refused upload resent as is is
    stored (201), once (a second resend answers 200), and its objects are in the bucket.
 
@@ -19,6 +21,7 @@ Last lines: the statuses per phase and PASS/FAIL (exit status 1 on a failure).
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import tempfile
 import time
@@ -81,7 +84,9 @@ def main() -> int:
         moto.start()
         moto.create_bucket()
         with h.bench_database(args.database) as database_url:
-            env = h.server_env(database_url=database_url, media_root=media.name, extra=moto.env())
+            env = h.server_env(
+                database_url=database_url, media_root=media.name, extra={**moto.env(), "S3_READ_TIMEOUT": "2"}
+            )
             h.django_setup(env)
             h.migrate(env)
             seed = h.seed(auditors=1, assignments_per_auditor=20, locations=2)
@@ -144,6 +149,31 @@ def main() -> int:
                 )
             if any(code >= 500 and code != 503 for counts in down.values() for code in counts):
                 failures.append("a non-503 server error with the store down")
+
+            # 2b. a hung store: the port accepts connections but nothing ever answers (a listener
+            # that never accepts); uploads must still end in a 503, after the client timeouts.
+            blackhole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            blackhole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            blackhole.bind(("127.0.0.1", moto.port))
+            blackhole.listen(128)
+            hung: Counter = Counter()
+            hung_slowest = 0.0
+            try:
+                for _ in range(2):
+                    status, response, seconds = upload(session, base, visit["id"], pending_id, pending_image)
+                    hung_slowest = max(hung_slowest, seconds)
+                    hung[f"upload {status}"] += 1
+                    if status != 503 or not h.error_shape_ok(response):
+                        failures.append(f"upload answered {status} with the store hung")
+                status, _, seconds = attempt(anon, "GET", f"{base}/readyz")
+                hung[f"readyz {status}"] += 1
+                if status != 503:
+                    failures.append(f"readyz answered {status} with the store hung")
+            finally:
+                blackhole.close()
+            lines.append(
+                f"hung (S3_READ_TIMEOUT={env['S3_READ_TIMEOUT']}s): {dict(hung)}; slowest upload answer {h.ms(hung_slowest)}"
+            )
 
             # 3. the store is back, on the same port
             moto.start()
