@@ -1,8 +1,10 @@
 """Checklists and their immutable, versioned definitions.
 
 A ``ChecklistVersion`` stores its whole tree (sections and items) as validated JSON. Once
-published it never changes: ``save`` refuses to update an existing row and ``delete`` refuses
-too, so every visit stays scored against the version it was made with.
+published it never changes: ``save`` refuses to update an existing row, ``delete`` refuses too,
+and so do the bulk paths (``QuerySet.update``/``delete``, hence ``bulk_update``), so every visit
+stays scored against the version it was made with. Whoever inserts a version, its tree is stored
+normalized (``checklists.definition``) with the ETag of exactly what is stored.
 """
 
 from django.core.exceptions import ValidationError

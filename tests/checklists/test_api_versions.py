@@ -225,3 +225,16 @@ def test_concurrent_publishes_get_consecutive_numbers(admin, client_for, checkli
     assert sorted(checklist.versions.values_list("number", flat=True)) == [1, 2, 3, 4, 5]
     checklist.refresh_from_db()
     assert checklist.current_version == 5
+
+
+def test_versions_list_costs_the_same_number_of_queries_however_many_versions(
+    admin, client_for, checklist, definition, django_assert_num_queries
+):
+    client = client_for(admin)
+    with django_assert_num_queries(3) as one:  # the user, the checklist, the page
+        assert len(client.get(versions_url(checklist)).json()["results"]) == 1
+    expected = len(one.captured_queries)  # read now: every request resets Django's query log
+    for _ in range(4):
+        client.post(versions_url(checklist), publish_body(definition), format="json")
+    with django_assert_num_queries(expected):
+        assert len(client.get(versions_url(checklist)).json()["results"]) == 5
