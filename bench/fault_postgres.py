@@ -9,7 +9,7 @@ request; 60: persistent connections, which go stale when the server restarts):
 
 1. all is well: ``/readyz`` 200, a visit is submitted (201);
 2. ``pg_ctl stop -m fast``: ``/healthz`` still 200; ``/readyz`` 503; submitting a visit, uploading a
-   photo, listing visits and reading ``/api/v1/me/`` all answer 503 in the error shape
+   photo, listing visits, reading ``/api/v1/me/`` and logging in all answer 503 in the error shape
    (``{"type": "server_error", "errors": [{"code": "database_unavailable", ...}]}``, ``Retry-After``),
    never 500, and quickly;
 3. ``pg_ctl start``: ``/readyz`` 200 again and the refused visit, resent as is, is stored (201),
@@ -92,6 +92,12 @@ def scenario(
             ),
             "list": lambda: attempt(session, "GET", f"{base}/api/v1/visits/"),
             "me": lambda: attempt(session, "GET", f"{base}/api/v1/me/"),
+            "login": lambda: attempt(
+                anon,
+                "POST",
+                f"{base}/api/v1/auth/token/",
+                json={"username": auditor.username, "password": "x" * 12},
+            ),
         }
         down: dict[str, Counter] = {name: Counter() for name in probes}
         slowest = 0.0

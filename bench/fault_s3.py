@@ -73,6 +73,12 @@ def bucket_objects(moto: h.MotoS3) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="bench_s3")
+    parser.add_argument(
+        "--s3-read-timeout",
+        type=float,
+        default=2,
+        help="S3_READ_TIMEOUT for the server (default 2 s; production 10)",
+    )
     parser.add_argument("--rounds", type=int, default=4, help="probes per endpoint while the store is down")
     args = parser.parse_args()
 
@@ -85,7 +91,9 @@ def main() -> int:
         moto.create_bucket()
         with h.bench_database(args.database) as database_url:
             env = h.server_env(
-                database_url=database_url, media_root=media.name, extra={**moto.env(), "S3_READ_TIMEOUT": "2"}
+                database_url=database_url,
+                media_root=media.name,
+                extra={**moto.env(), "S3_READ_TIMEOUT": str(args.s3_read_timeout)},
             )
             h.django_setup(env)
             h.migrate(env)
