@@ -8,6 +8,7 @@ import zoneinfo
 from functools import lru_cache
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
@@ -17,6 +18,63 @@ from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
 
 _ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+# --- JSON types as the schema says them -----------------------------------------------------------
+# DRF coerces (``0`` becomes ``"0"``, ``"yes"`` becomes ``True``, ``"5"`` becomes ``5``); a client
+# sending the wrong JSON type has a bug we should tell it about, as the schema promises.
+
+
+class _TypedMixin:
+    json_types: tuple[type, ...] = ()
+    type_name = ""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) and bool not in self.json_types or not isinstance(data, self.json_types):
+            self.fail("wrong_type")
+        return super().to_internal_value(data)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages["wrong_type"] = f"Must be {self.type_name}."
+
+
+class StrictCharField(_TypedMixin, serializers.CharField):
+    json_types, type_name = (str,), "a string"
+
+
+class StrictEmailField(_TypedMixin, serializers.EmailField):
+    json_types, type_name = (str,), "a string"
+
+
+class StrictURLField(_TypedMixin, serializers.URLField):
+    json_types, type_name = (str,), "a string"
+
+
+class StrictChoiceField(_TypedMixin, serializers.ChoiceField):
+    json_types, type_name = (str,), "a string"
+
+
+class StrictIntegerField(_TypedMixin, serializers.IntegerField):
+    json_types, type_name = (int,), "an integer"
+
+
+class StrictFloatField(_TypedMixin, serializers.FloatField):
+    json_types, type_name = (int, float), "a number"
+
+
+class StrictBooleanField(_TypedMixin, serializers.BooleanField):
+    json_types, type_name = (bool,), "true or false"
+
+
+@extend_schema_field({"type": "string", "maxLength": 200, "description": "An http(s) URL, or empty."})
+class WebsiteField(StrictURLField):
+    """A URL or ``""``: documented as a string, since an empty value is no URI."""
+
+
+@extend_schema_field({"type": "string", "description": "An http(s) URL, or empty."})
+class WebsiteOutputField(serializers.CharField):
+    pass
 
 
 @lru_cache(maxsize=1)
@@ -80,37 +138,37 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 
 class _UserFields(StrictSerializer):
-    display_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    role = serializers.ChoiceField(choices=Role.choices)
+    display_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    email = StrictEmailField(max_length=254, required=False, allow_blank=True)
+    role = StrictChoiceField(choices=Role.choices)
     region_ids = serializers.ListField(
-        child=serializers.IntegerField(**_ID), required=False, max_length=1000, help_text="Managers only."
+        child=StrictIntegerField(**_ID), required=False, max_length=1000, help_text="Managers only."
     )
     location_ids = serializers.ListField(
-        child=serializers.IntegerField(**_ID), required=False, max_length=1000, help_text="Staff only."
+        child=StrictIntegerField(**_ID), required=False, max_length=1000, help_text="Staff only."
     )
-    password = serializers.CharField(
+    password = StrictCharField(
         write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
 
 
 class UserCreateSerializer(_UserFields):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
 
     class Meta:
         fields = ["username", "password", "display_name", "email", "role", "region_ids", "location_ids"]
 
 
 class UserUpdateSerializer(_UserFields):
-    role = serializers.ChoiceField(choices=Role.choices, required=False)
-    password = serializers.CharField(
+    role = StrictChoiceField(choices=Role.choices, required=False)
+    password = StrictCharField(
         write_only=True,
         max_length=128,
         trim_whitespace=False,
         required=False,
         style={"input_type": "password"},
     )
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
 
 
 # --- API keys -----------------------------------------------------------------------------------
@@ -134,13 +192,12 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class ApiKeyCreateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=API_KEY_SCOPES),
-        allow_empty=False,
+        child=StrictChoiceField(choices=API_KEY_SCOPES),
         max_length=len(API_KEY_SCOPES),
         default=["read"],
-        help_text='`["read"]` (default) or `["read", "write"]`; `write` implies `read`.',
+        help_text='`["read"]` (default; also for an empty list) or `["read", "write"]`; `write` implies `read`.',
     )
 
 
@@ -155,11 +212,13 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class RegionWriteSerializer(StrictSerializer):
-    code = serializers.CharField(max_length=50)
-    name = serializers.CharField(max_length=200)
+    code = StrictCharField(max_length=50)
+    name = StrictCharField(max_length=200)
 
 
 class LocationSerializer(serializers.ModelSerializer):
+    website = WebsiteOutputField(read_only=True)
+
     class Meta:
         model = Location
         fields = [
@@ -179,21 +238,21 @@ class LocationSerializer(serializers.ModelSerializer):
 
 
 class LocationWriteSerializer(StrictSerializer):
-    code = serializers.CharField(max_length=50)
-    name = serializers.CharField(max_length=200)
-    region = serializers.IntegerField(**_ID, help_text="A region of your organization.")
-    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    latitude = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
-    longitude = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
-    timezone = serializers.CharField(
+    code = StrictCharField(max_length=50)
+    name = StrictCharField(max_length=200)
+    region = StrictIntegerField(**_ID, help_text="A region of your organization.")
+    address = StrictCharField(max_length=500, required=False, allow_blank=True)
+    latitude = StrictFloatField(min_value=-90, max_value=90, required=False, allow_null=True)
+    longitude = StrictFloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+    timezone = StrictCharField(
         max_length=64,
         required=False,
         validators=[validate_iana_timezone],
         help_text="IANA name, e.g. Europe/Amsterdam.",
     )
-    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    website = serializers.URLField(max_length=200, required=False, allow_blank=True)
-    geofence_m = serializers.IntegerField(
+    phone = StrictCharField(max_length=50, required=False, allow_blank=True)
+    website = WebsiteField(max_length=200, required=False, allow_blank=True)
+    geofence_m = StrictIntegerField(
         min_value=1,
         max_value=100_000,
         required=False,

@@ -31,6 +31,7 @@ from .serializers import (
     MeSerializer,
     RegionSerializer,
     RegionWriteSerializer,
+    StrictCharField,
     UserCreateSerializer,
     UserOutputSerializer,
     UserUpdateSerializer,
@@ -59,10 +60,18 @@ class ScopedObjectMixin:
 
 
 class StrictTokenObtainSerializer(StrictMixin, TokenObtainPairSerializer):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
+        # Passwords are taken exactly as typed, as the user service stores them.
+        self.fields["password"] = StrictCharField(
+            write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
+        )
 
 
 class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
+    refresh = StrictCharField()
+
     def validate(self, attrs):
         try:
             return super().validate(attrs)
@@ -384,8 +393,16 @@ _location_example = OpenApiExample(
     list=extend_schema(
         summary="List the locations the caller sees, by region or text search",
         parameters=[
-            OpenApiParameter("region", int, description="Only this region's locations."),
-            OpenApiParameter("search", str, description="Case-insensitive match on name, code or address."),
+            OpenApiParameter(
+                "region",
+                {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                description="Only this region's locations.",
+            ),
+            OpenApiParameter(
+                "search",
+                {"type": "string", "maxLength": 200},
+                description="Case-insensitive match on name, code or address.",
+            ),
         ],
         responses={200: LocationSerializer(many=True), **error_responses(400, 401, 403, 429)},
     ),

@@ -90,16 +90,25 @@ def test_a_write_key_cannot_manage_keys_or_people(org, key_client_for):
     assert writer.get("/api/v1/users/").status_code == 403
 
 
-def test_unknown_or_empty_scopes_are_rejected_by_path(admin, client_for):
-    client = client_for(admin)
+def test_unknown_scopes_are_rejected_by_path(admin, client_for):
+    response = client_for(admin).post(KEYS, {"name": "k", "scopes": ["read", "admin"]}, format="json")
 
-    unknown = client.post(KEYS, {"name": "k", "scopes": ["read", "admin"]}, format="json")
-    empty = client.post(KEYS, {"name": "k", "scopes": []}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "scopes.1"
 
-    assert unknown.status_code == 400
-    assert unknown.json()["errors"][0]["attr"] == "scopes.1"
-    assert empty.status_code == 400
-    assert empty.json()["errors"][0]["attr"] == "scopes"
+
+def test_no_scopes_means_read_only(admin, client_for):
+    response = client_for(admin).post(KEYS, {"name": "k", "scopes": []}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["scopes"] == ["read"]
+
+
+def test_scopes_and_names_must_have_their_json_types(admin, client_for):
+    response = client_for(admin).post(KEYS, {"name": 7, "scopes": "read"}, format="json")
+
+    assert response.status_code == 400
+    assert {e["attr"] for e in response.json()["errors"]} == {"name", "scopes"}
 
 
 def test_unknown_or_malformed_key_is_a_401(db):

@@ -206,3 +206,28 @@ def test_regions_and_locations_cannot_be_deleted_or_replaced(client, region, loc
     for path in [f"{REGIONS}{region.pk}/", f"{LOCATIONS}{location.pk}/"]:
         assert client.delete(path).status_code == 405
         assert client.put(path, {}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("geofence_m", "500"),
+        ("geofence_m", True),
+        ("latitude", "52.1"),
+        ("name", 12),
+        ("region", "1"),
+        ("code", None),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_refused_not_coerced(client, location, field, value):
+    response = client.patch(f"{LOCATIONS}{location.pk}/", {field: value}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == field
+
+
+def test_an_empty_website_is_fine_and_shown_as_empty(client, location):
+    response = client.patch(f"{LOCATIONS}{location.pk}/", {"website": ""}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["website"] == ""

@@ -184,3 +184,15 @@ def test_admin_role_grants_the_admin_site_and_losing_it_takes_it_away(client, or
     client.patch(f"{USERS}{ada.pk}/", {"role": "manager"}, format="json")
     ada.refresh_from_db()
     assert not ada.is_staff
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("is_active", "false"), ("is_active", 0), ("role", 1), ("location_ids", [True])]
+)
+def test_values_of_the_wrong_json_type_are_refused_not_coerced(client, staff, field, value):
+    response = client.patch(f"{USERS}{staff.pk}/", {field: value}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"].split(".")[0] == field
+    staff.refresh_from_db()
+    assert staff.is_active
