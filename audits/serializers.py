@@ -7,7 +7,7 @@ an API key reads it (no auditor identity): the ``data`` of webhook events.
 """
 
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -16,7 +16,6 @@ from rest_framework import serializers
 from core.serializers import StrictSerializer
 
 from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
-from .scoring import round_half_up
 
 _datetime = serializers.DateTimeField()
 
@@ -25,10 +24,14 @@ def _dt(value):
     return None if value is None else _datetime.to_representation(value)
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
+
+
 def _rounded(value: float | None, places: int) -> float | None:
+    """Half-up rounding of a stored float, read as the decimal it prints as (exact, and fast)."""
     if value is None:
         return None
-    return float(round_half_up(Decimal(repr(value)), places))
+    return float(Decimal(repr(value)).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
 
 
 # --- assignments ------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ transaction as the visit (``webhooks.services.event_record``), and its history e
 
 Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
 body whose id exists answers with the stored visit when its canonical JSON matches the stored
-one, and a conflict otherwise. Two concurrent requests with the same id race on the primary key:
-the loser's insert fails inside a savepoint and it falls back to the same comparison.
+one, and a conflict otherwise. Concurrent twins of a mystery visit queue on their assignment's
+row lock; any other race ends on the primary key (or the one-visit-per-assignment constraint):
+the loser's transaction fails and a second pass answers it like a resent body.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Location, Organization, Role, User
@@ -46,7 +48,6 @@ from .submission import (
     canonical_hash,
     parse_answers,
     parse_visit_body,
-    parse_visit_id,
 )
 
 REVIEW_DECISIONS = {
@@ -217,12 +218,13 @@ def _resolve_mystery(body: VisitBody, actor, problems: Problems):
     if body.assignment is None:
         problems.add("assignment", "Mystery visits are made for an assignment.", "required")
         return None, None, None
-    assignment = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("location", "checklist_version")
-        .filter(pk=body.assignment, organization_id=actor.organization_id, auditor_id=actor.pk)
-        .first()
-    )
+    rows = Assignment.objects.select_for_update(of=("self",)).select_related("location", "checklist_version")
+    if body.id is not None:
+        # Whether the id is taken comes in the same round trip (read before any wait for the lock).
+        rows = rows.annotate(id_taken=Exists(Visit.objects.filter(pk=body.id)))
+    assignment = rows.filter(
+        pk=body.assignment, organization_id=actor.organization_id, auditor_id=actor.pk
+    ).first()
     if assignment is None:
         problems.add("assignment", "Unknown assignment.", "does_not_exist")
         return None, None, None
@@ -300,7 +302,7 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
         score = None if item is None or item.score is None else float(item.score)
         rows.append(
             Answer(
-                visit=visit,
+                visit_id=visit.pk,
                 position=answer.position,
                 section_key=answer.section_key,
                 item_key=answer.item_key,
@@ -313,7 +315,6 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
     return Answer.objects.bulk_create(rows)
 
 
-@transaction.atomic
 def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
     """Validate, score and store a visit body as the phone sent it; returns ``(visit, created)``.
 
@@ -322,29 +323,39 @@ def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[V
     ``created=False``; the same id with another body raises ``DomainConflict``.
     """
     now = now or timezone.now()
-    body_hash = canonical_hash(data)
-    visit_id = parse_visit_id(data.get("id")) if isinstance(data, dict) else None
-    if visit_id is not None:
-        existing = Visit.objects.filter(pk=visit_id).first()
-        if existing is not None:
-            return _replay(existing, actor=actor, body_hash=body_hash)
+    try:
+        return _submit(actor=actor, data=data, now=now)
+    except IntegrityError:
+        # A concurrent twin won the race for this id (or this assignment) and has committed: a
+        # second pass finds it and answers as for any resent body (200, or 409).
+        return _submit(actor=actor, data=data, now=now)
 
+
+@transaction.atomic
+def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
+    body_hash = canonical_hash(data)
     problems = Problems()
     body = parse_visit_body(data, now=now, problems=problems)
     _check_role(body, actor, problems)
     assignment = site = version = None
     if body.kind == VisitKind.MYSTERY and "kind" not in problems:
+        # Locks the assignment first: a twin sent with the same id waits here until we commit.
         assignment, site, version = _resolve_mystery(body, actor, problems)
-    elif body.kind == VisitKind.SELF_ASSESSMENT and "kind" not in problems:
-        assignment, site, version = _resolve_self_assessment(body, actor, problems)
-    answers = parse_answers(body.answers, version.sections, problems) if version is not None else []
 
-    if assignment is not None:
-        # The assignment row is locked now: a concurrent twin with the same id has committed or
-        # will wait for us, so look again before judging the assignment's state.
-        existing = Visit.objects.filter(pk=visit_id).first() if visit_id else None
+    # A resent body gets the stored visit before it is judged again. With the assignment locked, its
+    # query said whether the id was taken; a twin that committed while we waited for the lock shows
+    # as a submitted assignment, so look then too.
+    if body.id is not None and (
+        assignment is None or assignment.id_taken or assignment.status == AssignmentStatus.SUBMITTED
+    ):
+        existing = Visit.objects.filter(pk=body.id).first()
         if existing is not None:
             return _replay(existing, actor=actor, body_hash=body_hash)
+
+    if body.kind == VisitKind.SELF_ASSESSMENT and "kind" not in problems:
+        assignment, site, version = _resolve_self_assessment(body, actor, problems)
+    answers = parse_answers(body.answers, version.sections, problems) if version is not None else []
+    if assignment is not None:
         if assignment.status == AssignmentStatus.CANCELLED:
             raise DomainConflict("This assignment was cancelled.", code="assignment_cancelled")
         if assignment.status == AssignmentStatus.SUBMITTED:
@@ -366,14 +377,7 @@ def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[V
         request_hash=body_hash,
     )
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
-    try:
-        with transaction.atomic():
-            visit.save(force_insert=True)
-    except IntegrityError:
-        existing = Visit.objects.filter(pk=body.id).first()
-        if existing is not None:
-            return _replay(existing, actor=actor, body_hash=body_hash)
-        raise DomainConflict("This assignment already has a visit.", code="assignment_submitted")
+    visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
     _prime(visit, "answers", _answer_rows(visit, answers, result))
     _prime(visit, "photos", [])
