@@ -8,12 +8,12 @@ normalized tree as it is (it is immutable, so there is nothing to compute).
 
 from collections.abc import Mapping
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 
-from .definition import CHANNELS, ITEM_TYPES, MAX_LENGTHS, definition_problems
+from .definition import CHANNELS, ITEM_TYPES, MAX_LENGTHS, MAX_PHOTOS, definition_problems
 from .models import Checklist, ChecklistVersion
 
 
@@ -27,6 +27,8 @@ class TextField(serializers.CharField):
 
 
 # --- the tree, as documentation ---------------------------------------------------------------
+# One variant per item type (``oneOf`` with ``type`` as discriminator), once as sent (defaults may
+# be omitted) and once as stored (every common key present).
 
 
 @extend_schema_field({"type": "number", "minimum": 0, "exclusiveMinimum": True, "example": 1})
@@ -36,9 +38,11 @@ class WeightField(serializers.FloatField):
 
 class PhotoBoundsSerializer(serializers.Serializer):
     min = serializers.IntegerField(
-        min_value=0, help_text="Photos this item needs (counted in photos_missing)."
+        min_value=0, max_value=MAX_PHOTOS, help_text="Photos this item needs (counted in photos_missing)."
     )
-    max = serializers.IntegerField(min_value=0, help_text="Photos this item takes at most (more answer 409).")
+    max = serializers.IntegerField(
+        min_value=0, max_value=MAX_PHOTOS, help_text="Photos this item takes at most (more answer 409)."
+    )
 
 
 class ChoiceOptionSerializer(serializers.Serializer):
@@ -47,65 +51,113 @@ class ChoiceOptionSerializer(serializers.Serializer):
     points = serializers.FloatField(min_value=0, help_text="Item score = points / best points of the item.")
 
 
-class ItemDefinitionSerializer(serializers.Serializer):
-    """An item as sent to publish a version; omitted keys take their defaults."""
+def _type_field(kind: str):
+    # A pattern rather than a one-value enum: the schema's enum post-processing would otherwise
+    # hoist six anonymous "type" enums into colliding components.
+    @extend_schema_field({"type": "string", "pattern": f"^{kind}$", "description": f"Always `{kind}`."})
+    class TypeField(serializers.CharField):
+        pass
 
-    key = serializers.SlugField(max_length=64, help_text="Unique across the whole version; answers use it.")
-    prompt = serializers.CharField(max_length=MAX_LENGTHS["prompt"])
-    help_text = serializers.CharField(
-        max_length=MAX_LENGTHS["help_text"], required=False, allow_blank=True, help_text='Default "".'
+    return TypeField()
+
+
+def _common_item_fields(*, stored: bool) -> dict:
+    optional = {} if stored else {"required": False}
+    return {
+        "key": serializers.SlugField(
+            max_length=64, help_text="Unique across the whole version; answers use it."
+        ),
+        "prompt": serializers.CharField(max_length=MAX_LENGTHS["prompt"]),
+        "help_text": serializers.CharField(
+            max_length=MAX_LENGTHS["help_text"], allow_blank=True, help_text='Default "".', **optional
+        ),
+        "weight": WeightField(help_text="Greater than 0; default 1.", **optional),
+        "critical": serializers.BooleanField(
+            help_text="Default false. A critical item scoring 0 fails the visit (scored items only).",
+            **optional,
+        ),
+        "allow_na": serializers.BooleanField(help_text="Default false. May the answer be N/A?", **optional),
+        "source": serializers.CharField(
+            max_length=MAX_LENGTHS["source"],
+            allow_blank=True,
+            help_text='The service practice this item checks. Default "".',
+            **optional,
+        ),
+        "photo": PhotoBoundsSerializer(
+            help_text="Photo evidence bounds, min <= max; default {min: 0, max: 3}, {min: 1, max: 5} for photo items.",
+            **optional,
+        ),
+    }
+
+
+def _type_fields(kind: str, *, stored: bool) -> dict:
+    if kind == "scale":
+        return {
+            "scale_min": serializers.IntegerField(min_value=-1000, max_value=1000, help_text="Lowest value."),
+            "scale_max": serializers.IntegerField(
+                min_value=-1000, max_value=1000, help_text="Highest value, greater than scale_min."
+            ),
+        }
+    if kind == "choice":
+        return {
+            "options": ChoiceOptionSerializer(
+                many=True, help_text="At least two, unique keys, at least one worth more than 0 points."
+            )
+        }
+    if kind == "number":
+        bound = "Inclusive; null or absent for none. Without both bounds the item is unscored."
+        return {
+            "pass_min": serializers.FloatField(
+                allow_null=True, required=stored, help_text=f"Lowest passing value. {bound}"
+            ),
+            "pass_max": serializers.FloatField(
+                allow_null=True, required=stored, help_text=f"Highest passing value. {bound}"
+            ),
+        }
+    return {}
+
+
+def _item_variants(*, stored: bool) -> dict[str, type]:
+    variants = {}
+    for kind in ITEM_TYPES:
+        fields = {
+            **_common_item_fields(stored=stored),
+            "type": _type_field(kind),
+            **_type_fields(kind, stored=stored),
+        }
+        camel = "".join(part.title() for part in kind.split("_"))
+        name = f"{camel}Item{'' if stored else 'Definition'}Serializer"
+        variants[kind] = type(name, (serializers.Serializer,), fields)
+    return variants
+
+
+def _items_field(*, stored: bool):
+    proxy = PolymorphicProxySerializer(
+        component_name="ChecklistItem" if stored else "ChecklistItemDefinition",
+        serializers=_item_variants(stored=stored),
+        resource_type_field_name="type",
+        many=True,
     )
-    type = serializers.ChoiceField(choices=ITEM_TYPES)
-    weight = WeightField(required=False, help_text="Greater than 0; default 1.")
-    critical = serializers.BooleanField(
-        required=False,
-        help_text="Default false. A critical item scoring 0 fails the visit (scored types only).",
-    )
-    allow_na = serializers.BooleanField(required=False, help_text="Default false. May the answer be N/A?")
-    source = serializers.CharField(
-        max_length=MAX_LENGTHS["source"],
-        required=False,
-        allow_blank=True,
-        help_text='The service practice this item checks. Default "".',
-    )
-    photo = PhotoBoundsSerializer(
-        required=False,
-        help_text="Photo evidence bounds; default {min: 0, max: 3}, {min: 1, max: 5} for photo items.",
-    )
-    scale_min = serializers.IntegerField(required=False, help_text="scale items: lowest value (required).")
-    scale_max = serializers.IntegerField(required=False, help_text="scale items: highest value, > scale_min.")
-    options = ChoiceOptionSerializer(
-        many=True, required=False, help_text="choice items: at least two, unique keys, one worth > 0 points."
-    )
-    pass_min = serializers.FloatField(
-        required=False, allow_null=True, help_text="number items: lowest passing value (inclusive)."
-    )
-    pass_max = serializers.FloatField(
-        required=False, allow_null=True, help_text="number items: highest passing value (inclusive)."
-    )
+
+    @extend_schema_field(proxy)
+    class ItemsField(serializers.ListField):
+        pass
+
+    return ItemsField(min_length=1)
 
 
 class SectionDefinitionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64, help_text="Unique within the version.")
     title = serializers.CharField(max_length=MAX_LENGTHS["title"])
     weight = WeightField(required=False, help_text="Greater than 0; default 1.")
-    items = ItemDefinitionSerializer(many=True, allow_empty=False)
+    items = _items_field(stored=False)
 
 
-class ItemSerializer(ItemDefinitionSerializer):
-    """A stored item: every common key is present; type fields only on their type."""
-
-    help_text = serializers.CharField()
+class SectionSerializer(serializers.Serializer):
+    key = serializers.SlugField(max_length=64)
+    title = serializers.CharField(max_length=MAX_LENGTHS["title"])
     weight = WeightField()
-    critical = serializers.BooleanField()
-    allow_na = serializers.BooleanField()
-    source = serializers.CharField()
-    photo = PhotoBoundsSerializer()
-
-
-class SectionSerializer(SectionDefinitionSerializer):
-    weight = WeightField()
-    items = ItemSerializer(many=True)
+    items = _items_field(stored=True)
 
 
 @extend_schema_field(SectionDefinitionSerializer(many=True, allow_empty=False))
