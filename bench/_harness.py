@@ -216,7 +216,7 @@ class ThrowawayPostgres:
 class Gunicorn:
     """``gunicorn config.wsgi`` with the project's gunicorn.conf.py, bound to 127.0.0.1:<free port>."""
 
-    def __init__(self, env: dict, *, workers: int = 2, threads: int = 1, timeout: int = 30):
+    def __init__(self, env: dict, *, workers: int = 2, threads: int = 1, timeout: int | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.logdir = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
@@ -226,7 +226,7 @@ class Gunicorn:
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_THREADS": str(threads),
-            "GUNICORN_TIMEOUT": str(timeout),
+            "GUNICORN_TIMEOUT": str(timeout or env.get("GUNICORN_TIMEOUT") or 60),  # as gunicorn.conf.py
             "GUNICORN_MAX_REQUESTS": "0",
         }
         self.proc: subprocess.Popen | None = None

@@ -173,14 +173,15 @@ def main() -> int:
                     hung[f"upload {status}"] += 1
                     if status != 503 or not h.error_shape_ok(response):
                         failures.append(f"upload answered {status} with the store hung")
-                status, _, seconds = attempt(anon, "GET", f"{base}/readyz")
+                status, _, readyz_seconds = attempt(anon, "GET", f"{base}/readyz")
                 hung[f"readyz {status}"] += 1
                 if status != 503:
                     failures.append(f"readyz answered {status} with the store hung")
             finally:
                 blackhole.close()
             lines.append(
-                f"hung (S3_READ_TIMEOUT={env['S3_READ_TIMEOUT']}s): {dict(hung)}; slowest upload answer {h.ms(hung_slowest)}"
+                f"hung (S3_READ_TIMEOUT={env['S3_READ_TIMEOUT']}s): {dict(hung)}; slowest upload answer {h.ms(hung_slowest)}, "
+                f"readyz answer {h.ms(readyz_seconds)}"
             )
 
             # 3. the store is back, on the same port
