@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.db import transaction
 from hypothesis import HealthCheck, settings
 
 from .dataset import build_dataset
@@ -25,9 +26,12 @@ schema = schemathesis.openapi.from_path(str(SCHEMA_PATH))
 schema.app = get_wsgi_application()
 
 
-@pytest.fixture
-def dataset(db):
-    return build_dataset()
+@pytest.fixture(scope="module")
+def dataset(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction that is rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_dataset()
+        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -38,5 +42,5 @@ def dataset(db):
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_api_conforms_to_schema(case, role, dataset):
+def test_api_conforms_to_schema(case, role, dataset, db):
     case.call_and_validate(headers={"Authorization": dataset.auth_header(role)})
