@@ -50,6 +50,7 @@ class Ledger:
         self.photo_statuses: dict[str, list[int]] = defaultdict(list)
         self.statuses: Counter = Counter()  # (kind, status) over every request
         self.concurrent_pairs: list[tuple[int, int]] = []
+        self.concurrent_photo_pairs: list[tuple[int, int]] = []
 
     def visit(self, visit_id: str, status: int) -> None:
         with self.lock:
@@ -178,16 +179,34 @@ class Auditor(threading.Thread):
     def upload_photo(self, visit_id: str, *, item: str) -> None:
         photo_id = str(uuid.uuid4())
         image = h.jpeg_bytes(next(PHOTO_SEEDS))  # every photo different, so duplicates show
-        sends = 2 if self.rng.random() < self.args.dup_rate else 1
-        for n in range(sends):
+
+        def send(kind: str, session: requests.Session | None = None) -> int:
             status = self.call(
-                "photo" if n == 0 else "photo-dup",
+                kind,
                 "POST",
                 f"/api/v1/visits/{visit_id}/photos/",
+                session=session,
                 data={"id": photo_id, "item": item},
                 files={"image": ("photo.jpg", image, "image/jpeg")},
             )
             self.ledger.photo(photo_id, visit_id, status)
+            return status
+
+        if self.rng.random() < self.args.concurrent_dup_rate:
+            # The phone resent the upload while the first one was still in flight.
+            results: list[int] = []
+            twin = threading.Thread(
+                target=lambda: results.append(send("photo-dup", session=h.session_for(self.ref.token)))
+            )
+            twin.start()
+            status = send("photo")
+            twin.join()
+            with self.ledger.lock:
+                self.ledger.concurrent_photo_pairs.append((status, results[0] if results else NETWORK_ERROR))
+            return
+        status = send("photo")
+        if status in (200, 201) and self.rng.random() < self.args.dup_rate:
+            send("photo-dup")
 
 
 def preflight(base: str, seed: h.Seed) -> tuple[bool, bool]:
@@ -248,7 +267,10 @@ def main() -> int:
     parser.add_argument("--assignments-per-auditor", type=int, default=150)
     parser.add_argument("--dup-rate", type=float, default=0.15, help="share of visits/photos sent twice")
     parser.add_argument(
-        "--concurrent-dup-rate", type=float, default=0.05, help="share of visits sent twice at once"
+        "--concurrent-dup-rate",
+        type=float,
+        default=0.05,
+        help="share of visits and photos sent twice at once",
     )
     parser.add_argument(
         "--photos-per-visit", type=lambda s: [int(x) for x in s.split(",")], default=[0, 1, 1, 2]
@@ -340,6 +362,8 @@ def report(
             + ", ".join(f"{status or 'neterr'}: {n}" for status, n in sorted(by_kind[kind].items()))
         )
     print(f"  concurrent twin submits (status pairs): {dict(pairs)}")
+    photo_pairs = Counter(tuple(sorted(pair)) for pair in ledger.concurrent_photo_pairs)
+    print(f"  concurrent twin uploads (status pairs): {dict(photo_pairs)}")
     for key, value in counts.items():
         print(f"  {key}: {value}")
 
