@@ -67,12 +67,22 @@ class StrictBooleanField(_TypedMixin, serializers.BooleanField):
     json_types, type_name = (bool,), "true or false"
 
 
-@extend_schema_field({"type": "string", "maxLength": 200, "description": "An http(s) URL, or empty."})
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "uri", "maxLength": 200}, {"type": "string", "maxLength": 0}],
+        "description": "An http(s) URL, or empty.",
+    }
+)
 class WebsiteField(StrictURLField):
-    """A URL or ``""``: documented as a string, since an empty value is no URI."""
+    """A URL or ``""`` (an empty value is no URI, so the schema says both)."""
 
 
-@extend_schema_field({"type": "string", "description": "An http(s) URL, or empty."})
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}],
+        "description": "An http(s) URL, or empty.",
+    }
+)
 class WebsiteOutputField(serializers.CharField):
     pass
 

@@ -440,7 +440,8 @@ class LocationViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
         return selectors.locations_visible_to(self.request.user)
 
     def list(self, request):
-        params = LocationFilterSerializer(data=request.query_params)
+        # A plain dict, not the QueryDict: ``?region=`` is then a 400 like any other non-id.
+        params = LocationFilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         qs = selectors.location_list(principal=request.user, **params.validated_data)
         page = self.paginate_queryset(qs)

@@ -81,7 +81,7 @@ def test_locations_filter_by_region_and_search_name_code_address(client, region,
     assert codes(client.get(LOCATIONS, {"region": other_region.pk, "search": "plein"})) == []
 
 
-@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "-1", "1.5"])
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "-1", "1.5", ""])
 def test_a_region_filter_that_is_no_id_is_a_400_naming_it(client, value):
     response = client.get(LOCATIONS, {"region": value})
 
