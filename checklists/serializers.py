@@ -45,6 +45,15 @@ class PhotoBoundsSerializer(serializers.Serializer):
     )
 
 
+class PhotoBoundsDefinitionSerializer(serializers.Serializer):
+    min = serializers.IntegerField(
+        min_value=0, max_value=MAX_PHOTOS, required=False, help_text="Default 0 (1 for photo items)."
+    )
+    max = serializers.IntegerField(
+        min_value=0, max_value=MAX_PHOTOS, required=False, help_text="Default 3 (5 for photo items)."
+    )
+
+
 class ChoiceOptionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64)
     label = serializers.CharField(max_length=MAX_LENGTHS["label"])
@@ -83,7 +92,7 @@ def _common_item_fields(*, stored: bool) -> dict:
             help_text='The service practice this item checks. Default "".',
             **optional,
         ),
-        "photo": PhotoBoundsSerializer(
+        "photo": (PhotoBoundsSerializer if stored else PhotoBoundsDefinitionSerializer)(
             help_text="Photo evidence bounds, min <= max; default {min: 0, max: 3}, {min: 1, max: 5} for photo items.",
             **optional,
         ),
