@@ -72,7 +72,8 @@ def server_env(*, database_url: str, media_root: str, extra: dict | None = None)
     """
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        # BENCH_SETTINGS_MODULE tries a variant (e.g. a module that imports production and changes one thing)
+        "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SETTINGS_MODULE", "config.settings.production"),
         "DJANGO_SECRET_KEY": "bench-secret-key-not-for-production-7f1c9b2a4e6d8c0f",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECURE_HSTS_SECONDS": "0",
