@@ -5,6 +5,7 @@ scoped to regions and staff to locations.
 """
 
 import zoneinfo
+from functools import lru_cache
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -49,10 +50,14 @@ class User(AbstractUser):
         return self.role == Role.ADMIN
 
 
+@lru_cache(maxsize=1)
+def iana_time_zones() -> frozenset[str]:
+    """The IANA names (from tzdata): exact spelling, no file paths, no ``localtime``."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    if value not in iana_time_zones():
         raise ValidationError(f"'{value}' is not an IANA time zone name.", code="invalid_timezone")
 
 

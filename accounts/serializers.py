@@ -4,16 +4,13 @@ Input serializers are strict (unknown fields are a 400); output serializers only
 Rules that need the database (ids in the organization, unique codes) live in the services.
 """
 
-import zoneinfo
-from functools import lru_cache
-
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 
-from .models import ApiKey, Location, Region, Role, User
+from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
 
@@ -87,17 +84,26 @@ class WebsiteOutputField(serializers.CharField):
     pass
 
 
-@lru_cache(maxsize=1)
-def iana_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def validate_iana_timezone(value: str) -> str:
     if value not in iana_time_zones():
         raise serializers.ValidationError(
             f"'{value}' is not an IANA time zone name (e.g. 'Europe/Amsterdam').", code="invalid_timezone"
         )
     return value
+
+
+# --- Tokens (responses) -------------------------------------------------------------------------
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; short-lived.")
+    refresh = serializers.CharField(
+        help_text="Exchange at `/api/v1/auth/token/refresh/` for a new access token."
+    )
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="A new access token.")
 
 
 # --- Me and users -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from core.throttling import AuthRateThrottle
 
 from . import selectors, services
 from .serializers import (
+    AccessTokenSerializer,
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
@@ -32,6 +33,7 @@ from .serializers import (
     RegionSerializer,
     RegionWriteSerializer,
     StrictCharField,
+    TokenPairSerializer,
     UserCreateSerializer,
     UserOutputSerializer,
     UserUpdateSerializer,
@@ -93,7 +95,7 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
     @extend_schema(
         summary="Log in: exchange a username and password for an access and a refresh token",
         description="Inactive users are refused (401). Throttled per client address (429 + `Retry-After`).",
-        responses={200: StrictTokenObtainSerializer, **error_responses(400, 401, 415, 429)},
+        responses={200: TokenPairSerializer, **error_responses(400, 401, 415, 429)},
         examples=[_token_pair_example],
         auth=[],
         tags=["auth"],
@@ -109,7 +111,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
     @extend_schema(
         summary="Exchange a refresh token for a new access token",
         description="Expired or malformed tokens and deactivated users are refused (401).",
-        responses={200: StrictTokenRefreshSerializer, **error_responses(400, 401, 415, 429)},
+        responses={200: AccessTokenSerializer, **error_responses(400, 401, 415, 429)},
         examples=[OpenApiExample("Refresh", value={"refresh": "eyJhbGciOi..."}, request_only=True)],
         auth=[],
         tags=["auth"],

@@ -96,3 +96,13 @@ def test_keys_are_revoked_from_the_admin(org_admin_browser, org, make_api_key):
 
     assert response.status_code == 302
     assert ApiKey.objects.get(pk=api_key.pk).revoked_at is not None
+
+
+def test_admin_site_refuses_a_time_zone_that_is_no_iana_name(org_admin_browser, region):
+    response = org_admin_browser.post(
+        "/admin/accounts/location/add/",
+        {"region": region.pk, "code": "X", "name": "X", "timezone": "localtime", "geofence_m": 500},
+    )
+
+    assert response.status_code == 200
+    assert "is not an IANA time zone name" in response.content.decode()

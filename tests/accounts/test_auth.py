@@ -156,3 +156,11 @@ def test_token_endpoints_are_throttled_with_retry_after(anon, admin, settings, p
     assert 0 < int(throttled.headers["Retry-After"]) <= 60
     assert throttled.json()["type"] == "client_error"
     assert throttled.json()["errors"][0]["code"] == "throttled"
+
+
+def test_token_responses_carry_exactly_the_documented_fields(anon, admin):
+    tokens = login(anon, "alice").json()
+    refreshed = anon.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+
+    assert set(tokens) == {"access", "refresh"}
+    assert set(refreshed) == {"access"}
