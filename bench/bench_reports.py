@@ -44,6 +44,9 @@ def parse_args():
         "--reuse", action="store_true", help="Keep an already generated database (skip step 1 and 3)."
     )
     parser.add_argument("--csv-rows", type=int, default=1_000_000, help="Rows of the big CSV export.")
+    parser.add_argument(
+        "--csv-only", action="store_true", help="Only the CSV figures, on the existing database."
+    )
     return parser.parse_args()
 
 
@@ -67,6 +70,8 @@ def fresh_database() -> None:
     manage("migrate", "-v0")
 
 
+if ARGS.csv_only:
+    ARGS.reuse = True
 if not ARGS.reuse:
     fresh_database()
     manage("generate_load", "--visits", str(SMALL), "--locations", "20", "--end", END, "--days", "730")
@@ -393,12 +398,19 @@ def csv_export(rows_wanted: int, label: str) -> tuple[int, float, int]:
             f"http://127.0.0.1:{port}/api/v1/exports/visits.csv?{params}",
             headers={"Authorization": f"Bearer {token}"},
         )
+
+        def cpu_seconds() -> float:
+            fields = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         lines = 0
         with urllib.request.urlopen(request, timeout=600) as response:
             while chunk := response.read(1 << 20):
                 lines += chunk.count(b"\r\n")
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu_before
         status = Path(f"/proc/{worker}/status").read_text()
         peak_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
     finally:
@@ -412,6 +424,8 @@ def csv_export(rows_wanted: int, label: str) -> tuple[int, float, int]:
 
 
 def main() -> None:
+    if ARGS.csv_only:
+        return export_figures()
     small = measure(f"small ({SMALL:,} visits)")
     if not ARGS.reuse:
         extra = ARGS.large - SMALL
@@ -448,7 +462,11 @@ def main() -> None:
             )
         print(line)
 
-    print("\n== CSV export ==")
+    export_figures()
+
+
+def export_figures() -> None:
+    print(f"\n== CSV export (load average {open('/proc/loadavg').read().split()[0]}) ==")
     _, _, small_peak = csv_export(1000, "~1k rows")
     rows, seconds, big_peak = csv_export(ARGS.csv_rows, "big")
     print(

@@ -267,11 +267,10 @@ class VisitExportView(ReportView):
     def get(self, request):
         filters = self.parse_query().filters()
         with_auditor = shows_auditor_identity(request.user)
-        rows = selectors.iter_export_rows(
-            selectors.export_answers(request.user, filters, with_auditor=with_auditor)
-        )
+        visits = selectors.export_visits(request.user, filters, with_auditor=with_auditor)
         response = StreamingHttpResponse(
-            csv_export.stream_csv(rows, with_auditor=with_auditor), content_type="text/csv; charset=utf-8"
+            csv_export.stream_csv(selectors.iter_export(visits), with_auditor=with_auditor),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="visits.csv"'
         response["Cache-Control"] = "no-store"
