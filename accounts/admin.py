@@ -136,6 +136,12 @@ class RegionAdmin(OrganizationScopedAdmin):
 @admin.register(Location)
 class LocationAdmin(OrganizationScopedAdmin):
     unique_per_org = ("code",)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "website":
+            kwargs["assume_scheme"] = "https"  # a bare "example.com" is an https site
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = ["code", "name", "region", "timezone", "geofence_m", "organization"]
     list_filter = ["organization", "region", "timezone"]
     search_fields = ["code", "name", "address"]

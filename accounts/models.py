@@ -52,8 +52,9 @@ class User(AbstractUser):
 
 @lru_cache(maxsize=1)
 def iana_time_zones() -> frozenset[str]:
-    """The IANA names (from tzdata): exact spelling, no file paths, no ``localtime``."""
-    return frozenset(zoneinfo.available_timezones())
+    """The IANA names: exact spelling, no file paths; the host's ``localtime`` link and tzdata's
+    placeholders are no place's time zone."""
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "posixrules", "Factory"}
 
 
 def validate_timezone(value: str) -> None:

@@ -138,7 +138,9 @@ def test_location_defaults(client, region):
     assert body["geofence_m"] == 500
 
 
-@pytest.mark.parametrize("timezone", ["Mars/Olympus_Mons", "europe/amsterdam", "../../etc/passwd", ""])
+@pytest.mark.parametrize(
+    "timezone", ["Mars/Olympus_Mons", "europe/amsterdam", "../../etc/passwd", "", "localtime", "Factory"]
+)
 def test_timezone_must_be_an_iana_name(client, region, timezone):
     response = client.post(
         LOCATIONS, {"code": "X", "name": "X", "region": region.pk, "timezone": timezone}, format="json"
