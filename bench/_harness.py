@@ -203,7 +203,28 @@ class ThrowawayPostgres:
         )
         log("throwaway PostgreSQL stopped")
 
+    def _pids(self) -> list[int]:
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+        return [postmaster, *(int(pid) for pid in children)]
+
+    def freeze(self) -> None:
+        """SIGSTOP the whole cluster: connections are accepted by the kernel, nothing answers
+        (a hung host or a network partition, as clients see it)."""
+        for pid in reversed(self._pids()):
+            os.kill(pid, signal.SIGSTOP)
+        log("throwaway PostgreSQL frozen (SIGSTOP)")
+
+    def thaw(self) -> None:
+        for pid in self._pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        log("throwaway PostgreSQL thawed (SIGCONT)")
+
     def destroy(self) -> None:
+        with contextlib.suppress(Exception):
+            self.thaw()
+
         if (self.data / "postmaster.pid").exists():
             self._as_postgres(
                 str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False

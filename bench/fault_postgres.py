@@ -36,11 +36,11 @@ import _harness as h  # noqa: E402
 
 
 def attempt(
-    session: requests.Session, method: str, url: str, **kwargs
+    session: requests.Session, method: str, url: str, timeout: float = 30, **kwargs
 ) -> tuple[int, requests.Response | None, float]:
     started = time.perf_counter()
     try:
-        response = session.request(method, url, timeout=30, **kwargs)
+        response = session.request(method, url, timeout=timeout, **kwargs)
         return response.status_code, response, time.perf_counter() - started
     except requests.RequestException:
         return 0, None, time.perf_counter() - started
@@ -191,10 +191,68 @@ def scenario(
     return lines, failures
 
 
+def frozen(pg: h.ThrowawayPostgres, env: dict, seed: h.Seed) -> tuple[list[str], list[str]]:
+    """PostgreSQL hangs instead of refusing: how long until /readyz and a submit answer, and what?"""
+    import threading
+
+    lines, failures = [], []
+    auditor = seed.auditors[0]
+    server = h.Gunicorn({**env, "DB_CONN_MAX_AGE": "0"}, workers=2, threads=1).start()
+    results: dict[str, tuple[int, float]] = {}
+    try:
+        base = server.base
+        session = h.session_for(auditor.token)
+        body = h.visit_body(auditor.assignments.pop())
+        pg.freeze()
+        try:
+            probes = {
+                # Longer than gunicorn's worker timeout (60 s), to see what the server itself does.
+                "readyz": lambda: attempt(requests.Session(), "GET", f"{base}/readyz", timeout=75),
+                "submit": lambda: attempt(session, "POST", f"{base}/api/v1/visits/", timeout=75, json=body),
+            }
+            threads = [
+                threading.Thread(target=lambda n=name, p=probe: results.__setitem__(n, p()[::2]))
+                for name, probe in probes.items()
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+        finally:
+            pg.thaw()
+        h.wait_for(
+            lambda: requests.get(f"{base}/readyz", timeout=5).status_code == 200, timeout=90, what="readyz"
+        )
+        resent = attempt(session, "POST", f"{base}/api/v1/visits/", json=body)[0]
+        lines.append(
+            "[frozen] "
+            + ", ".join(
+                f"{name} {status or 'no answer'} after {seconds:.1f}s"
+                for name, (status, seconds) in results.items()
+            )
+            + f"; after thawing the resent visit answered {resent}"
+        )
+        for name, (status, seconds) in results.items():
+            if status != 503 or seconds > 15:
+                failures.append(
+                    f"frozen database: {name} answered {status or 'nothing'} after {seconds:.0f}s"
+                )
+        if resent not in (200, 201):
+            failures.append(f"frozen database: the resent visit answered {resent} after thawing")
+    finally:
+        server.cleanup()
+    return lines, failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--conn-max-age", default="0,60", help="DB_CONN_MAX_AGE values to try, comma-separated"
+    )
+    parser.add_argument(
+        "--frozen",
+        action="store_true",
+        help="also freeze PostgreSQL (SIGSTOP: connections hang instead of being refused); adds ~1 min",
     )
     args = parser.parse_args()
 
@@ -210,6 +268,10 @@ def main() -> int:
         seed = h.seed(auditors=1, assignments_per_auditor=20, locations=2)
         for max_age in (int(value) for value in args.conn_max_age.split(",")):
             more_lines, more_failures = scenario(pg, env, seed, max_age)
+            lines += more_lines
+            failures += more_failures
+        if args.frozen:
+            more_lines, more_failures = frozen(pg, env, seed)
             lines += more_lines
             failures += more_failures
     finally:
