@@ -172,3 +172,18 @@ def test_repeated_answers_keep_their_own_values(client_for, admin, amsterdam, ch
     rows = read_csv(client_for(admin).get(URL))[1:]
 
     assert sorted(row[COLUMNS.index("value")] for row in rows) == ["1", "true", "true"]
+
+
+def test_names_typed_by_people_are_neutralized_too(client_for, admin, amsterdam, checklist):
+    amsterdam.name = "@Evil store"
+    amsterdam.save()
+    make_visit(
+        location=amsterdam,
+        checklist=checklist,
+        started_at=local("2026-05-12 10:00", "Europe/Amsterdam"),
+        answers=[("greeting", "smile", 1.0)],
+    )
+
+    (_, row) = read_csv(client_for(admin).get(URL))
+
+    assert row[COLUMNS.index("location_name")] == "'@Evil store"
