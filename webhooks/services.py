@@ -122,10 +122,16 @@ def deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -
 
 
 def _checked_url(url: str) -> str:
+    """Refuse a URL whose host is, or resolves to, an address webhooks may not reach.
+
+    A name that does not resolve yet is accepted (its DNS may be set up after registration):
+    nothing can be sent to it until it resolves, and then every attempt checks what it resolves to.
+    """
     try:
         check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_HOSTS)
     except UnsafeURL as exc:
-        raise ValidationError({"url": ValidationError(str(exc), code=exc.code)})
+        if exc.code != "unresolvable_host":
+            raise ValidationError({"url": ValidationError(str(exc), code=exc.code)})
     return url.strip()
 
 

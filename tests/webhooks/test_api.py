@@ -1,5 +1,7 @@
 """/api/v1/webhooks/: admin-only endpoint management, write-only secrets, the delivery log."""
 
+import socket
+
 import pytest
 from django.utils import timezone
 
@@ -67,6 +69,21 @@ def test_registration_refuses_unsafe_urls_without_connecting(admin, client_for, 
     assert [error["attr"] for error in response.json()["errors"]] == ["url"]
     assert connect_spy.calls == []
     assert not Webhook.objects.exists()
+
+
+def test_a_name_that_does_not_resolve_yet_is_accepted_but_never_reached(
+    admin, client_for, org, queue, monkeypatch, connect_spy
+):
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    response = create(client_for(admin), url="https://hooks.example.com/audits")
+    assert response.status_code == 201
+    delivery = Delivery.objects.get(event=event_record(organization=org, type="visit.submitted", data={}))
+    assert delivery_attempt(delivery_id=delivery.pk) == "retry_scheduled"
+    assert "does not resolve" in delivery.attempts.get().error
+    assert connect_spy.calls == []
 
 
 def test_changing_the_url_is_checked_too(admin, client_for):
