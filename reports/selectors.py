@@ -15,7 +15,7 @@ caller's scope. The perception gap counts both kinds.
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 
@@ -76,14 +76,7 @@ class ReportFilters:
     def previous(self) -> "ReportFilters":
         """The window of the same length just before ``date_from``."""
         length = self.date_to - self.date_from + dt.timedelta(days=1)
-        return ReportFilters(
-            date_from=self.date_from - length,
-            date_to=self.date_from - dt.timedelta(days=1),
-            checklist_id=self.checklist_id,
-            status=self.status,
-            region_id=self.region_id,
-            location_id=self.location_id,
-        )
+        return replace(self, date_from=self.date_from - length, date_to=self.date_from - dt.timedelta(days=1))
 
 
 # --- scope -----------------------------------------------------------------------------------
@@ -234,15 +227,7 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
     two decimals), then more visits, then name A to Z, then id; locations with no counted visit
     in the window are left out.
     """
-    previous = filters.previous()
-    both = ReportFilters(
-        date_from=previous.date_from,
-        date_to=filters.date_to,
-        checklist_id=filters.checklist_id,
-        status=filters.status,
-        region_id=filters.region_id,
-        location_id=filters.location_id,
-    )
+    both = replace(filters, date_from=filters.previous().date_from)
     current = Q(local_date__gte=filters.date_from)
     before = Q(local_date__lt=filters.date_from)
     rows = (
