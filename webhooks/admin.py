@@ -1,4 +1,4 @@
-"""Admin site: endpoints (secret hidden) and their delivery log, read-only."""
+"""Admin site: endpoints (secret hidden, URL read-only) and their delivery log, read-only."""
 
 from django.contrib import admin
 
@@ -11,7 +11,19 @@ class WebhookAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["url"]
     exclude = ["secret"]
-    readonly_fields = ["failing_since", "disabled_at", "disabled_reason", "created_at", "updated_at"]
+    # Endpoints are registered through the API, where the URL is checked and the secret shown once.
+    readonly_fields = [
+        "organization",
+        "url",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
 
 
 class DeliveryAttemptInline(admin.TabularInline):

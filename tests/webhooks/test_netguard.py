@@ -4,6 +4,8 @@ import ipaddress
 import socket
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from webhooks import transport
 from webhooks.netguard import UnsafeURL, check_url, parse_ipv4_loose, refusal_reason
@@ -125,3 +127,38 @@ def test_refusal_reason_names_the_kind_of_address():
     assert refusal_reason(ipaddress.ip_address("100.100.1.1")) == "a shared (CGNAT) address"
     assert "metadata" in refusal_reason(ipaddress.ip_address("169.254.169.254"))
     assert refusal_reason(ipaddress.ip_address("1.1.1.1")) is None
+
+
+FORBIDDEN_V4 = [
+    ipaddress.ip_network(net)
+    for net in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+    )
+]
+
+
+def _encodings(ip: ipaddress.IPv4Address) -> list[str]:
+    number, octets = int(ip), ip.packed
+    return [
+        str(number),
+        hex(number),
+        "0" + oct(number)[2:],
+        ".".join(hex(b) for b in octets),
+        ".".join("0" + oct(b)[2:] for b in octets),
+        f"{octets[0]}.{int.from_bytes(octets[1:], 'big')}",
+        f"{octets[0]}.{octets[1]}.{int.from_bytes(octets[2:], 'big')}",
+        f"[::ffff:{ip}]",
+    ]
+
+
+@given(network=st.sampled_from(FORBIDDEN_V4), offset=st.integers(min_value=0, max_value=2**24))
+def test_every_encoding_of_a_forbidden_ipv4_is_refused(network, offset):
+    ip = network[offset % network.num_addresses]
+    for host in _encodings(ip):
+        with pytest.raises(UnsafeURL):
+            check_url(f"http://{host}:8080/hook")
