@@ -1,0 +1,15 @@
+import pytest
+
+
+@pytest.mark.parametrize("query", ["to=", "updated_since=", "region=&status=approved"])
+def test_a_parameter_given_without_value_is_a_400_naming_it(client_for, admin, query):
+    response = client_for(admin).get(f"/api/v1/visits/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == "validation_error"
+    assert body["errors"][0]["code"] == "blank"
+    assert body["errors"][0]["attr"] == query.split("=")[0]
+
+
+def test_blank_search_and_cursor_are_allowed(client_for, admin):
+    assert client_for(admin).get("/api/v1/locations/?search=").status_code == 200
