@@ -13,8 +13,8 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 
-from .definition import CHANNELS, ITEM_TYPES, MAX_LENGTHS, MAX_PHOTOS, definition_problems
-from .models import Checklist, ChecklistVersion
+from .definition import ITEM_TYPES, MAX_LENGTHS, MAX_PHOTOS, definition_problems
+from .models import Channel, Checklist, ChecklistVersion
 
 
 class TextField(serializers.CharField):
@@ -240,7 +240,7 @@ class ChecklistSerializer(serializers.ModelSerializer):
 class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     name = TextField(max_length=200)
     description = TextField(required=False, allow_blank=True, default="")
-    channel = serializers.ChoiceField(choices=CHANNELS)
+    channel = serializers.ChoiceField(choices=Channel.choices)
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
     sections = SectionsInputField(help_text="The definition, published as version 1.")
 

@@ -25,7 +25,7 @@ from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
 
 from . import selectors, services
-from .definition import CHANNELS
+from .models import Channel
 from .serializers import (
     ChecklistCreateSerializer,
     ChecklistSerializer,
@@ -176,7 +176,7 @@ class _NoBlankFilterForm(forms.Form):
 
 
 class ChecklistFilter(django_filters.FilterSet):
-    channel = django_filters.ChoiceFilter(choices=[(c, c) for c in CHANNELS], help_text="Only this channel.")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="Only this channel.")
 
     class Meta:
         form = _NoBlankFilterForm

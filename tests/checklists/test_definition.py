@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checklists.definition import (
+    CHANNELS,
     ITEM_TYPES,
     definition_problems,
     is_scored,
@@ -461,3 +462,9 @@ def test_any_json_gets_problems_or_passes_never_an_exception(sections, threshold
     assert all(p.path for p in problems)
     if not problems:
         normalize_sections(sections)
+
+
+def test_the_pure_module_knows_the_models_channels():
+    from checklists.models import Channel
+
+    assert CHANNELS == tuple(Channel.values)
