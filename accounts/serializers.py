@@ -7,8 +7,10 @@ Rules that need the database (ids in the organization, unique codes) live in the
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
-from core.serializers import StrictSerializer
+from core.serializers import StrictMixin, StrictSerializer
 
 from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
@@ -92,7 +94,29 @@ def validate_iana_timezone(value: str) -> str:
     return value
 
 
-# --- Tokens (responses) -------------------------------------------------------------------------
+# --- Tokens -------------------------------------------------------------------------------------
+
+
+class StrictTokenObtainSerializer(StrictMixin, TokenObtainPairSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
+        # Passwords are taken exactly as typed, as the user service stores them.
+        self.fields["password"] = StrictCharField(
+            write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
+        )
+
+
+class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
+    refresh = StrictCharField()
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:  # the token outlived its user
+            raise AuthenticationFailed(
+                "No active account found for the given token.", code="no_active_account"
+            )
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -4,19 +4,15 @@ Views parse input with a serializer, call one service or selector and render the
 tenancy filter lives in ``accounts.selectors`` and roles in each view's ``role_map``.
 """
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from core.exceptions import error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
-from core.serializers import StrictMixin
 from core.tenancy import get_scoped_or_404
 from core.throttling import AuthRateThrottle
 
@@ -32,7 +28,8 @@ from .serializers import (
     MeSerializer,
     RegionSerializer,
     RegionWriteSerializer,
-    StrictCharField,
+    StrictTokenObtainSerializer,
+    StrictTokenRefreshSerializer,
     TokenPairSerializer,
     UserCreateSerializer,
     UserOutputSerializer,
@@ -59,28 +56,6 @@ class ScopedObjectMixin:
 
 
 # --- Authentication -----------------------------------------------------------------------------
-
-
-class StrictTokenObtainSerializer(StrictMixin, TokenObtainPairSerializer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
-        # Passwords are taken exactly as typed, as the user service stores them.
-        self.fields["password"] = StrictCharField(
-            write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
-        )
-
-
-class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
-    refresh = StrictCharField()
-
-    def validate(self, attrs):
-        try:
-            return super().validate(attrs)
-        except get_user_model().DoesNotExist:  # the token outlived its user
-            raise AuthenticationFailed(
-                "No active account found for the given token.", code="no_active_account"
-            )
 
 
 _token_pair_example = OpenApiExample(
