@@ -4,6 +4,8 @@
 ``api_key``. API keys read what an admin reads; a key with the ``write`` scope may also do what an
 admin may, except on views that set ``api_key_may_write = False`` (users, keys, webhooks).
 Views holding people's personal data (users) or key material also set ``api_key_may_read = False``.
+A method the view does not have passes (once the caller is authenticated) so the answer is 405,
+not a misleading 403.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
