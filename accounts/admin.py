@@ -8,6 +8,7 @@ API keys are created through the API (the key is shown once there); here they ca
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .models import ApiKey, Location, Organization, Region, Role, User
@@ -183,6 +184,26 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
             for title, opts in fieldsets
             if [f for f in opts["fields"] if f not in hidden]
         ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not (obj.role == Role.ADMIN and obj.is_active):
+            return form
+
+        class KeepOneAdminForm(form):
+            """As in the API: an organization always keeps one active admin."""
+
+            def clean(self):
+                cleaned = super().clean()
+                leaving = cleaned.get("role", Role.ADMIN) != Role.ADMIN or not cleaned.get("is_active", True)
+                others = User.objects.filter(
+                    organization_id=obj.organization_id, role=Role.ADMIN, is_active=True
+                ).exclude(pk=obj.pk)
+                if leaving and obj.organization_id and not others.exists():
+                    raise ValidationError("An organization must keep at least one active admin.")
+                return cleaned
+
+        return KeepOneAdminForm
 
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:

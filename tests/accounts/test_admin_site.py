@@ -106,3 +106,25 @@ def test_admin_site_refuses_a_time_zone_that_is_no_iana_name(org_admin_browser, 
 
     assert response.status_code == 200
     assert "is not an IANA time zone name" in response.content.decode()
+
+
+def test_the_last_admin_cannot_demote_themselves_in_the_admin_site(org):
+    ada = user_create(organization=org, username="ada", password="long-enough-1", role=Role.ADMIN)
+    browser = Client()
+    browser.force_login(ada)
+
+    response = browser.post(
+        f"/admin/accounts/user/{ada.pk}/change/",
+        {
+            "username": "ada",
+            "role": "auditor",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "at least one active admin" in response.content.decode()
+    ada.refresh_from_db()
+    assert ada.role == Role.ADMIN
