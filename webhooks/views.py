@@ -4,6 +4,7 @@ Admins manage endpoints; API keys may read them (never the secret) but not chang
 with the ``write`` scope. Other organizations' endpoints answer 404.
 """
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -149,8 +150,14 @@ class DeliveryViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Delivery.objects.none()
         status_filter = self.request.query_params.get("status")
-        if status_filter not in DeliveryStatus.values:
-            status_filter = None
+        if status_filter is not None and status_filter not in DeliveryStatus.values:
+            raise ValidationError(
+                {
+                    "status": ValidationError(
+                        f"Choose one of: {', '.join(DeliveryStatus.values)}.", code="invalid_choice"
+                    )
+                }
+            )
         return selectors.deliveries_of(self.webhook(), status=status_filter)
 
     def get_object(self):

@@ -200,6 +200,8 @@ def test_delivery_log_shows_every_attempt(
     assert second["status_code"] == 200 and second["next_retry_at"] is None
     pending = client.get(f"{URL}{webhook.pk}/deliveries/?status=pending").json()["results"]
     assert len(pending) == 2 and all(d["attempts"] == [] for d in pending)
+    wrong = client.get(f"{URL}{webhook.pk}/deliveries/?status=lost")
+    assert wrong.status_code == 400 and wrong.json()["errors"][0]["attr"] == "status"
 
 
 def test_admin_redelivers_an_event_by_hand(
