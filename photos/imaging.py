@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import struct
 import warnings
@@ -35,6 +36,8 @@ try:  # HEIC/HEIF (iPhones) decode through pillow-heif's Pillow plugin.
     HEIF_AVAILABLE = True
 except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
     HEIF_AVAILABLE = False
+
+logger = logging.getLogger(__name__)
 
 # Never accept half an image: a truncated file is an error, not a grey bottom half.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -308,6 +311,8 @@ def process_image(
     if kind is None:
         raise UnsupportedImageType("Only JPEG, PNG, WebP and HEIC/HEIF photos are accepted.")
     content_hash, size_bytes = _hash_stream(stream)
+    if max_pixels > (Image.MAX_IMAGE_PIXELS or 0):
+        Image.MAX_IMAGE_PIXELS = max_pixels  # Pillow's guard must not be stricter than ours
 
     try:
         with warnings.catch_warnings():
@@ -333,10 +338,9 @@ def process_image(
         raise InvalidImage("The image is truncated or corrupt.", "corrupt_image")
     except MemoryError:
         raise InvalidImage("The image is too large to process.", "too_many_pixels")
-    except Exception as exc:  # noqa: BLE001 - decoders raise a zoo of types; none may become a 500
-        if type(exc).__module__.startswith(("PIL", "pillow_heif")):
-            raise InvalidImage("The image is truncated or corrupt.", "corrupt_image")
-        raise
+    except Exception as exc:  # noqa: BLE001 - decoders raise a zoo of types; no upload may become a 500
+        logger.warning("unexpected %s while decoding a %s upload", type(exc).__name__, kind, exc_info=True)
+        raise InvalidImage("The image is truncated or corrupt.", "corrupt_image")
 
 
 def _decode_and_derive(

@@ -158,6 +158,8 @@ class AnyContentNegotiation(BaseContentNegotiation):
 class PhotoFileView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # The signature is the authorization; a reviewer's page loads dozens of thumbnails at once.
+    throttle_classes: list = []
     content_negotiation_class = AnyContentNegotiation
 
     def get(self, request, pk):

@@ -244,3 +244,46 @@ def test_every_hash_within_distance_10_shares_a_band_within_radius_2(value, flip
         b_other in imaging.band_neighbours(b_value, 10 // 4)
         for b_value, b_other in zip(imaging.bands(value), imaging.bands(other), strict=True)
     )
+
+
+def test_an_icc_profile_is_applied_then_dropped():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = images.encode(images.scene(), "JPEG", icc_profile=profile)
+    assert "icc_profile" in reopen(data).info
+    assert "icc_profile" not in reopen(process(data).display).info
+
+
+_SEEDS = {
+    "JPEG": images.jpeg(images.scene((64, 48)), orientation=6, gps=True),
+    "PNG": images.encode(images.scene((64, 48)), "PNG"),
+    "WEBP": images.encode(images.scene((64, 48)), "WEBP"),
+}
+
+
+@given(
+    st.sampled_from(sorted(_SEEDS)),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, 10_000),
+)
+def test_damaged_photos_are_rejected_cleanly_or_processed_never_anything_else(fmt, edits, cut):
+    """Whatever bytes arrive behind a valid header, the pipeline answers a photo or an ImageRejected."""
+    data = bytearray(_SEEDS[fmt])
+    for position, value in edits:
+        data[8 + position % (len(data) - 8)] = value  # keep the magic bytes
+    data = bytes(data[: max(12, len(data) - cut)])
+    try:
+        result = process(data)
+    except imaging.ImageRejected:
+        return
+    assert reopen(result.display).format == "JPEG"
+
+
+@given(
+    st.sampled_from([b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF\x00\x00\x00\x00WEBP"]),
+    st.binary(max_size=3000),
+)
+def test_random_bytes_behind_a_photo_header_are_rejected_cleanly(header, tail):
+    with pytest.raises(imaging.ImageRejected):
+        process(header + tail)
