@@ -299,3 +299,50 @@ def test_sweep_task_renews_itself_only_on_a_backend_that_can_wait(queue):
     # The test backend keeps tasks in memory and cannot be asked what is queued: no chain here.
     assert tasks.sweep_deliveries.call() == 0
     assert queue.results == []
+
+
+def test_recording_an_event_for_subscribed_endpoints_costs_three_queries(
+    org, make_webhook, django_assert_num_queries
+):
+    make_webhook()
+    make_webhook(events=["visit.submitted", "visit.reviewed"])
+    with django_assert_num_queries(3):
+        event_record(organization=org, type="visit.submitted", data={})
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects
+
+
+def test_the_sweep_keeps_exactly_one_future_run_queued(database_queue):
+    assert tasks.sweep_schedule() is True
+    assert tasks.sweep_schedule() is False  # Idempotent: deploys and cron may call it freely.
+    (queued,) = database_queue.filter(task_path="webhooks.tasks.sweep_deliveries")
+    assert queued.run_after > timezone.now()
+    # A run (as a worker would: its own row is RUNNING) queues its successor once.
+    database_queue.filter(pk=queued.pk).update(status="RUNNING")
+    assert tasks.sweep_deliveries.call() == 0
+    assert database_queue.filter(task_path="webhooks.tasks.sweep_deliveries", status="READY").count() == 1
+
+
+def test_sweep_command_re_enqueues_overdue_deliveries(
+    org, make_webhook, database_queue, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_webhook()
+    event = event_record(organization=org, type="visit.submitted", data={})
+    Delivery.objects.filter(event=event).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("webhooks_sweep", "--schedule", stdout=out)
+    assert (
+        "Re-enqueued 1 overdue deliveries." in out.getvalue() and "Periodic sweep queued." in out.getvalue()
+    )
+    assert database_queue.filter(task_path="webhooks.tasks.deliver").count() == 1
