@@ -318,6 +318,8 @@ def process_image(
         with warnings.catch_warnings():
             # A decompression-bomb *warning* is an error here, not a log line.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Damaged EXIF is skipped tag by tag (it only costs us taken_at/orientation): not news.
+            warnings.filterwarnings("ignore", category=UserWarning, module="PIL.TiffImagePlugin")
             return _decode_and_derive(
                 stream,
                 kind=kind,
