@@ -346,3 +346,41 @@ def test_sweep_command_re_enqueues_overdue_deliveries(
         "Re-enqueued 1 overdue deliveries." in out.getvalue() and "Periodic sweep queued." in out.getvalue()
     )
     assert database_queue.filter(task_path="webhooks.tasks.deliver").count() == 1
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(
+    org, make_webhook, allow_private, settings, queue
+):
+    """Per-read socket timeouts alone would let one byte every 0.1 s hold the worker for ever."""
+    import threading
+    import time
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def drip():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.is_set():
+            try:
+                conn.sendall(b"X-Slow: .\r\n")
+            except OSError:
+                break
+            time.sleep(0.1)
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        make_webhook(url=f"http://127.0.0.1:{server.getsockname()[1]}/hook")
+        delivery = Delivery.objects.get(event=event_record(organization=org, type="visit.submitted", data={}))
+        started = time.monotonic()
+        assert delivery_attempt(delivery_id=delivery.pk) == "retry_scheduled"
+        assert time.monotonic() - started < 2
+    finally:
+        stop.set()
+        server.close()
+    assert delivery.attempts.get().error == "Timed out after 0.5 s."
