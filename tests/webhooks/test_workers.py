@@ -98,3 +98,13 @@ def test_two_workers_deliver_each_event_exactly_once(org, make_webhook, receiver
         wid for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) for wid in ids
     )
     assert set(worker_ids) == {"worker-a", "worker-b"}, worker_ids
+
+
+def test_workers_claim_tasks_with_skip_locked():
+    """What lets workers on several machines share the queue without waiting on each other."""
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        DBTaskResult.objects.ready().get_locked()
+    assert "FOR UPDATE SKIP LOCKED" in queries[-1]["sql"]
