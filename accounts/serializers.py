@@ -151,6 +151,8 @@ class MeSerializer(serializers.Serializer):
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
+    # Plain text on output: an unset address is "", which no `format: email` schema admits.
+    email = serializers.CharField(read_only=True, help_text="E-mail address, or an empty string.")
     region_ids = serializers.SerializerMethodField()
     location_ids = serializers.SerializerMethodField()
 

@@ -11,23 +11,41 @@ ALLOW_BLANK = frozenset({"search", "cursor"})
 
 
 class BlankQueryParamMiddleware:
+    """Runs once the view is resolved, so that a method the view lacks still answers 405."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/v1/"):
-            blank = sorted(
-                name for name, values in request.GET.lists() if name not in ALLOW_BLANK and "" in values
-            )
-            if blank:
-                return JsonResponse(
-                    {
-                        "type": "validation_error",
-                        "errors": [
-                            {"code": "blank", "detail": "This parameter may not be blank.", "attr": name}
-                            for name in blank
-                        ],
-                    },
-                    status=400,
-                )
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path.startswith("/api/v1/") or not _handles(view_func, request.method):
+            return None
+        blank = sorted(
+            name for name, values in request.GET.lists() if name not in ALLOW_BLANK and "" in values
+        )
+        if not blank:
+            return None
+        return JsonResponse(
+            {
+                "type": "validation_error",
+                "errors": [
+                    {"code": "blank", "detail": "This parameter may not be blank.", "attr": name}
+                    for name in blank
+                ],
+            },
+            status=400,
+        )
+
+
+def _handles(view_func, method: str) -> bool:
+    """Whether the resolved view has a handler for ``method`` (viewsets map methods to actions)."""
+    method = method.lower()
+    actions = getattr(view_func, "actions", None)
+    if actions is not None:
+        return method in actions
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    if view_class is None:
+        return True
+    return method in getattr(view_class, "http_method_names", ()) and hasattr(view_class, method)

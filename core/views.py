@@ -1,5 +1,8 @@
 """Operational endpoints (health, readiness) and JSON error pages outside DRF views."""
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
@@ -11,11 +14,21 @@ from rest_framework.response import Response
 
 from .exceptions import error_body
 
+READINESS_TIMEOUT_SECONDS = 2.0
+# Checks run in worker threads so that a hung database or store yields a prompt 503 instead of
+# holding the request (and a load balancer's probe) until some socket timeout fires.
+_checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
+
 
 def storage_ok() -> bool:
+    """The photo store answers: the bucket exists (S3) or the media root is writable (local)."""
     try:
-        default_storage.exists("readyz-probe")
-        return True
+        bucket = getattr(default_storage, "bucket", None)
+        if bucket is not None:
+            bucket.meta.client.head_bucket(Bucket=bucket.name)
+            return True
+        root = getattr(default_storage, "location", None)
+        return bool(root) and os.path.isdir(root) and os.access(root, os.W_OK)
     except Exception:
         return False
 
@@ -25,6 +38,15 @@ def database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
+    except Exception:
+        return False
+    finally:
+        connection.close()
+
+
+def _result(future) -> bool:
+    try:
+        return future.result(timeout=READINESS_TIMEOUT_SECONDS)
     except Exception:
         return False
 
@@ -62,7 +84,8 @@ def healthz(request):
 @permission_classes([AllowAny])
 @throttle_classes([])
 def readyz(request):
-    checks = {"database": database_ok(), "storage": storage_ok()}
+    pending = {"database": _checks.submit(database_ok), "storage": _checks.submit(storage_ok)}
+    checks = {name: _result(future) for name, future in pending.items()}
     if all(checks.values()):
         return Response({"status": "ok", **{k: "ok" for k in checks}})
     failing = [name for name, ok in checks.items() if not ok]

@@ -92,6 +92,13 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Reused connections are checked before use, so a database restart costs no request an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A hung or unreachable server fails fast (503) instead of holding a worker past its timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DB_CONNECT_TIMEOUT", default=5
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the worker and the web process share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -213,6 +220,9 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Proxies in front of the app (0: trust REMOTE_ADDR only; 1 behind one load balancer). Client
+    # addresses key the anonymous and token-endpoint throttles.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 DRF_STANDARDIZED_ERRORS = {

@@ -13,3 +13,9 @@ def test_a_parameter_given_without_value_is_a_400_naming_it(client_for, admin, q
 
 def test_blank_search_and_cursor_are_allowed(client_for, admin):
     assert client_for(admin).get("/api/v1/locations/?search=").status_code == 200
+
+
+def test_a_method_the_view_lacks_is_405_even_with_blank_parameters(client_for, admin):
+    response = client_for(admin).generic("TRACE", "/api/v1/visits/?to=")
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
