@@ -360,6 +360,10 @@ class MotoS3:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
+            # stop() leaves the listening socket open: a "down" store would then hang every
+            # client until its read timeout instead of refusing the connection at once.
+            with contextlib.suppress(Exception):
+                self.server._server.server_close()
             self.server = None
             log("moto S3 stopped")
 
