@@ -11,7 +11,16 @@ from .models import Answer, Assignment, Visit, VisitHistory
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ("id", "organization", "location", "checklist", "auditor", "status", "due_from", "due_until")
+    list_display = (
+        "id",
+        "organization",
+        "location",
+        "checklist",
+        "auditor",
+        "status",
+        "due_from",
+        "due_until",
+    )
     list_filter = ("status", "organization")
     search_fields = ("location__code", "location__name", "auditor__username", "instructions")
     raw_id_fields = ("location", "checklist", "checklist_version", "auditor", "created_by")

@@ -46,6 +46,7 @@ from .submission import (
     Problems,
     VisitBody,
     canonical_hash,
+    check_shape,
     parse_answers,
     parse_visit_body,
 )
@@ -333,6 +334,7 @@ def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[V
 
 @transaction.atomic
 def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
+    check_shape(data)
     body_hash = canonical_hash(data)
     problems = Problems()
     body = parse_visit_body(data, now=now, problems=problems)
@@ -412,6 +414,7 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
     )
     if getattr(actor, "is_api_key", False) or visit.auditor_id != actor.pk:
         raise PermissionDenied("Only the visit's own auditor may revise it.")
+    check_shape(data)
     body_hash = canonical_hash(data)
     if visit.status == VisitStatus.SUBMITTED and visit.revision_hash == body_hash:
         return visit

@@ -45,6 +45,7 @@ MAX_NOTES = 10_000
 MAX_COMMENT = 2_000
 MAX_TEXT = 5_000
 MAX_ANSWERS = 1_000
+MAX_NUMBER = 10**15  # integers beyond this are typos, and beyond what a float column keeps exactly
 
 
 class Problems:
@@ -93,6 +94,30 @@ def _canonical(value: Any) -> Any:
     return {"$other": str(value)}
 
 
+MAX_DEPTH = 8  # a visit body is four levels deep: body, answers, answer, value
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when containers nest deeper than ``limit`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, (dict, list)):
+            if depth > limit:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def check_shape(data: Any) -> None:
+    """Refuse, before any recursive walk, a body nested deeper than a visit body can be."""
+    if too_deep(data):
+        raise ValidationError(
+            {"non_field_errors": ValidationError("The body is nested too deeply.", code="too_deep")}
+        )
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -122,7 +147,11 @@ class VisitBody:
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_NUMBER
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def is_integer(value: Any) -> bool:
@@ -130,7 +159,7 @@ def is_integer(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return True
+        return abs(value) <= MAX_NUMBER
     return isinstance(value, float) and math.isfinite(value) and value.is_integer()
 
 
@@ -202,12 +231,31 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
             body.accuracy_m = float(accuracy)
 
 
+def _unstorable_strings(value: Any, path: str = ""):
+    """Paths of strings (keys included) a database cannot store: NUL characters, lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+            yield path
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and next(_unstorable_strings(key), None) is not None:
+                yield path or "non_field_errors"
+            else:
+                yield from _unstorable_strings(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable_strings(item, f"{path}.{index}" if path else str(index))
+
+
 def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revising: bool = False) -> VisitBody:
     """Check the envelope of a visit body; answers are only checked to be a list here."""
     body = VisitBody()
     if not isinstance(data, Mapping):
         problems.add("non_field_errors", "A JSON object is required.", "invalid")
         return body
+    for path in _unstorable_strings(data):
+        problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
     for key in sorted(str(k) for k in set(data) - VISIT_FIELDS):
         problems.add(key, "Unknown field.", "unknown_field")
 

@@ -1,6 +1,7 @@
 """Submitting visits: scored responses, idempotency, validation paths, who may submit what."""
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -466,3 +467,37 @@ def test_uuid_ids_are_case_insensitive_for_idempotency(auditor_client, assignmen
     upper = dict(body, id=body["id"].upper())
     # Another spelling of the same id is another body: the stored visit is not changed.
     assert auditor_client.post(URL, upper, format="json").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("overrides", "attr"),
+    [
+        ({"notes": "zero\u0000byte"}, "notes"),
+        ({"notes": "lone \ud800 surrogate"}, "notes"),
+        ({"answers": [{**GOOD_ANSWERS[5], "comment": "a\u0000"}]}, "answers.0.comment"),
+        ({"position": {"latitude": 10**400, "longitude": 4}}, "position.latitude"),
+    ],
+)
+def test_strings_and_numbers_no_database_can_store_answer_400(auditor_client, assignment, overrides, attr):
+    body = visit_body(assignment, **overrides)
+    response = auditor_client.post(URL, json.dumps(body, ensure_ascii=True), content_type="application/json")
+    assert response.status_code == 400
+    assert attr in attrs(response)
+
+
+def test_huge_numbers_in_answers_are_refused_not_crashed(auditor_client, assignment):
+    answers = [dict(a) for a in GOOD_ANSWERS]
+    answers[3]["value"] = 10**400
+    answers[1]["value"] = 10**400
+    raw = json.dumps(visit_body(assignment, answers=answers))
+    response = auditor_client.post(URL, raw, content_type="application/json")
+    assert response.status_code == 400
+    assert {"answers.1.value", "answers.3.value"} <= attrs(response)
+
+
+@pytest.mark.parametrize("depth", [12, 500])
+def test_a_deeply_nested_body_is_refused_not_crashed(auditor_client, assignment, depth):
+    raw = json.dumps(visit_body(assignment))[:-1] + ', "notes": ' + "[" * depth + "]" * depth + "}"
+    response = auditor_client.post(URL, raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "too_deep"
