@@ -30,7 +30,10 @@ class InstantField(forms.Field):
             )
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError("The datetime is out of range.", code="invalid")
 
 
 class IdFilter(filters.NumberFilter):

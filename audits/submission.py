@@ -41,6 +41,7 @@ VISIT_FIELDS = frozenset(
 ANSWER_FIELDS = frozenset({"item", "value", "na", "comment"})
 POSITION_FIELDS = frozenset({"latitude", "longitude", "accuracy_m"})
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MIN_YEAR, MAX_YEAR = 1970, 9000  # room for any zone's local date on either side
 MAX_NOTES = 10_000
 MAX_COMMENT = 2_000
 MAX_TEXT = 5_000
@@ -202,7 +203,16 @@ def _parse_datetime(data: Mapping, name: str, problems: Problems) -> dt.datetime
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         problems.add(name, "The datetime must carry a UTC offset.", "naive_datetime")
         return None
-    return parsed
+    try:
+        in_utc = parsed.astimezone(dt.UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not MIN_YEAR <= in_utc.year <= MAX_YEAR:
+        problems.add(
+            name, f"The datetime must fall between the years {MIN_YEAR} and {MAX_YEAR}.", "out_of_range"
+        )
+        return None
+    return in_utc
 
 
 def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:

@@ -263,7 +263,16 @@ def test_updated_since_accepts_an_offset_whose_plus_arrived_as_a_space(client_fo
     assert client_for(admin).get(URL, {"updated_since": later}).json()["results"] == []
 
 
-@pytest.mark.parametrize(("name", "value"), [("updated_since", "last tuesday"), ("status", "lost")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("updated_since", "last tuesday"),
+        ("updated_since", "0001-01-01T00:00:00+10:00"),
+        ("updated_since", "9999-12-31T23:59:59-10:00"),
+        ("status", "lost"),
+        ("location", "x"),
+    ],
+)
 def test_bad_filters_answer_400_naming_the_parameter(client_for, admin, name, value):
     response = client_for(admin).get(URL, {name: value})
     assert response.status_code == 400 and attrs(response) == {name}

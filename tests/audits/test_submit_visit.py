@@ -314,6 +314,8 @@ def test_scale_takes_integers_and_integral_floats_only(auditor_client, assignmen
         ({"notes": ["a"]}, "notes"),
         ({"location": "seven"}, "location"),
         ({"assignment": 10**30}, "assignment"),
+        ({"started_at": "0001-01-01T00:00:00+10:00"}, "started_at"),
+        ({"ended_at": "9999-12-31T23:59:59-10:00"}, "ended_at"),
     ],
 )
 def test_malformed_fields_answer_400_naming_the_field(auditor_client, assignment, overrides, attr):
