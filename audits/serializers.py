@@ -260,8 +260,17 @@ class VisitSerializer(serializers.Serializer):
 
 
 def visit_public_data(visit) -> dict:
-    """A visit as an API key reads it (never who audited it): the ``data`` of webhook events."""
-    return dict(VisitSerializer(visit, context={"show_auditor": False}).data)
+    """A visit as an API key reads it (never who audited it): the ``data`` of webhook events.
+
+    Services call it last, once the visit is final for the request, so the rendering is kept on
+    the instance and the response to an auditor or staff member (who read the same) reuses it.
+    """
+    cached = visit.__dict__.get("_public_data")
+    if cached is None:
+        cached = visit.__dict__["_public_data"] = dict(
+            VisitSerializer(visit, context={"show_auditor": False}).data
+        )
+    return cached
 
 
 class ReviewSerializer(StrictSerializer):

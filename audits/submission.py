@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -241,10 +242,13 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
             body.accuracy_m = float(accuracy)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _unstorable_strings(value: Any, path: str = ""):
     """Paths of strings (keys included) a database cannot store: NUL characters, lone surrogates."""
     if isinstance(value, str):
-        if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+        if _UNSTORABLE.search(value):
             yield path
     elif isinstance(value, Mapping):
         for key, item in value.items():
