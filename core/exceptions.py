@@ -5,6 +5,7 @@ nothing of HTTP. ``ExceptionHandler`` (plugged into drf-standardized-errors) map
 ``{"type": ..., "errors": [{"code", "detail", "attr"}]}`` with the right status code.
 """
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
@@ -64,6 +65,14 @@ def _flatten_detail(exc: exceptions.APIException) -> exceptions.APIException:
 
 class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, RequestDataTooBig):
+            return PayloadTooLarge(detail="The request body is too large.", code="too_large")
+        if isinstance(exc, TooManyFieldsSent):
+            return exceptions.ValidationError(
+                {"non_field_errors": ["Too many fields."]}, code="too_many_fields"
+            )
+        if isinstance(exc, SuspiciousOperation):
+            return exceptions.ParseError(detail="Malformed request.")
         if (
             isinstance(exc, exceptions.APIException)
             and not isinstance(exc, exceptions.ValidationError)

@@ -1,0 +1,13 @@
+"""JSON parsing that turns every malformed body into a 400, including pathological nesting."""
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser as BaseJSONParser
+
+
+class JSONParser(BaseJSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            # e.g. 100,000 nested brackets: Python's decoder gives up before we could judge it.
+            raise ParseError("JSON parse error - the body is nested too deeply.")
