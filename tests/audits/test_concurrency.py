@@ -67,3 +67,33 @@ def test_concurrent_different_visits_for_one_assignment_keep_one(assignment, aud
     outcomes = race(auditor, bodies)
     assert outcomes == ["assignment_submitted"] * (THREADS - 1) + ["created"]
     assert Visit.objects.count() == 1
+
+
+def test_concurrent_reviews_take_one_decision(assignment, auditor, admin, manager):
+    from audits.models import VisitHistory
+    from audits.services import visit_review
+
+    visit, _ = visit_submit(actor=auditor, data=visit_body(assignment))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def review(actor, decision):
+        try:
+            barrier.wait(timeout=10)
+            visit_review(actor=actor, visit_id=visit.pk, decision=decision, comment="Looked at it.")
+            outcomes.append("reviewed")
+        except DomainConflict as exc:
+            outcomes.append(exc.code)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=review, args=(admin, "approve")),
+        threading.Thread(target=review, args=(manager, "reject")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["invalid_transition", "reviewed"]
+    assert VisitHistory.objects.filter(visit=visit).count() == 2  # submitted + one review
