@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -29,10 +30,20 @@ schema.app = get_wsgi_application()
 
 @pytest.fixture(scope="module")
 def dataset(django_db_setup, django_db_blocker):
-    """Built once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_dataset()
-        transaction.set_rollback(True)
+    """Built once for the module inside a transaction that is rolled back at the end.
+
+    Requests go through the real WSGI handler, whose request signals would close the connection
+    (and with it this transaction); Django's own test client unhooks them the same way.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            yield build_dataset()
+            transaction.set_rollback(True)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.parametrize("role", ROLES)
