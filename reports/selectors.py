@@ -14,7 +14,7 @@ caller's scope. The perception gap counts both kinds.
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
@@ -27,6 +27,7 @@ from audits.models import Answer, Visit, VisitKind, VisitStatus
 from checklists.models import Checklist, ChecklistVersion
 from core.tenancy import scope_rows
 
+from . import compiled
 from .periods import period_starts
 
 COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
@@ -58,6 +59,9 @@ def _minus(a: float | None, b: float | None) -> float | None:
     return float(Decimal(repr(a)) - Decimal(repr(b)))
 
 
+_FILTER_VALUES = ("date_from", "date_to", "checklist_id", "region_id", "location_id")
+
+
 @dataclass(frozen=True)
 class ReportFilters:
     """What every report takes: an inclusive window of local dates and optional narrowing."""
@@ -72,6 +76,26 @@ class ReportFilters:
     @property
     def statuses(self) -> tuple[str, ...]:
         return (self.status,) if self.status else COUNTED_STATUSES
+
+    def shape(self) -> tuple:
+        """What the SQL text depends on besides the dates and ids (see ``reports.compiled``)."""
+        return (
+            self.status,
+            self.checklist_id is None,
+            self.region_id is None,
+            self.location_id is None,
+        )
+
+    def values(self) -> dict[str, object]:
+        """The dates and ids, the parameters of a report's compiled SQL."""
+        values = {"date_from": self.date_from, "date_to": self.date_to}
+        for name in ("checklist_id", "region_id", "location_id"):
+            if getattr(self, name) is not None:
+                values[name] = getattr(self, name)
+        return values
+
+    def with_values(self, values: Mapping[str, object]) -> "ReportFilters":
+        return replace(self, **{name: values[name] for name in _FILTER_VALUES if name in values})
 
     def previous(self) -> "ReportFilters":
         """The window of the same length just before ``date_from``."""
@@ -142,7 +166,17 @@ def _narrow(qs: QuerySet, filters: ReportFilters, *, kinds, prefix: str) -> Quer
     return qs.filter(**lookups).order_by()
 
 
-# --- trend -----------------------------------------------------------------------------------
+# --- trend ---------------------------------------------------------------------------------
+
+
+def _caller(principal) -> tuple:
+    """Who asks, as far as the SQL goes: ``scope_rows`` compiles the caller's scope into it."""
+    return (
+        type(principal).__name__,
+        getattr(principal, "role", None),
+        getattr(principal, "pk", None),
+        getattr(principal, "organization_id", None),
+    )
 
 
 def trend(*, principal, filters: ReportFilters, period: str) -> dict:
@@ -152,38 +186,49 @@ def trend(*, principal, filters: ReportFilters, period: str) -> dict:
     every visit in the period of its own location's local date.
     """
     column = PERIOD_COLUMNS[period]
-    visits = counted_visits(principal, filters)
-    totals = {
-        _as_date(row["p"]): row
-        for row in visits.annotate(p=F(column))
-        .values("p")
-        .annotate(
-            visits=Count("id"),
-            average=Avg("score"),
-            passed=Count("id", filter=Q(passed=True)),
+    shape = (_caller(principal), filters.shape(), period)
+    values = filters.values()
+
+    def visits(values):
+        return counted_visits(principal, filters.with_values(values)).annotate(p=F(column))
+
+    def totals_sql(values):
+        return (
+            visits(values)
+            .values("p")
+            .annotate(visits=Count("id"), average=Avg("score"), passed=Count("id", filter=Q(passed=True)))
+            .query.sql_with_params()
         )
+
+    totals = {
+        _as_date(start): (count, average, passed)
+        for start, count, average, passed in compiled.fetch_all(("trend", *shape), totals_sql, values)
     }
     sections: dict[dt.date, dict[str, float | None]] = {}
-    for start, key, average in _section_averages(visits.annotate(p=F(column), ss=F("section_scores"))):
-        sections.setdefault(start, {})[key] = round_half_up(average)
+    section_rows = compiled.fetch_all(
+        ("trend sections", *shape),
+        lambda values: _section_averages_sql(visits(values).annotate(ss=F("section_scores"))),
+        values,
+    )
+    for start, key, average in section_rows:
+        sections.setdefault(_as_date(start), {})[str(key)] = round_half_up(average)
 
     series = []
     for start in period_starts(filters.date_from, filters.date_to, period):
-        row = totals.get(start)
-        count = row["visits"] if row else 0
+        count, average, passed = totals.get(start, (0, None, 0))
         series.append(
             {
                 "period_start": start,
                 "visits": count,
-                "average_score": round_half_up(row["average"]) if row else None,
-                "pass_rate": rate(row["passed"], count) if row else None,
+                "average_score": round_half_up(average) if count else None,
+                "pass_rate": rate(passed, count) if count else None,
                 "sections": dict(sorted(sections.get(start, {}).items())),
             }
         )
     return {"period": period, "series": series}
 
 
-def _section_averages(visits: QuerySet) -> list[tuple[dt.date, str, float]]:
+def _section_averages_sql(visits: QuerySet) -> tuple[str, tuple]:
     """Average of each section's score per period, unnesting the visits' ``section_scores``.
 
     ``section_scores`` is a JSON list of ``{"key", "score"}``; unnesting JSON is the one place
@@ -207,9 +252,7 @@ def _section_averages(visits: QuerySet) -> list[tuple[dt.date, str, float]]:
             WHERE json_type(e.value, '$.score') IN ('real', 'integer')
             GROUP BY 1, 2
         """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(_as_date(start), str(key), average) for start, key, average in cursor.fetchall()]
+    return sql, params
 
 
 def _as_date(value) -> dt.date:
@@ -227,36 +270,41 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
     two decimals), then more visits, then name A to Z, then id; locations with no counted visit
     in the window are left out.
     """
-    both = replace(filters, date_from=filters.previous().date_from)
-    current = Q(local_date__gte=filters.date_from)
-    before = Q(local_date__lt=filters.date_from)
-    rows = (
-        counted_visits(principal, both)
-        .values("location_id", "location__code", "location__name")
-        .annotate(
-            visits=Count("id", filter=current),
-            average=Avg("score", filter=current),
-            passed=Count("id", filter=current & Q(passed=True)),
-            previous_average=Avg("score", filter=before),
+
+    def ranking_sql(values):
+        window = filters.with_values(values)
+        current = Q(local_date__gte=window.date_from)
+        before = Q(local_date__lt=window.date_from)
+        return (
+            counted_visits(principal, replace(window, date_from=values["previous_from"]))
+            .values("location_id", "location__code", "location__name")
+            .annotate(
+                visits=Count("id", filter=current),
+                average=Avg("score", filter=current),
+                passed=Count("id", filter=current & Q(passed=True)),
+                previous_average=Avg("score", filter=before),
+            )
+            .filter(visits__gt=0)
+            .query.sql_with_params()
         )
-        .filter(visits__gt=0)
+
+    rows = compiled.fetch_all(
+        ("ranking", _caller(principal), filters.shape()),
+        ranking_sql,
+        {**filters.values(), "previous_from": filters.previous().date_from},
     )
     results = []
-    for row in rows:
-        average = round_half_up(row["average"])
-        previous_average = round_half_up(row["previous_average"])
+    for location_id, code, name, visits, average, passed, previous_average in rows:
+        average = round_half_up(average)
+        previous_average = round_half_up(previous_average)
         results.append(
             {
-                "location": {
-                    "id": row["location_id"],
-                    "code": row["location__code"],
-                    "name": row["location__name"],
-                },
-                "visits": row["visits"],
+                "location": {"id": location_id, "code": code, "name": name},
+                "visits": visits,
                 "average_score": average,
                 "previous_average_score": previous_average,
                 "change": _minus(average, previous_average),
-                "pass_rate": rate(row["passed"], row["visits"]),
+                "pass_rate": rate(passed, visits),
             }
         )
     results.sort(
@@ -278,7 +326,10 @@ def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]
     """``(checklist_id, item_key) -> {prompt, section}`` from each checklist's newest version
     that defines the item (an item dropped from a later version keeps its old prompt)."""
     catalogue: dict[tuple[int, str], dict] = {}
-    versions = ChecklistVersion.objects.filter(checklist_id__in=set(checklist_ids)).order_by(
+    checklist_ids = set(checklist_ids)
+    if not checklist_ids:
+        return catalogue
+    versions = ChecklistVersion.objects.filter(checklist_id__in=checklist_ids).order_by(
         "checklist_id", "-number"
     )
     for checklist_id, sections in versions.values_list("checklist_id", "sections"):
@@ -297,23 +348,28 @@ def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
     An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
     answers first, then item key. Unscored and N/A answers are left out.
     """
-    rows = list(
-        counted_answers(principal, filters)
-        .values("visit__checklist_id", "section_key", "item_key")
-        .annotate(answers=Count("id"), average=Avg("score"))
+    rows = compiled.fetch_all(
+        ("items", _caller(principal), filters.shape()),
+        lambda values: (
+            counted_answers(principal, filters.with_values(values))
+            .values("visit__checklist_id", "section_key", "item_key")
+            .annotate(answers=Count("id"), average=Avg("score"))
+            .query.sql_with_params()
+        ),
+        filters.values(),
     )
-    catalogue = _item_catalogue(row["visit__checklist_id"] for row in rows)
+    catalogue = _item_catalogue(row[0] for row in rows)
     results = []
-    for row in rows:
-        known = catalogue.get((row["visit__checklist_id"], row["item_key"]), {})
+    for checklist_id, section_key, item_key, answers, average in rows:
+        known = catalogue.get((checklist_id, item_key), {})
         results.append(
             {
-                "item": row["item_key"],
+                "item": item_key,
                 "prompt": known.get("prompt", ""),
-                "section": row["section_key"],
-                "checklist": row["visit__checklist_id"],
-                "answers": row["answers"],
-                "average_item_score": round_half_up(row["average"] * 100),
+                "section": section_key,
+                "checklist": checklist_id,
+                "answers": answers,
+                "average_item_score": round_half_up(average * 100),
             }
         )
     results.sort(key=lambda r: (r["average_item_score"], -r["answers"], r["item"], r["checklist"]))
@@ -329,23 +385,32 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
     kinds = (VisitKind.MYSTERY, VisitKind.SELF_ASSESSMENT)
     is_self = Q(visit__kind=VisitKind.SELF_ASSESSMENT)
     is_mystery = Q(visit__kind=VisitKind.MYSTERY)
-    rows = list(
-        counted_answers(principal, filters, kinds=kinds)
-        .values("visit__checklist_id", "section_key", "item_key")
-        .annotate(self_average=Avg("score", filter=is_self), mystery_average=Avg("score", filter=is_mystery))
+    shape = (_caller(principal), filters.shape())
+    values = filters.values()
+    rows = compiled.fetch_all(
+        ("gap items", *shape),
+        lambda values: (
+            counted_answers(principal, filters.with_values(values), kinds=kinds)
+            .values("visit__checklist_id", "section_key", "item_key")
+            .annotate(
+                self_average=Avg("score", filter=is_self), mystery_average=Avg("score", filter=is_mystery)
+            )
+            .query.sql_with_params()
+        ),
+        values,
     )
-    catalogue = _item_catalogue(row["visit__checklist_id"] for row in rows)
+    catalogue = _item_catalogue(row[0] for row in rows)
     results = []
-    for row in rows:
-        known = catalogue.get((row["visit__checklist_id"], row["item_key"]), {})
-        own = _times_100(row["self_average"])
-        mystery = _times_100(row["mystery_average"])
+    for checklist_id, section_key, item_key, self_average, mystery_average in rows:
+        known = catalogue.get((checklist_id, item_key), {})
+        own = _times_100(self_average)
+        mystery = _times_100(mystery_average)
         results.append(
             {
-                "item": row["item_key"],
+                "item": item_key,
                 "prompt": known.get("prompt", ""),
-                "section": row["section_key"],
-                "checklist": row["visit__checklist_id"],
+                "section": section_key,
+                "checklist": checklist_id,
                 "self_assessment_score": own,
                 "mystery_score": mystery,
                 "gap": _minus(own, mystery),
@@ -353,12 +418,18 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
         )
     results.sort(key=lambda r: (r["gap"] is None, -(r["gap"] or 0), r["item"], r["checklist"]))
 
-    overall_rows = {
-        row["kind"]: row["average"]
-        for row in counted_visits(principal, filters, kinds=kinds)
-        .values("kind")
-        .annotate(average=Avg("score"))
-    }
+    overall_rows = dict(
+        compiled.fetch_all(
+            ("gap overall", *shape),
+            lambda values: (
+                counted_visits(principal, filters.with_values(values), kinds=kinds)
+                .values("kind")
+                .annotate(average=Avg("score"))
+                .query.sql_with_params()
+            ),
+            values,
+        )
+    )
     own = round_half_up(overall_rows.get(VisitKind.SELF_ASSESSMENT))
     mystery = round_half_up(overall_rows.get(VisitKind.MYSTERY))
     return {
