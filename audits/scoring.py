@@ -32,6 +32,7 @@ SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
 UNSCORED_TYPES = frozenset({"text", "photo"})
 
 _HUNDRED = Fraction(100)
+_ONE, _ZERO = Fraction(1), Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ def round_half_up(value: Fraction | int | float | Decimal, places: int) -> Decim
     return (Decimal(floor) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
-def _weight(node: Mapping, default: int = 1) -> Fraction:
+def _weight(node: Mapping, default: int = 1) -> Fraction | int:
     raw = node.get("weight", default)
+    if type(raw) is int:  # the usual case, kept an int: exact, and Fraction arithmetic is slow
+        return raw if raw > 0 else 0
     try:
         weight = exact(raw)
     except (TypeError, ValueError, ArithmeticError):
@@ -141,7 +144,7 @@ def item_score(item: Mapping, value: Any) -> Fraction | None:
         if kind == "yes_no":
             if not isinstance(value, bool):
                 return None
-            return Fraction(1 if value else 0)
+            return _ONE if value else _ZERO
         if kind == "scale":
             if not _is_number(value):
                 return None
@@ -170,25 +173,29 @@ def item_score(item: Mapping, value: Any) -> Fraction | None:
                 return None
             number = exact(value)
             inside = (low is None or number >= exact(low)) and (high is None or number <= exact(high))
-            return Fraction(1 if inside else 0)
+            return _ONE if inside else _ZERO
     except (TypeError, ValueError, ArithmeticError):
         return None
     return None  # text, photo and unknown types are unscored
 
 
 def _clamp(value: Fraction) -> Fraction:
-    return min(Fraction(1), max(Fraction(0), value))
+    return min(_ONE, max(_ZERO, value))
 
 
-def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction | None:
-    total_weight = Fraction(0)
-    total = Fraction(0)
+def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction | int]]) -> Fraction | None:
+    # Whole scores times int weights are summed as ints (exact, and much faster than Fractions).
+    total_weight: Fraction | int = 0
+    total: Fraction | int = 0
     for score, weight in pairs:
-        total += score * weight
+        if score.denominator == 1 and type(weight) is int:
+            total += score.numerator * weight
+        else:
+            total += score * weight
         total_weight += weight
     if total_weight == 0:
         return None
-    return total / total_weight
+    return Fraction(total) / total_weight
 
 
 def score_visit(
@@ -199,11 +206,11 @@ def score_visit(
     """Score a visit: ``answers`` maps item keys to ``AnswerInput``; missing items count as unanswered."""
     items: dict[str, ItemResult] = {}
     section_results: list[SectionResult] = []
-    section_pairs: list[tuple[Fraction, Fraction]] = []
+    section_pairs: list[tuple[Fraction, Fraction | int]] = []
     critical_failures: list[str] = []
 
     for section in sections:
-        item_pairs: list[tuple[Fraction, Fraction]] = []
+        item_pairs: list[tuple[Fraction, Fraction | int]] = []
         for item in section.get("items") or []:
             key = item.get("key")
             answer = answers.get(key)

@@ -31,7 +31,11 @@ def _rounded(value: float | None, places: int) -> float | None:
     """Half-up rounding of a stored float, read as the decimal it prints as (exact, and fast)."""
     if value is None:
         return None
-    return float(Decimal(repr(value)).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
+    text = repr(value)
+    dot = text.find(".")
+    if dot >= 0 and len(text) - dot - 1 <= places and "e" not in text:
+        return value  # already has at most ``places`` decimals (0.0, 1.0, 0.25...): nothing to round
+    return float(Decimal(text).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
 
 
 # --- assignments ------------------------------------------------------------------------------

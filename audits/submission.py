@@ -262,14 +262,28 @@ def _unstorable_strings(value: Any, path: str = ""):
             yield from _unstorable_strings(item, f"{path}.{index}" if path else str(index))
 
 
+def _may_hold_unstorable(value: Any) -> bool:
+    """A cheap screen before the walk: no such character anywhere in the JSON text means none.
+
+    ``json.dumps`` keeps lone surrogates as they are and spells NUL ``\\u0000`` (a typed backslash
+    before ``u0000`` only sends the body to the exact walk).
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return "\\u0000" in text or _UNSTORABLE.search(text) is not None
+
+
 def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revising: bool = False) -> VisitBody:
     """Check the envelope of a visit body; answers are only checked to be a list here."""
     body = VisitBody()
     if not isinstance(data, Mapping):
         problems.add("non_field_errors", "A JSON object is required.", "invalid")
         return body
-    for path in _unstorable_strings(data):
-        problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
+    if _may_hold_unstorable(data):
+        for path in _unstorable_strings(data):
+            problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
     for key in sorted(str(k) for k in set(data) - VISIT_FIELDS):
         problems.add(key, "Unknown field.", "unknown_field")
 
