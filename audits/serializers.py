@@ -217,50 +217,54 @@ class VisitSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def to_representation(self, visit):
-        show_auditor = self.context.get("show_auditor", False)
-        answers = list(visit.answers.all())
-        photo_items = Counter(photo.item_key for photo in visit.photos.all())
-        na_items = {answer.item_key for answer in answers if answer.na}
-        position = None
-        if visit.latitude is not None and visit.longitude is not None:
-            position = {
-                "latitude": visit.latitude,
-                "longitude": visit.longitude,
-                "accuracy_m": visit.accuracy_m,
-            }
-        return {
-            "id": str(visit.pk),
-            "assignment": visit.assignment_id,
-            "location": visit.location_id,
-            "checklist": visit.checklist_id,
-            "checklist_version": visit.checklist_version.number,
-            "kind": visit.kind,
-            "status": visit.status,
-            "auditor": visit.auditor_id if show_auditor else None,
-            "started_at": _dt(visit.started_at),
-            "ended_at": _dt(visit.ended_at),
-            "position": position,
-            "notes": visit.notes,
-            "score": visit.score,
-            "passed": visit.passed,
-            "critical_failures": list(visit.critical_failures or []),
-            "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
-            "answers": [
-                {
-                    "item": answer.item_key,
-                    "value": answer.value,
-                    "na": answer.na,
-                    "comment": answer.comment,
-                    "score": _rounded(answer.score, 4),
-                }
-                for answer in answers
-            ],
-            "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
-            "off_site": visit.off_site,
-            "outside_window": visit.outside_window,
-            "created_at": _dt(visit.created_at),
-            "updated_at": _dt(visit.updated_at),
+        return visit_representation(visit, show_auditor=self.context.get("show_auditor", False))
+
+
+def visit_representation(visit, *, show_auditor: bool) -> dict:
+    """A visit as the API renders it: a plain dict, built without any serializer machinery."""
+    answers = list(visit.answers.all())
+    photo_items = Counter(photo.item_key for photo in visit.photos.all())
+    na_items = {answer.item_key for answer in answers if answer.na}
+    position = None
+    if visit.latitude is not None and visit.longitude is not None:
+        position = {
+            "latitude": visit.latitude,
+            "longitude": visit.longitude,
+            "accuracy_m": visit.accuracy_m,
         }
+    return {
+        "id": str(visit.pk),
+        "assignment": visit.assignment_id,
+        "location": visit.location_id,
+        "checklist": visit.checklist_id,
+        "checklist_version": visit.checklist_version.number,
+        "kind": visit.kind,
+        "status": visit.status,
+        "auditor": visit.auditor_id if show_auditor else None,
+        "started_at": _dt(visit.started_at),
+        "ended_at": _dt(visit.ended_at),
+        "position": position,
+        "notes": visit.notes,
+        "score": visit.score,
+        "passed": visit.passed,
+        "critical_failures": list(visit.critical_failures or []),
+        "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
+        "answers": [
+            {
+                "item": answer.item_key,
+                "value": answer.value,
+                "na": answer.na,
+                "comment": answer.comment,
+                "score": _rounded(answer.score, 4),
+            }
+            for answer in answers
+        ],
+        "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
+        "off_site": visit.off_site,
+        "outside_window": visit.outside_window,
+        "created_at": _dt(visit.created_at),
+        "updated_at": _dt(visit.updated_at),
+    }
 
 
 def visit_public_data(visit) -> dict:
@@ -271,9 +275,7 @@ def visit_public_data(visit) -> dict:
     """
     cached = visit.__dict__.get("_public_data")
     if cached is None:
-        cached = visit.__dict__["_public_data"] = dict(
-            VisitSerializer(visit, context={"show_auditor": False}).data
-        )
+        cached = visit.__dict__["_public_data"] = visit_representation(visit, show_auditor=False)
     return cached
 
 

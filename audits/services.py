@@ -355,8 +355,9 @@ def _insert_answers(rows: list[Answer]) -> list[Answer]:
     document = json.dumps([{name: getattr(row, name) for name in names} for row in rows], default=str)
     with connection.cursor() as cursor:
         cursor.execute(_answer_recordset_sql(), [document])
+    alias = connection.alias
     for row in rows:
-        row._state.adding, row._state.db = False, connection.alias
+        row._state.adding, row._state.db = False, alias
     return rows
 
 

@@ -79,7 +79,15 @@ def _canonical(value: Any) -> Any:
     Booleans stay booleans (``true`` is not ``1``), numbers become tagged decimal strings
     (``1``, ``1.0`` and ``1e0`` are one value), objects are sorted by key.
     """
-    if value is None or isinstance(value, (bool, str)):
+    kind = type(value)
+    # Exact JSON types first (the parser's output): no isinstance chain for every string and flag.
+    if value is None or kind is str or kind is bool:
+        return value
+    if kind is dict:
+        return {key if type(key) is str else str(key): _canonical(item) for key, item in value.items()}
+    if kind is list:
+        return [_canonical(item) for item in value]
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, float, Decimal)):
         if isinstance(value, float) and not math.isfinite(value):
@@ -108,7 +116,7 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
             if depth > limit:
                 return True
             children = current.values() if isinstance(current, dict) else current
-            stack.extend((child, depth + 1) for child in children)
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
 
 
@@ -224,7 +232,7 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
             "position", "An object {latitude, longitude, accuracy_m} or null is required.", "invalid"
         )
         return
-    for key in sorted(set(raw) - POSITION_FIELDS):
+    for key in sorted(_printable(k) for k in set(raw) - POSITION_FIELDS):
         problems.add(f"position.{key}", "Unknown field.", "unknown_field")
     for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
         value = raw.get(name)
@@ -243,6 +251,14 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _printable(key: Any) -> str:
+    """A key as an error path or message can name it: lone surrogates spelled out (``\\ud800``).
+
+    The error body is UTF-8 JSON, which cannot carry a lone surrogate.
+    """
+    return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _unstorable_strings(value: Any, path: str = ""):
@@ -284,7 +300,7 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     if _may_hold_unstorable(data):
         for path in _unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
-    for key in sorted(str(k) for k in set(data) - VISIT_FIELDS):
+    for key in sorted(_printable(k) for k in set(data) - VISIT_FIELDS):
         problems.add(key, "Unknown field.", "unknown_field")
 
     if "id" in data or not revising:
@@ -403,17 +419,22 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
         if not isinstance(raw, Mapping):
             problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
             continue
-        for key in sorted(str(k) for k in set(raw) - ANSWER_FIELDS):
-            problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
+        if not raw.keys() <= ANSWER_FIELDS:
+            for key in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
+                problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
         key = raw.get("item")
         if not isinstance(key, str) or not key:
             problems.add(f"{path}.item", "An item key is required.", "required")
             continue
         if key not in known:
-            problems.add(f"{path}.item", f"Unknown item '{key}' in this checklist version.", "unknown_item")
+            problems.add(
+                f"{path}.item", f"Unknown item '{_printable(key)}' in this checklist version.", "unknown_item"
+            )
             continue
         if key in seen:
-            problems.add(f"{path}.item", f"Item '{key}' is answered more than once.", "duplicate_item")
+            problems.add(
+                f"{path}.item", f"Item '{_printable(key)}' is answered more than once.", "duplicate_item"
+            )
             continue
         seen.add(key)
         section, item = known[key]
