@@ -28,6 +28,10 @@ def scope_rows(
 ) -> QuerySet:
     """Filter ``qs`` to what ``principal`` may see.
 
+    The filters are joins and subqueries on the caller's id, never lists of ids read beforehand:
+    reports reuse their compiled SQL per caller (``reports.compiled``), which stays right only
+    while a change of someone's regions or locations changes rows, not SQL text.
+
     ``location`` is the path from the model to its ``Location`` (``""`` for Location itself,
     ``None`` when rows are not tied to a location). ``auditor`` is the condition that makes a
     row visible to an auditor; without it auditors see nothing.

@@ -147,3 +147,16 @@ def test_a_caller_without_an_organization_sees_nothing_and_costs_no_query(django
             "sections": {},
         }
     ]
+
+
+def test_a_managers_new_regions_show_at_once_despite_the_cached_sql(stores, manager, other_region):
+    """Scopes are SQL joins, not ids baked into a template: a scope change is seen on the next call."""
+    compiled._templates.clear()
+    before = {row["location"]["code"] for row in selectors.location_ranking(principal=manager, filters=MAY)}
+    manager.regions.add(other_region)
+    widened = {row["location"]["code"] for row in selectors.location_ranking(principal=manager, filters=MAY)}
+    manager.regions.remove(other_region)
+    narrowed = {row["location"]["code"] for row in selectors.location_ranking(principal=manager, filters=MAY)}
+
+    assert before == narrowed == {"AMS-01", "UTR-01"}
+    assert widened == {"AMS-01", "UTR-01", "RTM-01", "EIN-01"}
