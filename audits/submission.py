@@ -23,6 +23,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
+from checklists.definition import items_by_key
+
 KINDS = ("mystery", "self_assessment")
 VISIT_FIELDS = frozenset(
     {
@@ -366,15 +368,6 @@ class ParsedAnswer:
     value: Any
     na: bool
     comment: str
-
-
-def items_by_key(sections: Any) -> dict[str, tuple[Mapping, Mapping]]:
-    """``{item key: (section, item)}`` in definition order."""
-    found: dict[str, tuple[Mapping, Mapping]] = {}
-    for section in sections or []:
-        for item in section.get("items") or []:
-            found.setdefault(item.get("key"), (section, item))
-    return found
 
 
 def _check_value(item: Mapping, value: Any, path: str, problems: Problems) -> None:
