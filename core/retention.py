@@ -13,7 +13,6 @@ storage outage leaves rows that the next run deletes again, never an object nobo
 """
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +26,6 @@ from accounts.models import Role, User
 from audits.models import Assignment, AssignmentStatus
 from photos.models import Photo
 
-DEFAULT_PHOTO_RETENTION_DAYS = 730
 PURGE_BATCH_SIZE = 200
 
 
@@ -36,11 +34,8 @@ class RetentionError(Exception):
 
 
 def photo_retention_days() -> int:
-    """Days photos are kept: ``settings.PHOTO_RETENTION_DAYS``, else the environment, else 730."""
-    configured = getattr(settings, "PHOTO_RETENTION_DAYS", None)
-    if configured is None:
-        configured = os.environ.get("PHOTO_RETENTION_DAYS", DEFAULT_PHOTO_RETENTION_DAYS)
-    return int(configured)
+    """Days photos are kept (``PHOTO_RETENTION_DAYS``, from the environment; 730 by default)."""
+    return settings.PHOTO_RETENTION_DAYS
 
 
 # --- forgetting a person ---------------------------------------------------------------------

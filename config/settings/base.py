@@ -148,6 +148,7 @@ STORAGES = {
 }
 # Links to photos expire: presigned on S3, signed app links for local storage (at most 15 minutes).
 PHOTO_URL_TTL_SECONDS = min(env.int("PHOTO_URL_TTL_SECONDS", default=600), 900)
+PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=730)  # purge_photos default age
 if USE_S3:
     from botocore.config import Config as _BotoConfig
 
