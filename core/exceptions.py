@@ -9,7 +9,6 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooMa
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
-from drf_standardized_errors.handler import exception_handler as _standard_handler
 from rest_framework import exceptions, serializers, status
 from rest_framework.serializers import as_serializer_error
 
@@ -104,10 +103,6 @@ class ExceptionHandler(BaseExceptionHandler):
         return headers
 
 
-def exception_handler(exc, context):
-    return _standard_handler(exc, context)
-
-
 def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict:
     """The contract's error shape, for responses made outside DRF views (404 pages, health)."""
     kind = "client_error" if status_code < 500 else "server_error"
@@ -115,8 +110,8 @@ def error_body(status_code: int, code: str, detail: str, attr: str | None = None
 
 
 # --- OpenAPI: the error responses an operation documents ---------------------------------------
-# The project's handler wraps drf-standardized-errors', so its AutoSchema does not add error
-# responses by itself: operations list theirs with ``error_responses(400, 404, ...)``.
+# ``core.openapi.AutoSchema`` documents the errors any request can get on every operation; an
+# operation lists more specific descriptions with ``error_responses(400, 404, ...)``.
 
 
 class ErrorSerializer(serializers.Serializer):

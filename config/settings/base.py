@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",  # with the class below
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("THROTTLE_AUTH", default="20/min"),
