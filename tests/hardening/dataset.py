@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from PIL import Image
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
@@ -36,10 +37,19 @@ class Dataset:
     outside: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
 
+    def client(self, role: str) -> APIClient:
+        return client_with(self.auth_header(role))
+
     def auth_header(self, role: str) -> str:
         if role.startswith("api_key"):
             return f"Api-Key {self.keys[role]}"
         return f"Bearer {RefreshToken.for_user(self.users[role]).access_token}"
+
+
+def client_with(authorization: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=authorization)
+    return client
 
 
 def build_dataset(name: str = "Fuzz Org") -> Dataset:

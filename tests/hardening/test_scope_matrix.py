@@ -6,7 +6,6 @@ who audited a visit, in any response or export.
 """
 
 import pytest
-from rest_framework.test import APIClient
 
 from .dataset import SECRET_NAME, SECRET_USERNAME, build_dataset
 from .test_tenancy_matrix import BODIES, ID_OPERATIONS, PATH_PARAMS, _body, _missing_params, fill, operations
@@ -37,17 +36,11 @@ def dataset(db):
     return build_dataset("Scoped Org")
 
 
-def _client(header: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=header)
-    return client
-
-
 @pytest.mark.parametrize(("role", "method", "path"), CASES, ids=[f"{r}-{m.upper()} {p}" for r, m, p in CASES])
 def test_out_of_scope_object_answers_like_a_missing_one(dataset, role, method, path):
     params = PATH_PARAMS[path](dataset.outside)
     body = BODIES.get((method, path), lambda o: {})(dataset.outside)
-    client = _client(dataset.auth_header(role))
+    client = dataset.client(role)
     outside = getattr(client, method)(fill(path, params), body, format="json")
     missing = getattr(client, method)(fill(path, _missing_params(path, params)), body, format="json")
     assert (outside.status_code, outside.json()) == (missing.status_code, missing.json())
@@ -59,7 +52,7 @@ GET_PATHS = [p for m, p in operations() if m == "get" and p.startswith("/api/v1/
 
 @pytest.mark.parametrize("role", ["staff", "api_key"])
 def test_no_auditor_identity_reaches_staff_or_api_keys(dataset, role):
-    client = _client(dataset.auth_header(role))
+    client = dataset.client(role)
     own = dataset.objects
     seen = []
     for path in GET_PATHS:
@@ -92,5 +85,5 @@ def _assert_no_auditor_field(payload, path):
 
 def test_admins_do_see_who_audited(dataset):
     """The anonymity check above is not vacuous: the same data names the auditor to an admin."""
-    response = _client(dataset.auth_header("admin")).get("/api/v1/exports/visits.csv")
+    response = dataset.client("admin").get("/api/v1/exports/visits.csv")
     assert SECRET_USERNAME in _body(response) or SECRET_NAME in _body(response)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, Location, Region, User
 from audits.models import Assignment, Visit, VisitHistory
@@ -19,7 +18,7 @@ from checklists.models import Checklist, ChecklistVersion
 from photos.models import Photo
 from webhooks.models import Delivery, Webhook
 
-from .dataset import build_dataset, visit_body
+from .dataset import build_dataset, client_with, visit_body
 
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi" / "schema.yaml").read_text())
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -115,16 +114,10 @@ def two_orgs(db, make_api_key):
     b = build_dataset("Org B")
     _, b_write_key = make_api_key(b.org, ["read", "write"])
     callers = {
-        "admin": _bearer(b.auth_header("admin")),
-        "api_key_write": _bearer(f"Api-Key {b_write_key}"),
+        "admin": b.client("admin"),
+        "api_key_write": client_with(f"Api-Key {b_write_key}"),
     }
     return a, b, callers
-
-
-def _bearer(header: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=header)
-    return client
 
 
 def test_every_id_taking_operation_has_a_fixture():
