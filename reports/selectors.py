@@ -22,9 +22,8 @@ from itertools import islice
 from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet
 
-from accounts.models import Location, Region
 from audits.models import Answer, Visit, VisitKind, VisitStatus
-from checklists.models import Checklist, ChecklistVersion
+from checklists.models import ChecklistVersion
 from core.tenancy import scope_rows
 
 from . import compiled
@@ -104,28 +103,6 @@ class ReportFilters:
 
 
 # --- scope -----------------------------------------------------------------------------------
-
-
-def locations_visible_to(principal) -> QuerySet[Location]:
-    return scope_rows(Location.objects.all(), principal, location="")
-
-
-def regions_visible_to(principal) -> QuerySet[Region]:
-    """Regions the caller may report on: all of the organization's, a manager's own, a staff
-    member's locations' regions."""
-    qs = scope_rows(Region.objects.all(), principal, location=None)
-    role = getattr(principal, "role", None)
-    if role == "manager":
-        return qs.filter(managers=principal)
-    if role == "staff":
-        return qs.filter(pk__in=Location.objects.filter(staff=principal).values("region_id"))
-    if role in ("admin", "api_key"):
-        return qs
-    return qs.none()
-
-
-def checklists_visible_to(principal) -> QuerySet[Checklist]:
-    return scope_rows(Checklist.objects.all(), principal, location=None)
 
 
 def counted_visits(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):

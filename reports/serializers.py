@@ -10,7 +10,9 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework import serializers
 
+from accounts.selectors import locations_visible_to, regions_visible_to
 from audits.models import VisitKind, VisitStatus
+from checklists.selectors import checklists_visible_to
 
 from . import selectors
 from .periods import PERIODS, period_start
@@ -54,9 +56,9 @@ class _ScopedIds:
     """Resolve ``checklist``/``region``/``location`` within the caller's scope."""
 
     scoped_fields = {
-        "checklist": selectors.checklists_visible_to,
-        "region": selectors.regions_visible_to,
-        "location": selectors.locations_visible_to,
+        "checklist": checklists_visible_to,
+        "region": regions_visible_to,
+        "location": locations_visible_to,
     }
 
     def __init__(self, *args, **kwargs):

@@ -14,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import locations_visible_to, regions_visible_to
 from core.exceptions import error_responses
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
@@ -98,7 +99,7 @@ class LocationTrendView(_TrendView):
         tags=TAGS,
     )
     def get(self, request, pk: int):
-        location = get_scoped_or_404(selectors.locations_visible_to(request.user), pk=pk)
+        location = get_scoped_or_404(locations_visible_to(request.user), pk=pk)
         return self.trend_for(location_id=location.pk)
 
 
@@ -116,7 +117,7 @@ class RegionTrendView(_TrendView):
         tags=TAGS,
     )
     def get(self, request, pk: int):
-        region = get_scoped_or_404(selectors.regions_visible_to(request.user), pk=pk)
+        region = get_scoped_or_404(regions_visible_to(request.user), pk=pk)
         return self.trend_for(region_id=region.pk)
 
 
