@@ -63,7 +63,9 @@ class _ScopedIds:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        principal = self.context.get("principal")  # absent when the schema generator inspects us
+        principal = self.context.get("principal")
+        if principal is None:  # the schema generator inspecting us: the fields' empty querysets stay
+            return
         for name, visible in self.scoped_fields.items():
             if name in self.fields:
                 self.fields[name].queryset = visible(principal)
