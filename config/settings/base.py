@@ -100,9 +100,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "DB_CONNECT_TIMEOUT", default=5
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the worker and the web process share the file.
+    # WAL and a busy timeout let the worker and the web process share the file. Transactions begin
+    # IMMEDIATE (take the write lock up front, waiting up to the busy timeout for it): a deferred
+    # transaction that reads first and then writes must upgrade its lock, and SQLite refuses that
+    # upgrade at once ("database is locked", no busy wait) while another writer holds the lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
