@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.throttling import throttle_password_posts
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -22,6 +23,13 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # The admin's password forms are throttled per address like the token endpoint (before the
+    # admin's own routes, which they shadow; reverse("admin:login") still names the same path).
+    path("admin/login/", throttle_password_posts(admin.site.login)),
+    path(
+        "admin/password_change/",
+        throttle_password_posts(admin.site.admin_view(admin.site.password_change, cacheable=True)),
+    ),
     path("admin/", admin.site.urls),
 ]
 

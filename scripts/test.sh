@@ -19,7 +19,7 @@ DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check
 
 step "production settings: check --deploy"
 DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-only-$(date +%s%N)-0123456789abcdefghijklmnopqrstuvwxyz" \
-  ALLOWED_HOSTS=example.com $PY manage.py check --deploy --fail-level WARNING
+  ALLOWED_HOSTS=example.com CACHE_URL=redis://127.0.0.1:6379/0 $PY manage.py check --deploy --fail-level WARNING
 
 step "OpenAPI schema is valid and matches openapi/schema.yaml"
 fresh=$(mktemp --suffix=.yaml)

@@ -332,4 +332,8 @@ LOGGING = {
 
 DRF_STANDARDIZED_ERRORS["EXCEPTION_HANDLER_CLASS"] = "core.exceptions.ExceptionHandler"
 
+# Throttle counters live in this cache: in production it must be shared by every process
+# (production.py refuses to start otherwise), e.g. CACHE_URL=redis://127.0.0.1:6379/0 (Django's
+# RedisCache, with the `redis` package). CACHE_KEY_PREFIX keeps deployments sharing one server apart.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")

@@ -23,11 +23,18 @@ def main(db_path: str, writers: int) -> dict:
 
     call_command("migrate", verbosity=0, interactive=False)
 
-    from accounts.models import Role
-    from tests.audits.conftest import FULL_SECTIONS, self_assessment_body
     from rest_framework.test import APIClient
     from rest_framework_simplejwt.tokens import RefreshToken
-    from tests.factories import ChecklistFactory, LocationFactory, OrganizationFactory, RegionFactory, UserFactory
+
+    from accounts.models import Role
+    from tests.audits.conftest import FULL_SECTIONS, self_assessment_body
+    from tests.factories import (
+        ChecklistFactory,
+        LocationFactory,
+        OrganizationFactory,
+        RegionFactory,
+        UserFactory,
+    )
 
     org = OrganizationFactory()
     location = LocationFactory(region=RegionFactory(organization=org))
