@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audits.models import Visit, VisitStatus
-from core.exceptions import DomainConflict
+from core.exceptions import DomainConflict, ServiceUnavailable
 from webhooks.models import EventType
 from webhooks.services import event_record
 
@@ -108,7 +108,8 @@ def photo_add(*, actor, visit: Visit, photo_id: uuid.UUID, item_key: str, image:
 
     Raises ``ValidationError`` (400: unknown item, bad picture), ``UnsupportedMedia`` (415),
     ``PermissionDenied`` (403), ``DomainConflict`` (409: id taken by another visit, visit closed,
-    ``photo.max`` reached) and ``StorageUnavailable`` (503).
+    ``photo.max`` reached), ``StorageUnavailable`` (503) and ``ServiceUnavailable`` (503: every
+    decode slot of this process stayed busy for ``PHOTO_DECODE_WAIT_SECONDS``).
     """
     item_key = item_key or ""
     existing = photo_by_id(photo_id)
@@ -132,7 +133,12 @@ def photo_add(*, actor, visit: Visit, photo_id: uuid.UUID, item_key: str, image:
             thumb_size=settings.PHOTO_THUMB_SIZE,
             quality=settings.PHOTO_JPEG_QUALITY,
             max_pixels=settings.PHOTO_MAX_PIXELS,
+            max_decode_bytes=settings.PHOTO_MAX_DECODE_BYTES,
+            max_concurrent_decodes=settings.PHOTO_MAX_CONCURRENT_DECODES,
+            decode_wait=settings.PHOTO_DECODE_WAIT_SECONDS,
         )
+    except imaging.DecoderBusy as exc:
+        raise ServiceUnavailable(detail=str(exc), code="decoder_busy")
     except imaging.UnsupportedImageType as exc:
         raise UnsupportedMedia(exc.message)
     except imaging.InvalidImage as exc:

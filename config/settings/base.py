@@ -185,6 +185,12 @@ if USE_S3:
 # Photo pipeline limits and choices (see photos/imaging.py and the README).
 PHOTO_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=60_000_000)
+# Memory one decode may take (decoded pixels x bytes per pixel x the format's decoder copies,
+# estimated from the header before decoding; 400 image_too_large past it) and how many pictures one
+# process decodes at once (others wait up to PHOTO_DECODE_WAIT_SECONDS, then 503 + Retry-After).
+PHOTO_MAX_DECODE_BYTES = env.int("PHOTO_MAX_DECODE_BYTES", default=96 * 1024 * 1024)
+PHOTO_MAX_CONCURRENT_DECODES = env.int("PHOTO_MAX_CONCURRENT_DECODES", default=2)
+PHOTO_DECODE_WAIT_SECONDS = env.float("PHOTO_DECODE_WAIT_SECONDS", default=10.0)
 PHOTO_DISPLAY_SIZE = 1600
 PHOTO_THUMB_SIZE = 400
 PHOTO_JPEG_QUALITY = 82
