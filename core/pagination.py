@@ -41,6 +41,7 @@ class DefaultPagination(CursorPagination):
             len(values) > 1
             or not raw.isascii()
             or not raw.isdigit()
+            or len(raw) > len(str(self.max_page_size))  # int() refuses 4,300 digits and more
             or not 1 <= int(raw) <= self.max_page_size
         ):
             raise ValidationError(

@@ -122,3 +122,11 @@ def test_real_cursors_still_walk_forward_and_back(dataset):
 def test_a_blank_cursor_is_the_first_page(dataset):
     client = dataset.client("admin")
     assert client.get("/api/v1/regions/?cursor=").json() == client.get("/api/v1/regions/").json()
+
+
+@pytest.mark.parametrize("size", ["9" * 5000, "0" * 4 + "1", "1e2", "２"])
+def test_a_malformed_page_size_is_a_400_naming_it(dataset, size):
+    response = dataset.client("admin").get("/api/v1/visits/", {"page_size": size})
+
+    assert response.status_code == 400, response.content
+    assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("invalid", "page_size")]
