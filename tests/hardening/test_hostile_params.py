@@ -130,11 +130,13 @@ edge_dates = st.one_of(
 
 @st.composite
 def edge_window(draw) -> dict:
-    """A short, well-ordered ``from``/``to`` window near an end of the calendar (one may be left out)."""
+    """A short, well-ordered ``from``/``to`` window near an end of the calendar (``from`` may be left out)."""
     start = draw(edge_dates)
     end = start + dt.timedelta(days=min(draw(st.integers(0, 400)), (dt.date.max - start).days))
     window = {"from": _iso(start), "to": _iso(end)}
-    drop = draw(st.sampled_from([None, "from", "to"]))
+    # Without ``from`` the report derives it from ``to`` (without ``to``, "today" makes the
+    # window too long: a plain 400 that the single-parameter targets already try).
+    drop = draw(st.sampled_from([None, "from"]))
     window.pop(drop, None)
     return window
 
@@ -364,7 +366,8 @@ def test_get_parameters_survive_hostile_values(path, operation, dataset, db):
                 query.append(f"{quote(name)}={_encode(value)}")
         return role, url, "&".join(query), headers
 
-    @HYPOTHESIS
+    # Reports get twice the budget: a window is two parameters, and only some windows overflow.
+    @settings(HYPOTHESIS, max_examples=EXAMPLES * (2 if {"from", "to"} <= names else 1))
     @given(request=requests())
     def check(request):
         role, url, query, headers = request
