@@ -476,10 +476,56 @@ def _write_cases(dataset):
                 "region": objects["region"].pk,
             },
         ),
+        "assignment change": (
+            "admin",
+            "patch",
+            f"/api/v1/assignments/{assignment.pk}/",
+            {"due_until": (timezone.now() + timezone.timedelta(days=9)).isoformat(), "instructions": "Later"},
+        ),
+        "review": (
+            "admin",
+            "post",
+            f"/api/v1/visits/{objects['visit'].pk}/review/",
+            {"decision": "return", "comment": "Add a photo"},
+        ),
+        "user": (
+            "admin",
+            "post",
+            "/api/v1/users/",
+            {
+                "username": "hostile-user",
+                "password": "a-long-passphrase-1",
+                "display_name": "H",
+                "email": "h@example.com",
+                "role": "manager",
+                "region_ids": [objects["region"].pk],
+            },
+        ),
+        "webhook": (
+            "admin",
+            "post",
+            "/api/v1/webhooks/",
+            {"url": "https://hooks.example.com/x", "events": ["visit.submitted"], "secret": "s" * 32},
+        ),
+        "api key": ("admin", "post", "/api/v1/api-keys/", {"name": "k", "scopes": ["read"]}),
     }
 
 
-@pytest.mark.parametrize("case", ["checklist", "version", "visit", "assignment", "location"])
+WRITE_CASES = [
+    "checklist",
+    "version",
+    "visit",
+    "assignment",
+    "location",
+    "assignment change",
+    "review",
+    "user",
+    "webhook",
+    "api key",
+]
+
+
+@pytest.mark.parametrize("case", WRITE_CASES)
 def test_write_bodies_survive_hostile_values(case, dataset, db):
     role, method, url, body = _write_cases(dataset)[case]
     leaves = list(_paths(body))
