@@ -12,6 +12,7 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 
 from core.serializers import StrictMixin, StrictSerializer
 
+from .authentication import user_id_from_claims
 from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
@@ -111,6 +112,7 @@ class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
     refresh = StrictCharField()
 
     def validate(self, attrs):
+        user_id_from_claims(self.token_class(attrs["refresh"]).payload)  # 401 unless an id
         try:
             return super().validate(attrs)
         except User.DoesNotExist:  # the token outlived its user

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 
+from .filters import MAX_ID
 from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
 
 _datetime = serializers.DateTimeField()
@@ -84,15 +85,19 @@ class AssignmentSerializer(serializers.Serializer):
 
 
 class AssignmentCreateSerializer(StrictSerializer):
-    location = serializers.IntegerField(min_value=1)
-    checklist = serializers.IntegerField(min_value=1)
+    # Bounded like every id column: beyond 64 bits SQLite raises instead of finding nothing.
+    location = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    checklist = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     checklist_version = serializers.IntegerField(
         min_value=1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         help_text="Version number; default: the current version.",
     )
-    auditor = serializers.IntegerField(min_value=1, help_text="An active auditor of the organization.")
+    auditor = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="An active auditor of the organization."
+    )
     due_from = serializers.DateTimeField()
     due_until = serializers.DateTimeField()
     instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from core.text import unstorable_text_problem
+
 MISSING: Any = object()
 
 CHANNELS = ("in_person", "phone", "website", "email", "chat", "social")
@@ -119,6 +121,8 @@ class _Collector:
             self.add(_join(path, name), "Must be a non-empty string." if not blank else "Must be a string.")
         elif len(value) > MAX_LENGTHS.get(name, 200):
             self.add(_join(path, name), f"At most {MAX_LENGTHS.get(name, 200)} characters.", "max_length")
+        elif problem := unstorable_text_problem(value):  # NUL, lone surrogate: no database stores them
+            self.add(_join(path, name), *problem)
 
     def key(self, obj: Mapping, path: str) -> str | None:
         if "key" not in obj:
