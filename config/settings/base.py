@@ -269,6 +269,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        # Each checklist item variant's one-value `type` (the discriminator) gets its own name.
+        "YesNoItemTypeEnum": ["yes_no"],
+        "ScaleItemTypeEnum": ["scale"],
+        "ChoiceItemTypeEnum": ["choice"],
+        "NumberItemTypeEnum": ["number"],
+        "TextItemTypeEnum": ["text"],
+        "PhotoItemTypeEnum": ["photo"],
+        "ErrorTypeEnum": ["validation_error", "client_error", "server_error"],
+        "RoleEnum": "accounts.models.Role",
+        "MeRoleEnum": "accounts.serializers.ME_ROLE_CHOICES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -284,6 +294,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "core.openapi.strict_request_bodies",
+        "core.openapi.create_links",
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {
