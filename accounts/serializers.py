@@ -140,13 +140,19 @@ class OrganizationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+ME_ROLE_CHOICES = [*Role.choices, ("api_key", "API key")]
+
+
 class MeSerializer(serializers.Serializer):
     """The caller. For an API key: ``id`` and ``username`` are null and ``display_name`` is the key's name."""
 
     id = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
     display_name = serializers.CharField()
-    role = serializers.CharField(help_text="`admin`, `manager`, `auditor`, `staff`, or `api_key` for a key.")
+    role = serializers.ChoiceField(
+        choices=ME_ROLE_CHOICES,
+        help_text="`admin`, `manager`, `auditor`, `staff`, or `api_key` for a key.",
+    )
     organization = OrganizationRefSerializer()
     region_ids = serializers.ListField(child=serializers.IntegerField())
     location_ids = serializers.ListField(child=serializers.IntegerField())

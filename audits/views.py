@@ -6,6 +6,7 @@ change is 403 (services decide the latter after the scoped fetch).
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -190,7 +191,7 @@ _self_assessment_example = OpenApiExample(
     },
     request_only=True,
 )
-_visit_id = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The visit's UUID.")
+_visit_id = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The visit's UUID.")
 
 
 @extend_schema_view(

@@ -61,9 +61,10 @@ class ChoiceOptionSerializer(serializers.Serializer):
 
 
 def _type_field(kind: str):
-    # A pattern rather than a one-value enum: the schema's enum post-processing would otherwise
-    # hoist six anonymous "type" enums into colliding components.
-    @extend_schema_field({"type": "string", "pattern": f"^{kind}$", "description": f"Always `{kind}`."})
+    # A one-value enum, so that generated clients tell the item types apart (a pattern is ignored by
+    # most of them, and every item would parse as the first variant). Each enum is named by
+    # SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (``YesNoItemTypeEnum``...), else the six would collide.
+    @extend_schema_field({"type": "string", "enum": [kind], "description": f"Always `{kind}`."})
     class TypeField(serializers.CharField):
         pass
 

@@ -123,7 +123,14 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ErrorResponseSerializer(serializers.Serializer):
-    type = serializers.CharField(help_text="`validation_error`, `client_error` or `server_error`.")
+    type = serializers.ChoiceField(
+        choices=[
+            ("validation_error", "validation_error"),
+            ("client_error", "client_error"),
+            ("server_error", "server_error"),
+        ],
+        help_text="`validation_error` (a field fails validation), `client_error` (another 4xx) or `server_error` (5xx).",
+    )
     errors = ErrorSerializer(many=True)
 
 

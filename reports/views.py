@@ -260,7 +260,8 @@ class VisitExportView(ReportView):
         ),
         parameters=[ExportQuerySerializer],
         responses={
-            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.BINARY, description="The CSV stream."),
+            # Text, not binary: a generated client reads the body as a string (as it is: UTF-8 CSV).
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The CSV stream."),
             **ERRORS,
         },
         tags=TAGS,

@@ -46,9 +46,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestLogMiddleware",
+    "core.middleware.ApiErrorShapeMiddleware",
     "core.query_params.BlankQueryParamMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -275,10 +276,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        # Each checklist item variant's one-value `type` (the discriminator) gets its own name.
+        "YesNoItemTypeEnum": ["yes_no"],
+        "ScaleItemTypeEnum": ["scale"],
+        "ChoiceItemTypeEnum": ["choice"],
+        "NumberItemTypeEnum": ["number"],
+        "TextItemTypeEnum": ["text"],
+        "PhotoItemTypeEnum": ["photo"],
+        "ErrorTypeEnum": ["validation_error", "client_error", "server_error"],
+        "RoleEnum": "accounts.models.Role",
+        "MeRoleEnum": "accounts.serializers.ME_ROLE_CHOICES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -294,6 +307,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "core.openapi.strict_request_bodies",
+        "core.openapi.create_links",
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -53,3 +53,32 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2 * 1024 * 1024
+
+
+_PROBE = """
+import django, json
+django.setup()
+from django.test import Client
+c = Client()
+print(json.dumps({p: c.get(p).status_code for p in ("/healthz", "/readyz", "/api/v1/me/")}))
+print(json.dumps({p: c.get(p, secure=True).status_code for p in ("/healthz", "/api/v1/me/")}))
+"""
+
+
+def test_health_probes_over_plain_http_are_not_redirected_to_https(tmp_path):
+    """Load balancers probe /healthz and /readyz over HTTP and do not follow redirects."""
+    environment = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    plain, secure = (__import__("json").loads(line) for line in result.stdout.splitlines()[-2:])
+    assert plain["/healthz"] == 200 and plain["/readyz"] == 200
+    assert plain["/api/v1/me/"] == 301  # everything else still goes to HTTPS
+    assert secure == {"/healthz": 200, "/api/v1/me/": 401}

@@ -4,8 +4,10 @@
 every role, the built-in checklists, six months of weekly mystery visits made through the real
 services (assignments, ``visit_submit``, reviews, photos), and fortnightly staff
 self-assessments. Some stores improve over the months, others slip; staff rate themselves
-systematically better than the shoppers do, which is what the perception gap shows. Runs in a
-few seconds; a second run changes nothing and prints the credentials again.
+systematically better than the shoppers do, which is what the perception gap shows. Each demo
+auditor also gets open assignments due over the coming weeks, so a newcomer can try the auditor's
+flow at once. Runs in a few seconds; a second run changes nothing (it only tops up open
+assignments that have run out) and prints the credentials again.
 """
 
 import datetime as dt
@@ -56,6 +58,12 @@ STORES = [
     ),
 ]
 SELF_BIAS = 0.14  # staff see their store rosier than a customer does
+# Open assignments waiting for each demo auditor: (auditor, store codes), due over the next weeks.
+OPEN_ASSIGNMENTS = {
+    "demo-auditor": ("AMS-01", "UTR-01", "BOS-01"),
+    "demo-auditor-2": ("RTM-01", "NYC-01", "TYO-01"),
+}
+OPEN_WEEKS = (2, 3, 4)  # each one's window ends this many weeks from now
 
 
 def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
@@ -117,18 +125,25 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, weeks, seed, **options):
-        if Organization.objects.filter(name=ORG_NAME).exists():
-            self.stdout.write(f"{ORG_NAME} already exists: nothing to do.")
+        existing = Organization.objects.filter(name=ORG_NAME).first()
+        if existing is not None:
+            opened = self._open_assignments(existing)
+            if opened:
+                self.stdout.write(f"{ORG_NAME} already exists: {opened} open assignments topped up.")
+            else:
+                self.stdout.write(f"{ORG_NAME} already exists: nothing to do.")
             self._print_credentials()
             return
         rng = random.Random(seed)
         with transaction.atomic():
             people, stores, checklist = self._structure()
         counts = self._history(people, stores, checklist, weeks=weeks, rng=rng)
+        opened = self._open_assignments(people["admin"].organization)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
-                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews."
+                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews, "
+                f"{opened} open assignments."
             )
         )
         self._print_credentials()
@@ -259,6 +274,46 @@ class Command(BaseCommand):
                     )
                     counts["self"] += 1
         return counts
+
+    @transaction.atomic
+    def _open_assignments(self, organization) -> int:
+        """Give each demo auditor open assignments due over the coming weeks (the ones missing)."""
+        from audits.models import Assignment, AssignmentStatus
+
+        admin = User.objects.filter(organization=organization, role=Role.ADMIN, is_active=True).first()
+        checklist = Checklist.objects.filter(
+            organization=organization, builtin_key="builtin-in-person"
+        ).first()
+        if admin is None or checklist is None:
+            return 0
+        now = timezone.now()
+        created = 0
+        for username, codes in OPEN_ASSIGNMENTS.items():
+            auditor = User.objects.filter(
+                organization=organization, username=username, role=Role.AUDITOR, is_active=True
+            ).first()
+            if auditor is None:
+                continue
+            waiting = set(
+                Assignment.objects.filter(
+                    auditor=auditor, status=AssignmentStatus.OPEN, due_from__lte=now, due_until__gt=now
+                ).values_list("location__code", flat=True)
+            )
+            for code, weeks in zip(codes, OPEN_WEEKS, strict=True):
+                location = None if code in waiting else organization.locations.filter(code=code).first()
+                if location is None:
+                    continue
+                assignment_create(
+                    actor=admin,
+                    location=location.pk,
+                    checklist=checklist.pk,
+                    auditor=auditor.pk,
+                    due_from=now - dt.timedelta(days=1),
+                    due_until=now + dt.timedelta(weeks=weeks),
+                    instructions="Try it: order a flat white, ask about the loyalty card, time the wait.",
+                )
+                created += 1
+        return created
 
     def _body(
         self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
