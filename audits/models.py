@@ -88,6 +88,8 @@ class Visit(models.Model):
 
     # Scoring, computed exactly by audits.scoring and stored for reads and reports.
     score = models.FloatField(null=True, blank=True)
+    # The score before the first upheld dispute changed it (disputes.services); null while none has.
+    original_score = models.FloatField(null=True, blank=True)
     passed = models.BooleanField(default=False)
     critical_failures = models.JSONField(default=list)
     section_scores = models.JSONField(default=list)
@@ -142,6 +144,7 @@ class HistoryAction(models.TextChoices):
     REVISED = "revised", "Revised"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    RESCORED = "rescored", "Rescored"
 
 
 class VisitHistory(models.Model):

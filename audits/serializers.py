@@ -206,6 +206,10 @@ class VisitSerializer(serializers.Serializer):
     position = PositionSerializer(allow_null=True)
     notes = serializers.CharField()
     score = serializers.FloatField(allow_null=True, help_text="0..100, two decimals, half up.")
+    original_score = serializers.FloatField(
+        allow_null=True,
+        help_text="The score before an upheld dispute first changed it; null while no dispute was upheld.",
+    )
     passed = serializers.BooleanField()
     critical_failures = serializers.ListField(child=serializers.CharField(), help_text="Item keys.")
     sections = SectionScoreSerializer(many=True)
@@ -223,7 +227,8 @@ class VisitSerializer(serializers.Serializer):
 def visit_representation(visit, *, show_auditor: bool) -> dict:
     """A visit as the API renders it: a plain dict, built without any serializer machinery."""
     answers = list(visit.answers.all())
-    photo_items = Counter(photo.item_key for photo in visit.photos.all())
+    # Dispute evidence is stored as photos of the visit too, but it is not the visit's evidence.
+    photo_items = Counter(photo.item_key for photo in visit.photos.all() if photo.dispute_id is None)
     na_items = {answer.item_key for answer in answers if answer.na}
     position = None
     if visit.latitude is not None and visit.longitude is not None:
@@ -246,6 +251,7 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
         "position": position,
         "notes": visit.notes,
         "score": visit.score,
+        "original_score": visit.original_score,
         "passed": visit.passed,
         "critical_failures": list(visit.critical_failures or []),
         "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
