@@ -31,7 +31,9 @@ def checklist(org):
 
 @pytest.fixture
 def auditor(org):
-    return UserFactory(organization=org, role=Role.AUDITOR, username="otto-secret", display_name="Otto Secretus")
+    return UserFactory(
+        organization=org, role=Role.AUDITOR, username="otto-secret", display_name="Otto Secretus"
+    )
 
 
 def submit_visit(location, checklist, auditor, answers=None):

@@ -107,8 +107,12 @@ def test_a_self_assessment_is_not_disputable(client_for, staff, location, checkl
     assert response.json()["errors"][0]["code"] == "not_disputable"
 
 
-@pytest.mark.parametrize(("decision", "disputable"), [("approve", True), ("reject", False), ("return", False)])
-def test_only_submitted_or_approved_visits_are_disputable(client_for, admin, staff, visit, decision, disputable):
+@pytest.mark.parametrize(
+    ("decision", "disputable"), [("approve", True), ("reject", False), ("return", False)]
+)
+def test_only_submitted_or_approved_visits_are_disputable(
+    client_for, admin, staff, visit, decision, disputable
+):
     visit_review(actor=admin, visit_id=visit.pk, decision=decision, comment="Checked.")
     response = client_for(staff).post(open_url(visit), dispute_body(), format="json")
     assert response.status_code == (201 if disputable else 409)
@@ -141,7 +145,9 @@ def test_an_item_is_disputed_once_per_visit(client_for, admin, staff, visit, ope
     from .conftest import decide_body, decision_url
 
     first = open_dispute(("wait_minutes", 2))
-    decided = client_for(admin).post(decision_url(first["id"]), decide_body(("wait_minutes", "rejected")), format="json")
+    decided = client_for(admin).post(
+        decision_url(first["id"]), decide_body(("wait_minutes", "rejected")), format="json"
+    )
     assert decided.status_code == 200
     body = dispute_body(("offer", "great"), ("wait_minutes", 3))
     response = client_for(staff).post(open_url(visit), body, format="json")
@@ -173,15 +179,27 @@ BAD_BODIES = [
     ({"items": [_item("greeted", {"value": "yes"})]}, "items.0.proposed.value", "invalid_type"),
     ({"items": [_item("offer", {"value": "free-cake"})]}, "items.0.proposed.value", "invalid_choice"),
     ({"items": [_item("greeted", {"na": True})]}, "items.0.proposed.na", "na_not_allowed"),
-    ({"items": [_item("offer", {"value": "great", "na": True})]}, "items.0.proposed.value", "no_value_allowed"),
+    (
+        {"items": [_item("offer", {"value": "great", "na": True})]},
+        "items.0.proposed.value",
+        "no_value_allowed",
+    ),
     ({"items": [_item("wait_minutes", {"value": 12})]}, "items.0.proposed", "unchanged"),
     ({"items": [_item("wait_minutes", {"value": 2, "extra": 1})]}, "items.0.proposed.extra", "unknown_field"),
-    ({"items": [{"item": "wait_minutes", "reason": " ", "proposed": {"value": 2}}]}, "items.0.reason", "blank"),
+    (
+        {"items": [{"item": "wait_minutes", "reason": " ", "proposed": {"value": 2}}]},
+        "items.0.reason",
+        "blank",
+    ),
     ({"items": [_item("wait_minutes", "2")]}, "items.0.proposed", "required"),
     ({"items": []}, "items", "required"),
     ({"items": [_item("wait_minutes", {"value": 2})], "score": 99}, "score", "unknown_field"),
     ({"id": "not-a-uuid", "items": [_item("wait_minutes", {"value": 2})]}, "id", "invalid"),
-    ({"items": [_item("wait_minutes", {"value": 2})], "comment": "nul\u0000"}, "comment", "invalid_characters"),
+    (
+        {"items": [_item("wait_minutes", {"value": 2})], "comment": "nul\u0000"},
+        "comment",
+        "invalid_characters",
+    ),
 ]
 
 
