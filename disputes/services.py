@@ -50,7 +50,6 @@ from .selectors import disputes_visible_to
 from .serializers import MAX_TEXT, dispute_representation
 
 DISPUTABLE_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
-DEFAULT_WINDOW_DAYS = 14
 OPEN_FIELDS = frozenset({"id", "comment", "items"})
 ITEM_FIELDS = frozenset({"item", "reason", "proposed"})
 PROPOSED_FIELDS = frozenset({"value", "na"})
@@ -92,10 +91,6 @@ def _prime(instance, name: str, objects: list) -> None:
     queryset._result_cache = list(objects)
     queryset._prefetch_done = True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
-def window_days(organization) -> int:
-    return getattr(organization, "dispute_window_days", None) or DEFAULT_WINDOW_DAYS
 
 
 def hidden_items(visit: Visit) -> set[str]:
@@ -233,7 +228,7 @@ def _check_disputable(visit: Visit, now: dt.datetime) -> None:
             f"Only a submitted or approved visit can be disputed; this one is {visit.status}.",
             code="not_disputable",
         )
-    days = window_days(visit.organization)
+    days = visit.organization.dispute_window_days
     if now > visit.created_at + dt.timedelta(days=days):
         raise DomainConflict(
             f"Visits can be disputed within {days} days of their submission.", code="dispute_window_closed"

@@ -226,3 +226,13 @@ def test_every_problem_is_reported_at_once(client_for, staff, visit):
 def test_a_non_object_body_is_400(client_for, staff, visit):
     response = client_for(staff).post(open_url(visit), [1, 2], format="json")
     assert response.status_code == 400
+
+
+def test_the_window_is_the_organizations_setting(client_for, org, staff, visit):
+    from audits.models import Visit
+
+    Visit.objects.filter(pk=visit.pk).update(created_at=visit.created_at - dt.timedelta(days=20))
+    assert client_for(staff).post(open_url(visit), dispute_body(), format="json").status_code == 409
+    org.dispute_window_days = 30
+    org.save()
+    assert client_for(staff).post(open_url(visit), dispute_body(), format="json").status_code == 201
