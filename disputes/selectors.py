@@ -118,10 +118,11 @@ def disputes_report(*, principal, filters: ReportFilters) -> dict:
         counted_visits(principal, filters)
         .values("location_id", "location__code", "location__name")
         .annotate(
-            visits=Count("id", distinct=True),
-            disputes=Count("disputes", distinct=True),
-            decided=Count("disputes", filter=~Q(disputes__status=DisputeStatus.OPEN), distinct=True),
-            upheld=Count("disputes", filter=Q(disputes__status__in=UPHELD_STATUSES), distinct=True),
+            # Named apart from the ``disputes`` relation, which the later counts still join.
+            n_visits=Count("id", distinct=True),
+            n_disputes=Count("disputes", distinct=True),
+            n_decided=Count("disputes", filter=~Q(disputes__status=DisputeStatus.OPEN), distinct=True),
+            n_upheld=Count("disputes", filter=Q(disputes__status__in=UPHELD_STATUSES), distinct=True),
         )
         .order_by()
     )
@@ -129,6 +130,7 @@ def disputes_report(*, principal, filters: ReportFilters) -> dict:
     results = []
     totals = {"visits": 0, "disputes": 0, "decided": 0, "upheld": 0}
     for row in rows:
+        row = {**row, **{name: row[f"n_{name}"] for name in totals}}
         for name in totals:
             totals[name] += row[name]
         results.append(
