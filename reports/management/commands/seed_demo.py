@@ -4,7 +4,8 @@
 every role, the built-in checklists, six months of weekly mystery visits made through the real
 services (assignments, ``visit_submit``, reviews, photos), and fortnightly staff
 self-assessments. Some stores improve over the months, others slip; staff rate themselves
-systematically better than the shoppers do, which is what the perception gap shows. Runs in a
+systematically better than the shoppers do, which is what the perception gap shows. Store staff
+dispute a few recent visits (upheld, partly upheld, rejected, still open) for the disputes report. Runs in a
 few seconds; a second run changes nothing and prints the credentials again.
 """
 
@@ -109,6 +110,22 @@ def _jpeg(rng: random.Random) -> io.BytesIO:
     return buffer
 
 
+def _proposals(visit) -> list[tuple[str, object]]:
+    """``(item, better value)`` for the visit's failed yes/no items and scales below their top."""
+    answers = {answer.item_key: answer for answer in visit.answers.all()}
+    found = []
+    for section in visit.checklist_version.sections:
+        for item in section["items"]:
+            answer = answers.get(item["key"])
+            if answer is None or answer.na:
+                continue
+            if item["type"] == "yes_no" and answer.value is False:
+                found.append((item["key"], True))
+            elif item["type"] == "scale" and answer.value < item["scale_max"]:
+                found.append((item["key"], item["scale_max"]))
+    return found
+
+
 class Command(BaseCommand):
     help = "Build the demo organization (regions, stores in three time zones, users, checklists, visits)."
 
@@ -125,10 +142,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             people, stores, checklist = self._structure()
         counts = self._history(people, stores, checklist, weeks=weeks, rng=rng)
+        counts["disputes"] = self._disputes(people, rng)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
-                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews."
+                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews, "
+                f"{counts['disputes']} disputes."
             )
         )
         self._print_credentials()
@@ -259,6 +278,63 @@ class Command(BaseCommand):
                     )
                     counts["self"] += 1
         return counts
+
+    def _disputes(self, people, rng: random.Random) -> int:
+        """A few disputes by store staff on recent visits: upheld, partly upheld, rejected, and open."""
+        from audits.models import Visit, VisitKind, VisitStatus
+        from disputes.services import dispute_decide, dispute_open
+
+        outcomes = [("upheld", "upheld"), ("upheld", "rejected"), ("rejected", "rejected"), None, None]
+        recent = (
+            Visit.objects.filter(
+                organization=people["admin"].organization,
+                kind=VisitKind.MYSTERY,
+                status__in=(VisitStatus.SUBMITTED, VisitStatus.APPROVED),
+            )
+            .select_related("checklist_version")
+            .order_by("-started_at")
+        )
+        made = 0
+        for visit in recent[:20]:
+            if made == len(outcomes):
+                break
+            proposals = _proposals(visit)[:2]
+            if len(proposals) < 2:
+                continue
+            opened_at = visit.ended_at + dt.timedelta(hours=rng.uniform(4, 30))
+            dispute, _ = dispute_open(
+                actor=people["staff"][visit.location_id],
+                visit_id=visit.pk,
+                data={
+                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "comment": "Our till log tells another story.",
+                    "items": [
+                        {
+                            "item": key,
+                            "reason": "The receipt shows otherwise.",
+                            "proposed": {"value": value, "na": False},
+                        }
+                        for key, value in proposals
+                    ],
+                },
+                now=opened_at,
+            )
+            verdicts = outcomes[made]
+            if verdicts is not None:
+                dispute_decide(
+                    actor=people["admin"],
+                    dispute_id=dispute.pk,
+                    data={
+                        "comment": "Checked against the receipt.",
+                        "items": [
+                            {"item": key, "decision": verdict}
+                            for (key, _), verdict in zip(proposals, verdicts, strict=True)
+                        ],
+                    },
+                    now=opened_at + dt.timedelta(hours=rng.uniform(6, 72)),
+                )
+            made += 1
+        return made
 
     def _body(
         self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
