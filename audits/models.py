@@ -93,6 +93,9 @@ class Visit(models.Model):
     passed = models.BooleanField(default=False)
     critical_failures = models.JSONField(default=list)
     section_scores = models.JSONField(default=list)
+    # Item keys hidden by show_if given the answers, and shown items a re-score found unanswered.
+    hidden_items = models.JSONField(default=list)
+    unanswered_items = models.JSONField(default=list)
     off_site = models.BooleanField(default=False)
     outside_window = models.BooleanField(default=False)
 

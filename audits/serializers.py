@@ -176,7 +176,7 @@ class PhotoMissingSerializer(serializers.Serializer):
 
 
 def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:
-    """Items whose ``photo.min`` is not met yet (N/A items need no evidence)."""
+    """Items whose ``photo.min`` is not met yet (N/A and hidden items need no evidence)."""
     missing = []
     for section in sections or []:
         for item in section.get("items") or []:
@@ -215,6 +215,16 @@ class VisitSerializer(serializers.Serializer):
     sections = SectionScoreSerializer(many=True)
     answers = AnswerSerializer(many=True)
     photos_missing = PhotoMissingSerializer(many=True)
+    hidden_items = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Item keys hidden by their (or their section's) show_if given the answers, in checklist "
+        "order: they take no answer, need no photos and are left out of scoring like N/A.",
+    )
+    unanswered_items = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Shown items without an answer, left out of scoring: only a re-score can make them (an "
+        "answer change revealing an item); a submission must answer every shown item.",
+    )
     off_site = serializers.BooleanField()
     outside_window = serializers.BooleanField()
     created_at = serializers.DateTimeField()
@@ -229,7 +239,8 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
     answers = list(visit.answers.all())
     # Dispute evidence is stored as photos of the visit too, but it is not the visit's evidence.
     photo_items = Counter(photo.item_key for photo in visit.photos.all() if photo.dispute_id is None)
-    na_items = {answer.item_key for answer in answers if answer.na}
+    hidden_items = list(visit.hidden_items or [])
+    na_items = {answer.item_key for answer in answers if answer.na} | set(hidden_items)
     position = None
     if visit.latitude is not None and visit.longitude is not None:
         position = {
@@ -266,6 +277,8 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
             for answer in answers
         ],
         "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
+        "hidden_items": hidden_items,
+        "unanswered_items": list(visit.unanswered_items or []),
         "off_site": visit.off_site,
         "outside_window": visit.outside_window,
         "created_at": _dt(visit.created_at),

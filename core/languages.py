@@ -87,3 +87,34 @@ def negotiate(*, lang: str | None, accept_language: str | None, available: list[
         if asked:
             return available[0]  # asked for languages the version lacks: its default
     return None
+
+
+def lang_param(query_params) -> str | None:
+    """``?lang=`` as a canonical tag, None when absent; a malformed value is a 400 at ``lang``.
+
+    Several ``lang`` values are refused too: a language is one choice.
+    """
+    from django.core.exceptions import ValidationError
+
+    values = query_params.getlist("lang") if hasattr(query_params, "getlist") else [query_params.get("lang")]
+    values = [value for value in values if value is not None]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationError({"lang": ValidationError("Give one language.", code="multiple_values")})
+    tag = canonical_tag(values[0])
+    if tag is None:
+        raise ValidationError(
+            {
+                "lang": ValidationError(
+                    "Must be a language tag such as 'en', 'fr' or 'pt-BR'.", code="invalid_language"
+                )
+            }
+        )
+    return tag
+
+
+def requested_language(request, available: list[str]) -> str | None:
+    """The declared language a request asks for (``?lang=``, else ``Accept-Language``), or None."""
+    lang = lang_param(request.query_params)
+    return negotiate(lang=lang, accept_language=request.headers.get("Accept-Language"), available=available)

@@ -94,8 +94,8 @@ def _prime(instance, name: str, objects: list) -> None:
 
 
 def hidden_items(visit: Visit) -> set[str]:
-    """Items the visit's checklist logic hides (none before show-if exists)."""
-    return set(getattr(visit, "hidden_items", None) or [])
+    """Items the visit's ``show_if`` logic hides (stored on the visit when it was scored)."""
+    return set(visit.hidden_items or [])
 
 
 def is_scored_item(item: Mapping) -> bool:
@@ -470,7 +470,8 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute
     inputs = {key: AnswerInput(value=row.value, na=row.na) for key, row in rows.items()}
     for item in upheld:
         inputs[item.item_key] = AnswerInput(value=item.proposed_value, na=item.proposed_na)
-    result = score_visit(version.sections, inputs, version.pass_threshold)
+    # Stored answers to items the new answers hide are left out of scoring (``drop_hidden``).
+    result = score_visit(version.sections, inputs, version.pass_threshold, drop_hidden=True)
 
     known = items_by_key(version.sections)
     answer_changes: dict[str, dict] = {}
@@ -517,10 +518,14 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute
         "passed": visit.passed,
         "critical_failures": list(visit.critical_failures or []),
         "sections": list(visit.section_scores or []),
+        "hidden_items": list(visit.hidden_items or []),
+        "unanswered_items": list(visit.unanswered_items or []),
     }
     visit.score = None if result.rounded is None else float(result.rounded)
     visit.passed = result.passed
     visit.critical_failures = list(result.critical_failures)
+    visit.hidden_items = list(result.hidden_items)
+    visit.unanswered_items = list(result.unanswered_items)
     visit.section_scores = [
         {"key": s.key, "score": None if s.rounded is None else float(s.rounded)} for s in result.sections
     ]
@@ -532,6 +537,8 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute
             "passed",
             "critical_failures",
             "section_scores",
+            "hidden_items",
+            "unanswered_items",
             "original_score",
             "updated_at",
         ]
@@ -541,9 +548,11 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute
         "passed": visit.passed,
         "critical_failures": visit.critical_failures,
         "sections": visit.section_scores,
+        "hidden_items": visit.hidden_items,
+        "unanswered_items": visit.unanswered_items,
     }
     changes: dict[str, Any] = {"dispute": str(dispute.pk), "score": [before["score"], after["score"]]}
-    for name in ("passed", "critical_failures", "sections"):
+    for name in ("passed", "critical_failures", "sections", "hidden_items", "unanswered_items"):
         if before[name] != after[name]:
             changes[name] = [before[name], after[name]]
     changes["answers"] = answer_changes

@@ -30,6 +30,16 @@ if ! cmp -s "$fresh" openapi/schema.yaml; then
   exit 1
 fi
 
+step "json-logic-js for the show-if conformance cases (npm ci --prefix tests/js)"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+elif [ "${CI:-}" = "true" ]; then
+  echo "Node.js and npm are required in CI: the conformance cases must run through json-logic-js." >&2
+  exit 1
+else
+  echo "!!! Node.js/npm not found: the json-logic-js conformance leg will be SKIPPED (install Node.js to run it)."
+fi
+
 legs=()
 step "pytest on SQLite"
 env -u DATABASE_URL $PY -m pytest -n 2 -p no:cacheprovider "$@"

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('audits', '0003_visit_original_score_and_rescored'),
+        ('audits', '0004_visit_original_score_and_rescored'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

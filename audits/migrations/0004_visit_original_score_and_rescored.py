@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audits', '0002_visit_revision_hash'),
+        ('audits', '0003_visit_hidden_items'),
     ]
 
     operations = [
