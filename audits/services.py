@@ -321,6 +321,8 @@ def _apply(
     visit.score = None if result.rounded is None else float(result.rounded)
     visit.passed = result.passed
     visit.critical_failures = list(result.critical_failures)
+    visit.hidden_items = list(result.hidden_items)
+    visit.unanswered_items = list(result.unanswered_items)
     visit.section_scores = [
         {"key": s.key, "score": None if s.rounded is None else float(s.rounded)} for s in result.sections
     ]

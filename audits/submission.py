@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from checklists.definition import items_by_key
+from checklists.logic import has_logic, visibility
 
 KINDS = ("mystery", "self_assessment")
 VISIT_FIELDS = frozenset(
@@ -495,7 +496,11 @@ def _check_value(item: Mapping, value: Any, path: str, problems: Problems) -> No
 
 
 def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[ParsedAnswer]:
-    """Check every answer against the version's items; report unanswered items at ``answers``."""
+    """Check every answer against the version's items; report unanswered items at ``answers``.
+
+    Items hidden by ``show_if`` (given the other answers) take no answer: one listed is refused at
+    ``answers.N.item`` with ``hidden_item``; they are never reported as unanswered.
+    """
     known = items_by_key(sections)
     parsed: list[ParsedAnswer] = []
     seen: set[str] = set()
@@ -558,7 +563,19 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
             )
         )
 
-    missing = [key for key, (_, item) in known.items() if key not in seen and item.get("type") != "photo"]
+    if has_logic(sections):
+        shown = visibility(sections, {answer.item_key: answer for answer in parsed})
+        for answer in parsed:
+            if shown.is_hidden(answer.item_key):
+                problems.add(
+                    f"answers.{answer.position}.item",
+                    f"Item '{answer.item_key}' is hidden by its show_if given the other answers: "
+                    "leave it out.",
+                    "hidden_item",
+                )
+        missing = shown.unanswered_items
+    else:
+        missing = [key for key, (_, item) in known.items() if key not in seen and item.get("type") != "photo"]
     if missing:
         problems.add("answers", f"Unanswered items: {', '.join(missing)}.", "unanswered_items")
     return parsed

@@ -313,7 +313,7 @@ class VisitViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="A visit's history, oldest first",
         description=(
-            "Every change: `submitted`, `returned`, `revised`, `approved`, `rejected`. `actor` is "
+            "Every change: `submitted`, `returned`, `revised`, `approved`, `rejected`, `rescored` (a dispute upheld). `actor` is "
             "`{id, display_name}`, or null for API keys, and null for staff and API keys whenever the actor "
             "is the visit's auditor."
         ),

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("photos.urls")),
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),
+    path("", include("disputes.urls")),
 ]
 
 urlpatterns = [

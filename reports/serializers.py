@@ -14,6 +14,7 @@ from accounts.selectors import locations_visible_to, regions_visible_to
 from audits.models import VisitKind, VisitStatus
 from audits.submission import MAX_YEAR, MIN_YEAR
 from checklists.selectors import checklists_visible_to
+from core.languages import canonical_tag
 
 from . import selectors
 from .periods import PERIODS, period_start
@@ -167,9 +168,28 @@ class TrendQuerySerializer(WindowQuerySerializer):
         return fields
 
 
+class LangField(serializers.CharField):
+    """``?lang=``: a language tag, returned in its conventional case; anything else is a 400."""
+
+    default_error_messages = {"invalid_language": "Must be a language tag such as 'en', 'fr' or 'pt-BR'."}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=35, **kwargs)
+
+    def to_internal_value(self, data):
+        tag = canonical_tag(super().to_internal_value(data))
+        if tag is None:
+            self.fail("invalid_language")
+        return tag
+
+
 class ScopeQuerySerializer(WindowQuerySerializer):
     region = _scoped_pk_field(help_text="Only this region's locations.")
     location = _scoped_pk_field(help_text="Only this location.")
+    lang = LangField(
+        help_text="Language of the item prompts (`fr`, `pt-BR`): each checklist's best-matching declared "
+        "language, else its default. Without it, `Accept-Language` is used the same way."
+    )
 
 
 class RankingQuerySerializer(WindowQuerySerializer):
@@ -184,6 +204,10 @@ class ExportQuerySerializer(_ScopedIds, serializers.Serializer):
     checklist = _scoped_pk_field()
     kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
     status = serializers.ChoiceField(choices=VisitStatus.choices, required=False)
+    lang = LangField(
+        help_text="Adds the columns `prompt` and `value_label` (a choice's option label) before `auditor`, "
+        "in this language (each checklist version's best match, else its default)."
+    )
 
     def get_fields(self):
         fields = super().get_fields()

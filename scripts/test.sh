@@ -38,6 +38,15 @@ generated=$(cd "$client_dir" && "$root/.venv/bin/openapi-python-client" generate
 rm -rf "$client_dir"
 if grep -qi warning <<<"$generated"; then echo "$generated"; echo "The client generator warned: fix the schema." >&2; exit 1; fi
 # tests/integration/test_generated_client.py runs a scenario with that client against gunicorn.
+step "json-logic-js for the show-if conformance cases (npm ci --prefix tests/js)"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+elif [ "${CI:-}" = "true" ]; then
+  echo "Node.js and npm are required in CI: the conformance cases must run through json-logic-js." >&2
+  exit 1
+else
+  echo "!!! Node.js/npm not found: the json-logic-js conformance leg will be SKIPPED (install Node.js to run it)."
+fi
 
 legs=()
 step "pytest on SQLite"

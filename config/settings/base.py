@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "photos",
     "reports",
     "webhooks",
+    "disputes",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "ItemDecisionEnum": "disputes.models.ItemDecision.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
