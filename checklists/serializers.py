@@ -357,7 +357,7 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class ChecklistVersionSerializer(VersionSummarySerializer):
-    """The whole tree; with ``lang`` in the context every text is resolved to a string."""
+    """A version's whole tree. Read in one language (`lang` set), every text is a string."""
 
     lang = serializers.CharField(
         read_only=True,
