@@ -322,7 +322,7 @@ class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     description = TextField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices)
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
-    languages = LanguagesInputField(required=False)
+    languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The definition, published as version 1.")
 
 
@@ -336,7 +336,7 @@ class ChecklistUpdateSerializer(StrictSerializer):
 
 class VersionPublishSerializer(DefinitionInputMixin, StrictSerializer):
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
-    languages = LanguagesInputField(required=False)
+    languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The whole definition of the new version.")
 
 
