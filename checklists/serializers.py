@@ -274,12 +274,14 @@ class DefinitionInputMixin:
     def to_internal_value(self, data):
         errors: dict = {}
         values = None
+        field_errors = None
         try:
             values = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if not isinstance(exc.detail, dict):
                 raise
             errors.update(exc.detail)
+            field_errors = exc
         if isinstance(data, Mapping):
             for name in DEFINITION_FIELDS:
                 errors.pop(name, None)  # the definition check says it better
@@ -290,6 +292,8 @@ class DefinitionInputMixin:
                 )
         if errors:
             raise serializers.ValidationError(errors)
+        if field_errors is not None:  # e.g. ``languages: null``: a field error the definition check allows
+            raise field_errors
         return values
 
 
