@@ -274,14 +274,12 @@ class DefinitionInputMixin:
     def to_internal_value(self, data):
         errors: dict = {}
         values = None
-        field_errors = None
         try:
             values = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if not isinstance(exc.detail, dict):
                 raise
             errors.update(exc.detail)
-            field_errors = exc
         if isinstance(data, Mapping):
             for name in DEFINITION_FIELDS:
                 errors.pop(name, None)  # the definition check says it better
@@ -292,8 +290,6 @@ class DefinitionInputMixin:
                 )
         if errors:
             raise serializers.ValidationError(errors)
-        if field_errors is not None:  # e.g. ``languages: null``: a field error the definition check allows
-            raise field_errors
         return values
 
 
@@ -326,7 +322,7 @@ class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     description = TextField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices)
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
-    languages = LanguagesInputField(required=False)
+    languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The definition, published as version 1.")
 
 
@@ -340,7 +336,7 @@ class ChecklistUpdateSerializer(StrictSerializer):
 
 class VersionPublishSerializer(DefinitionInputMixin, StrictSerializer):
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
-    languages = LanguagesInputField(required=False)
+    languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The whole definition of the new version.")
 
 
@@ -361,7 +357,7 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class ChecklistVersionSerializer(VersionSummarySerializer):
-    """The whole tree; with ``lang`` in the context every text is resolved to a string."""
+    """A version's whole tree. Read in one language (`lang` set), every text is a string."""
 
     lang = serializers.CharField(
         read_only=True,
