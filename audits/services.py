@@ -1,7 +1,7 @@
 """Writes for the audit loop: assignments, visit submission, revision and review.
 
 Every service is keyword-only and atomic. A visit's webhook event is recorded in the same
-transaction as the visit (``webhooks.services.event_record``), and its history entry too.
+transaction as the visit (``audits.events``, through ``core.events``), and its history entry too.
 
 Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
 body whose id exists answers with the stored visit when its canonical JSON matches the stored
@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,14 +23,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
-from accounts.models import Location, Organization, Role, User
+from accounts.models import Location, Role, User
+from accounts.services import user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
-from core.exceptions import DomainConflict
+from core.events import EventType
+from core.exceptions import DomainConflict, RetentionError
 from core.tenancy import get_scoped_or_404, scope_rows
-from reports.periods import period_keys
-from webhooks.services import event_record
 
 from . import geo
+from .events import visit_event_publish
 from .models import (
     Answer,
     Assignment,
@@ -40,9 +42,9 @@ from .models import (
     VisitKind,
     VisitStatus,
 )
+from .periods import period_keys
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visits_visible_to
-from .serializers import visit_public_data
 from .submission import (
     ParsedAnswer,
     Problems,
@@ -76,11 +78,6 @@ def _prime(instance, name: str, objects: list) -> None:
     queryset._result_cache = list(objects)
     queryset._prefetch_done = True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
-def _org(visit: Visit) -> Organization:
-    """The visit's organization for the outbox row; only its id is needed, so no query."""
-    return Organization(pk=visit.organization_id)
 
 
 def _is_reviewer(actor) -> bool:
@@ -437,7 +434,7 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     if assignment is not None:
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, updated_at=now)
         assignment.status, assignment.updated_at = AssignmentStatus.SUBMITTED, now
-    event_record(organization=_org(visit), type="visit.submitted", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_SUBMITTED)
     return visit, True
 
 
@@ -500,7 +497,7 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
         changes={"status": [VisitStatus.RETURNED, VisitStatus.SUBMITTED], "score": [old_score, visit.score]},
         **_actor_fields(actor),
     )
-    event_record(organization=_org(visit), type="visit.revised", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_REVISED)
     return visit
 
 
@@ -534,5 +531,60 @@ def visit_review(*, actor, visit_id, decision: str, comment: str = "") -> Visit:
     if comment:
         changes["comment"] = comment
     VisitHistory.objects.create(visit=visit, action=action, changes=changes, **_actor_fields(actor))
-    event_record(organization=_org(visit), type="visit.reviewed", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_REVIEWED)
     return visit
+
+
+# --- retention: forgetting a departed auditor ---------------------------------------------------
+#
+# Forgetting pseudonymises a person instead of deleting them: their visits, answers and history
+# are the organization's records and stay (reports do not change), but everything that says who
+# the person was is erased (``accounts.services.user_pseudonymise``). The user row survives as
+# ``deleted-<id>`` so that "the same auditor submitted and later revised this visit" still holds.
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    user_id: int
+    username: str
+    already_forgotten: bool
+    visits_kept: int
+    history_entries: int
+    assignments_cancelled: int
+
+
+@transaction.atomic
+def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
+    """Erase a departed person's personal data; keep their visits under a pseudonym.
+
+    Clears names and e-mail, makes the password unusable, deactivates the account (outstanding
+    JWTs stop working: simplejwt refuses inactive users), drops their region and location scopes
+    and cancels their still-open assignments so that managers can send someone else.
+    Running it again on a forgotten user changes nothing.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role != Role.AUDITOR and not allow_any_role:
+        raise RetentionError(
+            f"User {user.pk} is a {user.role}, not an auditor; pass --any-role to forget them anyway."
+        )
+    if user.is_superuser:
+        raise RetentionError("Refusing to forget a superuser; remove the superuser flag first.")
+
+    visits_kept = user.visits.count()
+    history_entries = _history_entries_of(user)
+    if user.pseudonymised_at is not None:
+        return ForgetResult(user.pk, user.username, True, visits_kept, history_entries, 0)
+
+    user_pseudonymise(user=user)
+    # Open assignments would otherwise wait forever for someone who has left; cancelling bumps
+    # updated_at, so phones and tools syncing with ?updated_since= see the change.
+    assignments_cancelled = Assignment.objects.filter(auditor=user, status=AssignmentStatus.OPEN).update(
+        status=AssignmentStatus.CANCELLED, updated_at=timezone.now()
+    )
+    return ForgetResult(user.pk, user.username, False, visits_kept, history_entries, assignments_cancelled)
+
+
+def _history_entries_of(user: User) -> int:
+    # History rows keep pointing at the (now pseudonymous) user: the actor renders as
+    # "deleted-<id>" and the trail of who did what to a visit stays consistent.
+    return VisitHistory.objects.filter(actor=user).count()

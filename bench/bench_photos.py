@@ -160,8 +160,8 @@ def seed_visits(count: int):
 
     from accounts.models import Location, Organization, Region, Role, User
     from audits.models import Visit
+    from audits.periods import period_keys
     from checklists.models import Checklist, ChecklistVersion
-    from reports.periods import period_keys
 
     org = Organization.objects.create(name=f"Photo bench {uuid.uuid4().hex[:6]}")
     region = Region.objects.create(organization=org, code="PB", name="Photo bench")

@@ -44,6 +44,10 @@ class DomainConflict(Exception):
         self.code = code
 
 
+class RetentionError(Exception):
+    """A retention request (``forget_auditor``, ``purge_photos``) that cannot be carried out as asked."""
+
+
 class StorageUnavailable(Exception):
     """Raised when the photo store cannot be reached (rendered as 503)."""
 

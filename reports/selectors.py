@@ -23,11 +23,11 @@ from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet
 
 from audits.models import Answer, Visit, VisitKind, VisitStatus
+from audits.periods import period_starts
 from checklists.models import ChecklistVersion
 from core.tenancy import scope_rows
 
 from . import compiled
-from .periods import period_starts
 
 COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}

@@ -12,10 +12,10 @@ from rest_framework import serializers
 
 from accounts.selectors import locations_visible_to, regions_visible_to
 from audits.models import VisitKind, VisitStatus
+from audits.periods import PERIODS, period_start
 from checklists.selectors import checklists_visible_to
 
 from . import selectors
-from .periods import PERIODS, period_start
 
 MAX_WINDOW_DAYS = 3 * 366  # "at most three years", leap days included
 DEFAULT_WINDOW_DAYS = 90  # ranking, item performance, perception gap

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from . import services
+from . import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -23,14 +23,14 @@ logger = logging.getLogger(__name__)
 @task()
 def deliver(delivery_id: int) -> str:
     """Make the attempt that is due for this delivery (a no-op if it is not due or already taken)."""
-    return services.delivery_attempt(delivery_id=delivery_id)
+    return delivery.delivery_attempt(delivery_id=delivery_id)
 
 
 @task()
 def sweep_deliveries() -> int:
     """Re-enqueue overdue deliveries, then schedule the next sweep (a self-renewing chain)."""
     try:
-        return services.deliveries_sweep()
+        return delivery.deliveries_sweep()
     finally:
         sweep_schedule()
 

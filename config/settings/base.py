@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "photos",
     "reports",
     "webhooks",
+    "demo",
 ]
 
 MIDDLEWARE = [

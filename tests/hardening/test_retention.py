@@ -16,8 +16,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
 from audits.models import Assignment, AssignmentStatus, Visit, VisitHistory
-from core.retention import RetentionError, photos_purge
+from core.exceptions import RetentionError
 from photos.models import Photo
+from photos.services import photos_purge
 from tests.factories import AssignmentFactory, ChecklistFactory, UserFactory
 
 

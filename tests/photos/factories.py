@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 
 from audits.models import Visit, VisitKind, VisitStatus
-from reports.periods import period_keys
+from audits.periods import period_keys
 from tests.factories import ChecklistFactory
 
 PHOTO_SECTIONS = [

@@ -1,7 +1,7 @@
 """Hand-built visits for report tests: Visit and Answer rows written directly.
 
 Scores are given, not computed, so each test states exactly the numbers it expects. Period keys
-come from ``reports.periods.period_keys`` as the visit writer stores them.
+come from ``audits.periods.period_keys`` as the visit writer stores them.
 """
 
 import datetime as dt
@@ -10,7 +10,7 @@ import zoneinfo
 
 from accounts.models import Role
 from audits.models import Answer, Visit
-from reports.periods import period_keys
+from audits.periods import period_keys
 from tests.factories import UserFactory
 
 

@@ -8,7 +8,7 @@ from django.db.models import Avg, Count
 
 from accounts.models import Location, Organization, User
 from audits.models import Answer, Visit
-from reports.periods import period_keys
+from audits.periods import period_keys
 
 
 def test_seed_demo_builds_a_believable_organization_once(db):

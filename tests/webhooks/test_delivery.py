@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from webhooks import services, tasks
+from webhooks.delivery import deliveries_sweep, delivery_attempt
 from webhooks.models import Delivery, DeliveryStatus, Event
-from webhooks.services import deliveries_sweep, delivery_attempt, event_record
+from webhooks.services import event_record
 from webhooks.signing import verify
 
 from .conftest import SECRET, make_due, run_queued

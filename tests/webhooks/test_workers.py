@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
+from webhooks.delivery import delivery_enqueue
 from webhooks.models import Delivery, DeliveryStatus
-from webhooks.services import delivery_enqueue, event_record
+from webhooks.services import event_record
 from webhooks.signing import verify
 
 from .conftest import SECRET

@@ -17,11 +17,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Organization, Role, User
 from accounts.services import location_create, region_create, user_create
 from audits.services import assignment_create, visit_review, visit_submit
 from checklists.models import Checklist
+from photos.services import photo_add
 
 ORG_NAME = "Demo Coffee Co."
 PASSWORD = "Demo-Coffee-2026"
@@ -92,8 +94,6 @@ def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
 
 def _jpeg(rng: random.Random) -> io.BytesIO:
     """A small storefront-ish picture, different every time (so reuse detection stays quiet)."""
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (320, 240), tuple(rng.randrange(40, 220) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     for _ in range(8):
@@ -281,10 +281,6 @@ class Command(BaseCommand):
         return body
 
     def _photo(self, auditor, visit, item_key: str, rng: random.Random) -> int:
-        try:
-            from photos.services import photo_add
-        except ImportError:  # the photos app is optional for the demo
-            return 0
         photo_add(
             actor=auditor,
             visit=visit,
