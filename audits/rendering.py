@@ -6,11 +6,9 @@ answers and the generic field machinery would dominate the request time.
 """
 
 from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal
 
 from core.rendering import dt_representation
-
-_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
+from core.validation import round_half_up
 
 
 def _rounded(value: float | None, places: int) -> float | None:
@@ -21,7 +19,7 @@ def _rounded(value: float | None, places: int) -> float | None:
     dot = text.find(".")
     if dot >= 0 and len(text) - dot - 1 <= places and "e" not in text:
         return value  # already has at most ``places`` decimals (0.0, 1.0, 0.25...): nothing to round
-    return float(Decimal(text).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, places))
 
 
 def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:

@@ -24,9 +24,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from core.validation import is_number, round_half_up
 
 SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
 UNSCORED_TYPES = frozenset({"text", "photo"})
@@ -103,21 +105,6 @@ def exact(number: Any) -> Fraction:
     raise TypeError(f"not a number: {number!r}")
 
 
-def round_half_up(value: Fraction | int | float | Decimal, places: int) -> Decimal:
-    """Round an exact value half up (away from zero on a tie) to ``places`` decimals."""
-    fraction = exact(value)
-    quantum = Decimal(1).scaleb(-places)
-    # Scale to an integer count of quanta exactly, then round that rational half up.
-    scaled = fraction * 10**places
-    floor = scaled.numerator // scaled.denominator
-    remainder = scaled - floor
-    if remainder >= Fraction(1, 2):
-        floor += 1
-    # Fraction floor division rounds toward -inf; for negatives "half up" means toward +inf on ties,
-    # which the comparison above gives. Scores are never negative anyway.
-    return (Decimal(floor) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
-
-
 def _weight(node: Mapping, default: int = 1) -> Fraction | int:
     raw = node.get("weight", default)
     if type(raw) is int:  # the usual case, kept an int: exact, and Fraction arithmetic is slow
@@ -127,10 +114,6 @@ def _weight(node: Mapping, default: int = 1) -> Fraction | int:
     except (TypeError, ValueError, ArithmeticError):
         return Fraction(0)
     return weight if weight > 0 else Fraction(0)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool)
 
 
 def item_score(item: Mapping, value: Any) -> Fraction | None:
@@ -146,7 +129,7 @@ def item_score(item: Mapping, value: Any) -> Fraction | None:
                 return None
             return _ONE if value else _ZERO
         if kind == "scale":
-            if not _is_number(value):
+            if not is_number(value):
                 return None
             low, high = exact(item.get("scale_min", 0)), exact(item.get("scale_max", 0))
             if high <= low:
@@ -166,7 +149,7 @@ def item_score(item: Mapping, value: Any) -> Fraction | None:
                 return None
             return _clamp(exact(points[value]) / best)
         if kind == "number":
-            if not _is_number(value):
+            if not is_number(value):
                 return None
             low, high = item.get("pass_min"), item.get("pass_max")
             if low is None and high is None:

@@ -29,6 +29,7 @@ from checklists.models import Checklist, ChecklistVersion
 from core.events import EventType
 from core.exceptions import DomainConflict, RetentionError
 from core.tenancy import get_scoped_or_404, scope_rows
+from core.validation import Problems
 
 from . import geo
 from .events import visit_event_publish
@@ -47,7 +48,6 @@ from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visits_visible_to
 from .submission import (
     ParsedAnswer,
-    Problems,
     VisitBody,
     canonical_hash,
     check_shape,

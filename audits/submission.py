@@ -2,7 +2,7 @@
 
 ``parse_visit_body`` checks the envelope (ids, kind, times, position, notes) and
 ``parse_answers`` checks the answers against a checklist version's sections. Both add every
-problem they find to one ``Problems`` collection under the field's path (``answers.3.value``), so
+problem they find to one ``Problems`` collection (``core.validation``) under the field's path (``answers.3.value``), so
 the caller can report all of them at once. ``canonical_hash`` is the idempotency fingerprint: two
 bodies with the same JSON values (key order, ``1`` vs ``1.0``) have the same hash.
 """
@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from checklists.definition import items_by_key
+from core.validation import Problems, canonical_json, is_integer, is_number
 
 KINDS = ("mystery", "self_assessment")
 VISIT_FIELDS = frozenset(
@@ -49,27 +50,6 @@ MAX_NOTES = 10_000
 MAX_COMMENT = 2_000
 MAX_TEXT = 5_000
 MAX_ANSWERS = 1_000
-MAX_NUMBER = 10**15  # integers beyond this are typos, and beyond what a float column keeps exactly
-
-
-class Problems:
-    """Validation problems keyed by field path, raised together as one Django ``ValidationError``."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    def add(self, path: str, message: str, code: str = "invalid") -> None:
-        self.errors.setdefault(path, []).append(ValidationError(message, code=code))
-
-    def __contains__(self, path: str) -> bool:
-        return path in self.errors
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
 
 
 # --- canonical JSON ---------------------------------------------------------------------------
@@ -130,12 +110,9 @@ def check_shape(data: Any) -> None:
         )
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_hash(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
+    """The idempotency fingerprint: SHA-256 of the canonical JSON of the body's canonical values."""
+    return hashlib.sha256(canonical_json(_canonical(value)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- envelope ---------------------------------------------------------------------------------
@@ -156,23 +133,6 @@ class VisitBody:
     accuracy_m: float | None = None
     notes: str = ""
     answers: Any = field(default_factory=list)
-
-
-def is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) <= MAX_NUMBER
-    return isinstance(value, float) and math.isfinite(value)
-
-
-def is_integer(value: Any) -> bool:
-    """An integer, or a float with no fractional part (JSON does not tell ``3`` from ``3.0``)."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) <= MAX_NUMBER
-    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
 
 
 def parse_visit_id(raw: Any) -> uuid.UUID | None:

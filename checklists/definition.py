@@ -10,16 +10,24 @@ photos, reports, phones) can rely on every key being present. Nothing here touch
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import re
 from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+
+from core.validation import (
+    Problem,
+    Problems,
+    canonical_json,
+    is_integer,
+    is_number,
+    problems_as_dict,
+    round_half_up,
+)
 
 MISSING: Any = object()
 
@@ -60,49 +68,12 @@ DEFAULT_PHOTO = {"min": 0, "max": 3}
 DEFAULT_PHOTO_FOR_PHOTO_ITEM = {"min": 1, "max": 5}
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-    code: str = "invalid"
-
-
-# --- small type predicates (JSON values: bool is not a number) ------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return False
-    return not (isinstance(value, float) and not math.isfinite(value)) and not (
-        isinstance(value, Decimal) and not value.is_finite()
-    )
-
-
-def _is_int(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    # 3.0 arrives from some JSON encoders for 3; accept it as the integer it is.
-    return isinstance(value, float) and value.is_integer()
-
-
 def _is_text(value: Any, *, blank: bool) -> bool:
     return isinstance(value, str) and (blank or value.strip() != "")
 
 
-def _describe(value: Any) -> str:
-    return type(value).__name__ if not isinstance(value, bool) else "boolean"
-
-
-class _Collector:
-    """Accumulates problems so that one pass reports every mistake."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, path: str, message: str, code: str = "invalid") -> None:
-        self.problems.append(Problem(path, message, code))
+class _Collector(Problems):
+    """The shared problems collector, plus the checks every node of a definition repeats."""
 
     def unknown_fields(self, obj: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
         for name in obj:
@@ -135,7 +106,7 @@ class _Collector:
         return value
 
     def weight(self, obj: Mapping, path: str) -> None:
-        if "weight" in obj and not (_is_number(obj["weight"]) and obj["weight"] > 0):
+        if "weight" in obj and not (is_number(obj["weight"]) and obj["weight"] > 0):
             self.add(_join(path, "weight"), "Must be a number greater than 0.", "invalid_weight")
 
     def boolean(self, obj: Mapping, name: str, path: str) -> None:
@@ -168,11 +139,11 @@ def definition_problems(
 def _check_threshold(out: _Collector, value: Any) -> None:
     if value is MISSING:
         out.add("pass_threshold", "This field is required.", "required")
-    elif not _is_number(value):
+    elif not is_number(value):
         out.add("pass_threshold", "Must be a number from 0 to 100.", "invalid")
     elif not 0 <= value <= 100:
         out.add("pass_threshold", "Must be between 0 and 100.", "out_of_range")
-    elif Decimal(str(value)) != Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+    elif Decimal(str(value)) != round_half_up(Decimal(str(value)), 2):
         out.add("pass_threshold", "At most two decimal places.", "max_decimal_places")
 
 
@@ -293,7 +264,7 @@ def _check_photo(out: _Collector, item: Mapping, path: str, kind: Any) -> None:
     out.unknown_fields(photo, ("min", "max"), ppath, "photo")
     ok = True
     for bound in ("min", "max"):
-        if bound in photo and not (_is_int(photo[bound]) and 0 <= photo[bound] <= MAX_PHOTOS):
+        if bound in photo and not (is_integer(photo[bound]) and 0 <= photo[bound] <= MAX_PHOTOS):
             out.add(
                 f"{ppath}.{bound}", f"Must be a whole number from 0 to {MAX_PHOTOS}.", "invalid_photo_count"
             )
@@ -314,7 +285,7 @@ def _check_scale(out: _Collector, item: Mapping, path: str) -> None:
         if bound not in item:
             out.add(f"{path}.{bound}", "This field is required for scale items.", "required")
             ok = False
-        elif not _is_int(item[bound]) or abs(item[bound]) > 1000:
+        elif not is_integer(item[bound]) or abs(item[bound]) > 1000:
             out.add(f"{path}.{bound}", "Must be a whole number (between -1000 and 1000).", "invalid_integer")
             ok = False
     if ok and not item["scale_min"] < item["scale_max"]:
@@ -356,7 +327,7 @@ def _check_options(out: _Collector, item: Mapping, path: str) -> None:
         if "points" not in option:
             out.add(f"{p}.points", "This field is required.", "required")
             points_ok = False
-        elif not (_is_number(option["points"]) and option["points"] >= 0):
+        elif not (is_number(option["points"]) and option["points"] >= 0):
             out.add(f"{p}.points", "Must be a number of 0 or more.", "invalid_points")
             points_ok = False
         elif option["points"] > 0:
@@ -370,20 +341,12 @@ def _check_number_bounds(out: _Collector, item: Mapping, path: str) -> None:
     ok = True
     for bound in ("pass_min", "pass_max"):
         value = item.get(bound)
-        if value is not None and not _is_number(value):
+        if value is not None and not is_number(value):
             out.add(f"{path}.{bound}", "Must be a number or null.", "invalid_number")
             ok = False
     low, high = item.get("pass_min"), item.get("pass_max")
     if ok and low is not None and high is not None and low > high:
         out.add(f"{path}.pass_min", "pass_min must not exceed pass_max.", "min_above_max")
-
-
-def problems_as_dict(problems: list[Problem]) -> dict[str, list[ValidationError]]:
-    """Group problems by path, as Django's ``ValidationError`` (and the API's ``attr``) expect."""
-    grouped: dict[str, list[ValidationError]] = {}
-    for problem in problems:
-        grouped.setdefault(problem.path, []).append(ValidationError(problem.message, code=problem.code))
-    return grouped
 
 
 @dataclass(frozen=True)
@@ -407,7 +370,7 @@ def validate_definition(
 
 def to_threshold(value: Any) -> Decimal:
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return round_half_up(Decimal(str(value)), 2)
     except (InvalidOperation, ValueError, TypeError):
         return Decimal("80.00")
 
@@ -480,11 +443,6 @@ def normalize_sections(sections: Any) -> Any:
             }
         )
     return normalized
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 text: equal values always give equal strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def version_etag(*, checklist_id: int | None, number: int, pass_threshold: Decimal, sections: Any) -> str:

@@ -12,7 +12,8 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
-from decimal import ROUND_HALF_UP, Decimal
+
+from core.validation import round_half_up
 
 COLUMNS = (
     "visit_id",
@@ -64,7 +65,7 @@ class _Decimals:
     """Half-up formatting with a memo: a few distinct scores recur millions of times."""
 
     def __init__(self, places: int):
-        self.quantum = Decimal(1).scaleb(-places)
+        self.places = places
         self.memo: dict[float, str] = {}
 
     def __call__(self, value) -> str:
@@ -72,7 +73,7 @@ class _Decimals:
             return ""
         text = self.memo.get(value)
         if text is None:
-            text = str(Decimal(repr(float(value))).quantize(self.quantum, rounding=ROUND_HALF_UP))
+            text = str(round_half_up(float(value), self.places))
             if len(self.memo) < 100_000:
                 self.memo[value] = text
         return text

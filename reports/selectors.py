@@ -4,7 +4,7 @@ Every report is a handful of aggregate queries, whatever the data size: visits c
 date and period keys (resolved at write time, indexed with organization and location) and answers
 carry their exact item score, so SQL groups and averages plain columns. The only arithmetic left
 to Python is rounding: SQL ``AVG`` of doubles may differ in its last bits between SQLite and
-PostgreSQL (summation order), so ``round_half_up`` first drops that float noise (nine decimals),
+PostgreSQL (summation order), so ``round_figure`` first drops that float noise (nine decimals),
 then rounds half up to two decimals. Both databases therefore give identical answers.
 
 Which visits count (contract, Reports): ``mystery`` visits whose status is ``submitted`` or
@@ -16,7 +16,8 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from itertools import islice
 
 from django.db import connection
@@ -26,6 +27,7 @@ from audits.models import Answer, Visit, VisitKind, VisitStatus
 from audits.periods import period_starts
 from checklists.models import ChecklistVersion
 from core.tenancy import scope_rows
+from core.validation import round_half_up
 
 from . import compiled
 
@@ -33,22 +35,21 @@ COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}
 
 _NOISE = Decimal("1e-9")
-_CENT = Decimal("0.01")
 
 
-def round_half_up(value) -> float | None:
-    """Two decimals, half up, after dropping float noise below 1e-9 (see module docstring)."""
+def round_figure(value) -> float | None:
+    """A report figure: two decimals, half up, after dropping float noise below 1e-9 (see module
+    docstring)."""
     if value is None:
         return None
-    exact = Decimal(repr(float(value))).quantize(_NOISE)
-    return float(exact.quantize(_CENT, rounding=ROUND_HALF_UP))
+    return float(round_half_up(Decimal(repr(float(value))).quantize(_NOISE), 2))
 
 
 def rate(part: int, whole: int) -> float | None:
-    """``part / whole`` as a percentage, two decimals half up (exact integer arithmetic)."""
+    """``part / whole`` as a percentage, two decimals half up (exact rational arithmetic)."""
     if not whole:
         return None
-    return float((Decimal(part * 100) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_UP))
+    return float(round_half_up(Fraction(part * 100, whole), 2))
 
 
 def _minus(a: float | None, b: float | None) -> float | None:
@@ -188,7 +189,7 @@ def trend(*, principal, filters: ReportFilters, period: str) -> dict:
         values,
     )
     for start, key, average in section_rows:
-        sections.setdefault(_as_date(start), {})[str(key)] = round_half_up(average)
+        sections.setdefault(_as_date(start), {})[str(key)] = round_figure(average)
 
     series = []
     for start in period_starts(filters.date_from, filters.date_to, period):
@@ -197,7 +198,7 @@ def trend(*, principal, filters: ReportFilters, period: str) -> dict:
             {
                 "period_start": start,
                 "visits": count,
-                "average_score": round_half_up(average) if count else None,
+                "average_score": round_figure(average) if count else None,
                 "pass_rate": rate(passed, count) if count else None,
                 "sections": dict(sorted(sections.get(start, {}).items())),
             }
@@ -272,8 +273,8 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
     )
     results = []
     for location_id, code, name, visits, average, passed, previous_average in rows:
-        average = round_half_up(average)
-        previous_average = round_half_up(previous_average)
+        average = round_figure(average)
+        previous_average = round_figure(previous_average)
         results.append(
             {
                 "location": {"id": location_id, "code": code, "name": name},
@@ -346,7 +347,7 @@ def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
                 "section": section_key,
                 "checklist": checklist_id,
                 "answers": answers,
-                "average_item_score": round_half_up(average * 100),
+                "average_item_score": round_figure(average * 100),
             }
         )
     results.sort(key=lambda r: (r["average_item_score"], -r["answers"], r["item"], r["checklist"]))
@@ -407,8 +408,8 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
             values,
         )
     )
-    own = round_half_up(overall_rows.get(VisitKind.SELF_ASSESSMENT))
-    mystery = round_half_up(overall_rows.get(VisitKind.MYSTERY))
+    own = round_figure(overall_rows.get(VisitKind.SELF_ASSESSMENT))
+    mystery = round_figure(overall_rows.get(VisitKind.MYSTERY))
     return {
         "overall": {"self_assessment_score": own, "mystery_score": mystery, "gap": _minus(own, mystery)},
         "results": results,
@@ -416,7 +417,7 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
 
 
 def _times_100(average: float | None) -> float | None:
-    return None if average is None else round_half_up(average * 100)
+    return None if average is None else round_figure(average * 100)
 
 
 # --- CSV export rows -------------------------------------------------------------------------

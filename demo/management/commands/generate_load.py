@@ -16,7 +16,6 @@ import json
 import random
 import time
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -27,6 +26,7 @@ from audits.models import Answer, Visit
 from audits.periods import period_keys
 from checklists.models import Channel, Checklist
 from checklists.services import checklist_create
+from core.validation import round_half_up
 
 ZONES = ("Europe/Amsterdam", "America/New_York", "Asia/Tokyo")
 SECTIONS = 4
@@ -162,7 +162,7 @@ class _Deferred:
 
 
 def _round2(value: float) -> float:
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, 2))
 
 
 class Command(BaseCommand):
