@@ -52,6 +52,76 @@ def rate(part: int, whole: int) -> float | None:
     return float(round_half_up(Fraction(part * 100, whole), 2))
 
 
+# --- rows: what the report selectors return, rendered by ``reports.serializers`` ------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period_start: dt.date
+    visits: int
+    average_score: float | None
+    pass_rate: float | None
+    sections: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Trend:
+    period: str
+    series: list[TrendPoint]
+
+
+@dataclass(frozen=True)
+class LocationRef:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    location: LocationRef
+    visits: int
+    average_score: float | None
+    previous_average_score: float | None
+    change: float | None
+    pass_rate: float | None
+
+
+@dataclass(frozen=True)
+class ItemPerformanceRow:
+    item: str
+    prompt: str
+    section: str
+    checklist: int
+    answers: int
+    average_item_score: float
+
+
+@dataclass(frozen=True)
+class GapFigures:
+    self_assessment_score: float | None
+    mystery_score: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class GapItemRow:
+    item: str
+    prompt: str
+    section: str
+    checklist: int
+    self_assessment_score: float | None
+    mystery_score: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class PerceptionGap:
+    overall: GapFigures
+    results: list[GapItemRow]
+
+
 def _minus(a: float | None, b: float | None) -> float | None:
     """Difference of two already rounded figures, so the numbers shown add up."""
     if a is None or b is None:
@@ -157,7 +227,7 @@ def _caller(principal) -> tuple:
     )
 
 
-def trend(*, principal, filters: ReportFilters, period: str) -> dict:
+def trend(*, principal, filters: ReportFilters, period: str) -> Trend:
     """Visits, average score, pass rate and section averages per period, with no holes.
 
     Each visit is bucketed by its own stored period key, so a region mixing time zones puts
@@ -195,15 +265,15 @@ def trend(*, principal, filters: ReportFilters, period: str) -> dict:
     for start in period_starts(filters.date_from, filters.date_to, period):
         count, average, passed = totals.get(start, (0, None, 0))
         series.append(
-            {
-                "period_start": start,
-                "visits": count,
-                "average_score": round_figure(average) if count else None,
-                "pass_rate": rate(passed, count) if count else None,
-                "sections": dict(sorted(sections.get(start, {}).items())),
-            }
+            TrendPoint(
+                period_start=start,
+                visits=count,
+                average_score=round_figure(average) if count else None,
+                pass_rate=rate(passed, count) if count else None,
+                sections=dict(sorted(sections.get(start, {}).items())),
+            )
         )
-    return {"period": period, "series": series}
+    return Trend(period=period, series=series)
 
 
 def _section_averages_sql(visits: QuerySet) -> tuple[str, tuple]:
@@ -241,7 +311,7 @@ def _as_date(value) -> dt.date:
 # --- ranking ---------------------------------------------------------------------------------
 
 
-def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
+def location_ranking(*, principal, filters: ReportFilters) -> list[RankingRow]:
     """Locations by average score over the window, best first, with the previous window's average.
 
     One query over both windows (conditional aggregates). Order: higher average first (as shown,
@@ -276,25 +346,26 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
         average = round_figure(average)
         previous_average = round_figure(previous_average)
         results.append(
-            {
-                "location": {"id": location_id, "code": code, "name": name},
-                "visits": visits,
-                "average_score": average,
-                "previous_average_score": previous_average,
-                "change": _minus(average, previous_average),
-                "pass_rate": rate(passed, visits),
-            }
+            RankingRow(
+                rank=0,  # numbered once sorted
+                location=LocationRef(id=location_id, code=code, name=name),
+                visits=visits,
+                average_score=average,
+                previous_average_score=previous_average,
+                change=_minus(average, previous_average),
+                pass_rate=rate(passed, visits),
+            )
         )
     results.sort(
         key=lambda r: (
-            r["average_score"] is None,
-            -(r["average_score"] or 0),
-            -r["visits"],
-            r["location"]["name"],
-            r["location"]["id"],
+            r.average_score is None,
+            -(r.average_score or 0),
+            -r.visits,
+            r.location.name,
+            r.location.id,
         )
     )
-    return [{"rank": position, **row} for position, row in enumerate(results, start=1)]
+    return [replace(row, rank=position) for position, row in enumerate(results, start=1)]
 
 
 # --- items -----------------------------------------------------------------------------------
@@ -320,7 +391,7 @@ def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]
     return catalogue
 
 
-def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
+def item_performance(*, principal, filters: ReportFilters) -> list[ItemPerformanceRow]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
 
     An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
@@ -341,20 +412,20 @@ def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
     for checklist_id, section_key, item_key, answers, average in rows:
         known = catalogue.get((checklist_id, item_key), {})
         results.append(
-            {
-                "item": item_key,
-                "prompt": known.get("prompt", ""),
-                "section": section_key,
-                "checklist": checklist_id,
-                "answers": answers,
-                "average_item_score": round_figure(average * 100),
-            }
+            ItemPerformanceRow(
+                item=item_key,
+                prompt=known.get("prompt", ""),
+                section=section_key,
+                checklist=checklist_id,
+                answers=answers,
+                average_item_score=round_figure(average * 100),
+            )
         )
-    results.sort(key=lambda r: (r["average_item_score"], -r["answers"], r["item"], r["checklist"]))
+    results.sort(key=lambda r: (r.average_item_score, -r.answers, r.item, r.checklist))
     return results
 
 
-def perception_gap(*, principal, filters: ReportFilters) -> dict:
+def perception_gap(*, principal, filters: ReportFilters) -> PerceptionGap:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
 
     Both kinds count with status submitted or approved (``status`` narrows both). Items are
@@ -384,17 +455,17 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
         own = _times_100(self_average)
         mystery = _times_100(mystery_average)
         results.append(
-            {
-                "item": item_key,
-                "prompt": known.get("prompt", ""),
-                "section": section_key,
-                "checklist": checklist_id,
-                "self_assessment_score": own,
-                "mystery_score": mystery,
-                "gap": _minus(own, mystery),
-            }
+            GapItemRow(
+                item=item_key,
+                prompt=known.get("prompt", ""),
+                section=section_key,
+                checklist=checklist_id,
+                self_assessment_score=own,
+                mystery_score=mystery,
+                gap=_minus(own, mystery),
+            )
         )
-    results.sort(key=lambda r: (r["gap"] is None, -(r["gap"] or 0), r["item"], r["checklist"]))
+    results.sort(key=lambda r: (r.gap is None, -(r.gap or 0), r.item, r.checklist))
 
     overall_rows = dict(
         compiled.fetch_all(
@@ -410,10 +481,8 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
     )
     own = round_figure(overall_rows.get(VisitKind.SELF_ASSESSMENT))
     mystery = round_figure(overall_rows.get(VisitKind.MYSTERY))
-    return {
-        "overall": {"self_assessment_score": own, "mystery_score": mystery, "gap": _minus(own, mystery)},
-        "results": results,
-    }
+    overall = GapFigures(self_assessment_score=own, mystery_score=mystery, gap=_minus(own, mystery))
+    return PerceptionGap(overall=overall, results=results)
 
 
 def _times_100(average: float | None) -> float | None:

@@ -192,7 +192,9 @@ class ExportQuerySerializer(_ScopedIds, serializers.Serializer):
         )
 
 
-# --- response shapes (documentation and a stable field order) --------------------------------
+# --- responses: each renders the rows its selector returns (``selectors.Trend``, ``RankingRow``...),
+# so the documented schema and the served JSON come from these declarations alone
+# (tests/reports/test_response_schema.py holds them to it).
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -247,11 +249,14 @@ class GapSerializer(serializers.Serializer):
     gap = serializers.FloatField(allow_null=True, help_text="self_assessment_score - mystery_score")
 
 
-class GapItemSerializer(GapSerializer):
+class GapItemSerializer(serializers.Serializer):
     item = serializers.CharField()
     prompt = serializers.CharField()
     section = serializers.CharField()
     checklist = serializers.IntegerField()
+    self_assessment_score = serializers.FloatField(allow_null=True)
+    mystery_score = serializers.FloatField(allow_null=True)
+    gap = serializers.FloatField(allow_null=True, help_text="self_assessment_score - mystery_score")
 
 
 class PerceptionGapSerializer(serializers.Serializer):

@@ -53,11 +53,10 @@ class _TrendView(ReportView):
     def trend_for(self, **narrowing):
         query = self.parse_query()
         filters = query.filters(**narrowing)
-        return Response(
-            selectors.trend(
-                principal=self.request.user, filters=filters, period=query.validated_data["period"]
-            )
+        trend = selectors.trend(
+            principal=self.request.user, filters=filters, period=query.validated_data["period"]
         )
+        return Response(TrendSerializer(trend).data)
 
 
 TREND_EXAMPLE = OpenApiExample(
@@ -158,7 +157,8 @@ class LocationRankingView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response({"results": selectors.location_ranking(principal=request.user, filters=filters)})
+        rows = selectors.location_ranking(principal=request.user, filters=filters)
+        return Response(RankingSerializer({"results": rows}).data)
 
 
 class ItemPerformanceView(ReportView):
@@ -192,7 +192,8 @@ class ItemPerformanceView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response({"results": selectors.item_performance(principal=request.user, filters=filters)})
+        rows = selectors.item_performance(principal=request.user, filters=filters)
+        return Response(ItemPerformanceSerializer({"results": rows}).data)
 
 
 class PerceptionGapView(ReportView):
@@ -229,7 +230,8 @@ class PerceptionGapView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response(selectors.perception_gap(principal=request.user, filters=filters))
+        gap = selectors.perception_gap(principal=request.user, filters=filters)
+        return Response(PerceptionGapSerializer(gap).data)
 
 
 class JSONErrorsNegotiation(BaseContentNegotiation):
