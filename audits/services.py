@@ -13,13 +13,11 @@ the loser's transaction fails and a second pass answers it like a resent body.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
@@ -28,6 +26,7 @@ from accounts.services import user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
 from core.events import EventType
 from core.exceptions import DomainConflict, RetentionError
+from core.orm import prefetched_set
 from core.tenancy import get_scoped_or_404, scope_rows
 from core.validation import Problems
 
@@ -70,14 +69,6 @@ def _actor_fields(actor) -> dict:
     if getattr(actor, "is_api_key", False):
         return {"actor": None, "actor_api_key": actor.api_key}
     return {"actor": actor, "actor_api_key": None}
-
-
-def _prime(instance, name: str, objects: list) -> None:
-    """Fill a related manager's prefetch cache with rows we already hold (saves a query per read)."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = list(objects)
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def _is_reviewer(actor) -> bool:
@@ -317,45 +308,7 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
                 score=score,
             )
         )
-    return _insert_answers(rows)
-
-
-_ANSWER_COLUMNS = ("visit", "position", "section_key", "item_key", "value", "na", "comment", "score")
-
-
-@functools.cache
-def _answer_recordset_sql() -> str:
-    """``INSERT ... SELECT FROM jsonb_to_recordset(%s)`` for answers, built from the model's fields."""
-    quote = connection.ops.quote_name
-    fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
-    columns = ", ".join(quote(field.column) for field in fields)
-    # Lengths are dropped from the record type (as Django's own UNNEST insert does): the columns'
-    # types still check them on insert.
-    record = ", ".join(f"{quote(field.column)} {field.db_type(connection).split('(')[0]}" for field in fields)
-    return (
-        f"INSERT INTO {quote(Answer._meta.db_table)} ({columns}) "
-        f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x({record})"
-    )
-
-
-def _insert_answers(rows: list[Answer]) -> list[Answer]:
-    """Store a visit's answers in one statement.
-
-    On PostgreSQL the rows travel as one JSON document: compiling and adapting ``bulk_create``'s
-    eight parameters per row was the largest Python cost of a submission. A JSON ``null`` becomes
-    SQL NULL, as ``None`` does through the ORM. The rows keep no primary key (nothing reads it).
-    """
-    if connection.vendor != "postgresql" or not rows:
-        return Answer.objects.bulk_create(rows)
-    names = [Answer._meta.get_field(name).attname for name in _ANSWER_COLUMNS]
-    # Values are parsed JSON already; ``default=str`` only spells the visit's UUID.
-    document = json.dumps([{name: getattr(row, name) for name in names} for row in rows], default=str)
-    with connection.cursor() as cursor:
-        cursor.execute(_answer_recordset_sql(), [document])
-    alias = connection.alias
-    for row in rows:
-        row._state.adding, row._state.db = False, alias
-    return rows
+    return Answer.objects.bulk_insert(rows)
 
 
 def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
@@ -423,8 +376,8 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
-    _prime(visit, "answers", _answer_rows(visit, answers, result))
-    _prime(visit, "photos", [])
+    prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    prefetched_set(visit, "photos", [])
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.SUBMITTED,
@@ -490,7 +443,7 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
     visit.revision_hash = body_hash
     visit.save()
     visit.answers.all().delete()
-    _prime(visit, "answers", _answer_rows(visit, answers, result))
+    prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.REVISED,

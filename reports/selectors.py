@@ -14,11 +14,13 @@ caller's scope. The perception gap counts both kinds.
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Avg, Count, F, Q, QuerySet
@@ -522,6 +524,39 @@ EXPORT_VISIT_FIELDS = (
 EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "score", "comment")
 
 
+class ExportVisitRow(NamedTuple):
+    """One exported visit, in ``EXPORT_VISIT_FIELDS`` order (``auditor`` only for those who see it)."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    started_at: dt.datetime | None
+    local_date: dt.date | None
+    region_code: str | None
+    location_code: str | None
+    location_name: str | None
+    checklist_name: str | None
+    checklist_version: int
+    score: float | None
+    passed: bool
+    auditor: str | None = None
+
+
+class ExportAnswerRow(NamedTuple):
+    """One exported answer, in ``EXPORT_ANSWER_FIELDS`` order; ``value`` is JSON text.
+
+    ``visit`` is the visit's id, or (PostgreSQL) its position in the chunk, counted from 1.
+    """
+
+    visit: object
+    section_key: str
+    item_key: str
+    value: str
+    na: bool
+    score: float | None
+    comment: str
+
+
 def export_visits(principal, filters: ExportFilters, *, with_auditor: bool) -> QuerySet:
     """The visits to export, scoped like the visit list, oldest first (a stable order)."""
     qs = scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
@@ -544,7 +579,9 @@ def export_visits(principal, filters: ExportFilters, *, with_auditor: bool) -> Q
     return qs.filter(**lookups).order_by("started_at", "id").values_list(*fields)
 
 
-def iter_export(visits: QuerySet, *, visits_per_chunk: int = 1000) -> Iterator[tuple[tuple, list[tuple]]]:
+def iter_export(
+    visits: QuerySet, *, visits_per_chunk: int = 1000
+) -> Iterator[tuple[ExportVisitRow, list[ExportAnswerRow]]]:
     """``(visit_row, answer_rows)`` pairs, read in chunks: memory stays flat however big the export.
 
     Visits stream from one chunked read (a server-side cursor on PostgreSQL); each chunk's answers
@@ -554,24 +591,26 @@ def iter_export(visits: QuerySet, *, visits_per_chunk: int = 1000) -> Iterator[t
     """
     answers_of = _chunk_answers_postgresql if connection.vendor == "postgresql" else _chunk_answers
     rows = visits.iterator(chunk_size=visits_per_chunk)
-    while chunk := list(islice(rows, visits_per_chunk)):
-        yield from zip(chunk, answers_of([visit[0] for visit in chunk]), strict=True)
+    while chunk := [ExportVisitRow(*row) for row in islice(rows, visits_per_chunk)]:
+        yield from zip(chunk, answers_of([visit.id for visit in chunk]), strict=True)
 
 
-def _chunk_answers(visit_ids: list) -> list[list[tuple]]:
+def _chunk_answers(visit_ids: list) -> list[list[ExportAnswerRow]]:
     """Each visit's answers in checklist order, aligned with ``visit_ids``; ``value`` as JSON text."""
     by_visit: dict = {visit_id: [] for visit_id in visit_ids}
     rows = Answer.objects.filter(visit_id__in=visit_ids).order_by("visit_id", "position")
     for visit_id, section, item, value, na, score, comment in rows.values_list(*EXPORT_ANSWER_FIELDS):
-        by_visit[visit_id].append((visit_id, section, item, json.dumps(value), na, score, comment))
+        by_visit[visit_id].append(
+            ExportAnswerRow(visit_id, section, item, json.dumps(value), na, score, comment)
+        )
     return list(by_visit.values())
 
 
-def _chunk_answers_postgresql(visit_ids: list) -> list[list[tuple]]:
+def _chunk_answers_postgresql(visit_ids: list) -> list[list[ExportAnswerRow]]:
     """The same, tuned for millions of rows: the database numbers each answer's visit by its place
     in the chunk (an int is cheaper to send and parse than a UUID) and sends JSON values as text,
     which the CSV writer decodes once per distinct value."""
-    by_visit: list[list[tuple]] = [[] for _ in visit_ids]
+    by_visit: list[list[ExportAnswerRow]] = [[] for _ in visit_ids]
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -582,6 +621,6 @@ def _chunk_answers_postgresql(visit_ids: list) -> list[list[tuple]]:
             """,
             [visit_ids],
         )
-        for row in cursor.fetchall():
-            by_visit[row[0] - 1].append(row)
+        for row in map(ExportAnswerRow._make, cursor.fetchall()):
+            by_visit[row.visit - 1].append(row)
     return by_visit
