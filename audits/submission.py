@@ -259,12 +259,25 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     if not isinstance(data, Mapping):
         problems.add("non_field_errors", "A JSON object is required.", "invalid")
         return body
+    _check_keys_and_characters(data, problems)
+    _parse_ids(data, body, problems, revising=revising)
+    _parse_kind(data, body, problems, revising=revising)
+    _parse_times(data, body, problems, now=now)
+    _parse_position(data.get("position"), body, problems)
+    _parse_notes(data, body, problems)
+    body.answers = _answer_list(data, problems)
+    return body
+
+
+def _check_keys_and_characters(data: Mapping, problems: Problems) -> None:
     if _may_hold_unstorable(data):
         for path in _unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
     for key in sorted(_printable(k) for k in set(data) - VISIT_FIELDS):
         problems.add(key, "Unknown field.", "unknown_field")
 
+
+def _parse_ids(data: Mapping, body: VisitBody, problems: Problems, *, revising: bool) -> None:
     if "id" in data or not revising:
         body.id = parse_visit_id(data.get("id"))
         if body.id is None:
@@ -274,6 +287,8 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     body.checklist = _parse_id(data, "checklist", problems, required=False)
     body.checklist_version = _parse_id(data, "checklist_version", problems, required=False)
 
+
+def _parse_kind(data: Mapping, body: VisitBody, problems: Problems, *, revising: bool) -> None:
     kind = data.get("kind")
     if kind is None:
         if not revising:
@@ -283,6 +298,8 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     else:
         body.kind = kind
 
+
+def _parse_times(data: Mapping, body: VisitBody, problems: Problems, *, now: dt.datetime) -> None:
     body.started_at = _parse_datetime(data, "started_at", problems)
     body.ended_at = _parse_datetime(data, "ended_at", problems)
     if body.started_at and body.ended_at and body.started_at >= body.ended_at:
@@ -290,8 +307,8 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     if body.started_at and body.started_at > now + FUTURE_TOLERANCE:
         problems.add("started_at", "started_at is in the future.", "in_future")
 
-    _parse_position(data.get("position"), body, problems)
 
+def _parse_notes(data: Mapping, body: VisitBody, problems: Problems) -> None:
     notes = data.get("notes", "")
     if notes is None:
         notes = ""
@@ -302,19 +319,19 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     else:
         body.notes = notes
 
+
+def _answer_list(data: Mapping, problems: Problems) -> list:
+    """The raw answers when they are a list of acceptable length, else ``[]`` (and a problem)."""
     answers = data.get("answers")
     if answers is None:
         problems.add("answers", "This field is required.", "required")
-        body.answers = []
     elif not isinstance(answers, list):
         problems.add("answers", "A list of answers is required.", "invalid")
-        body.answers = []
     elif len(answers) > MAX_ANSWERS:
         problems.add("answers", f"At most {MAX_ANSWERS} answers.", "max_length")
-        body.answers = []
     else:
-        body.answers = answers
-    return body
+        return answers
+    return []
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -339,27 +356,49 @@ def _check_value(item: Mapping, value: Any, path: str, problems: Problems) -> No
     if value is None:
         problems.add(path, "A value is required (or mark the answer N/A where allowed).", "required")
         return
-    if kind == "yes_no":
-        if not isinstance(value, bool):
-            problems.add(path, "true or false is required.", "invalid_type")
-    elif kind == "scale":
-        low, high = item.get("scale_min", 0), item.get("scale_max", 0)
-        if not is_integer(value) or not low <= value <= high:
-            problems.add(path, f"An integer from {low} to {high} is required.", "out_of_range")
-    elif kind == "choice":
-        keys = [option.get("key") for option in item.get("options") or [] if isinstance(option, Mapping)]
-        if not isinstance(value, str) or value not in keys:
-            problems.add(
-                path, f"One of the option keys is required: {', '.join(map(str, keys))}.", "invalid_choice"
-            )
-    elif kind == "number":
-        if not is_number(value):
-            problems.add(path, "A number is required.", "invalid_type")
-    elif kind == "text":
-        if not isinstance(value, str):
-            problems.add(path, "A string is required.", "invalid_type")
-        elif len(value) > MAX_TEXT:
-            problems.add(path, f"At most {MAX_TEXT} characters.", "max_length")
+    check = _VALUE_CHECKS.get(kind)
+    if check is not None:
+        check(item, value, path, problems)
+
+
+def _check_yes_no(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    if not isinstance(value, bool):
+        problems.add(path, "true or false is required.", "invalid_type")
+
+
+def _check_scale(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    low, high = item.get("scale_min", 0), item.get("scale_max", 0)
+    if not is_integer(value) or not low <= value <= high:
+        problems.add(path, f"An integer from {low} to {high} is required.", "out_of_range")
+
+
+def _check_choice(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    keys = [option.get("key") for option in item.get("options") or [] if isinstance(option, Mapping)]
+    if not isinstance(value, str) or value not in keys:
+        problems.add(
+            path, f"One of the option keys is required: {', '.join(map(str, keys))}.", "invalid_choice"
+        )
+
+
+def _check_number(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    if not is_number(value):
+        problems.add(path, "A number is required.", "invalid_type")
+
+
+def _check_text(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    if not isinstance(value, str):
+        problems.add(path, "A string is required.", "invalid_type")
+    elif len(value) > MAX_TEXT:
+        problems.add(path, f"At most {MAX_TEXT} characters.", "max_length")
+
+
+_VALUE_CHECKS = {
+    "yes_no": _check_yes_no,
+    "scale": _check_scale,
+    "choice": _check_choice,
+    "number": _check_number,
+    "text": _check_text,
+}
 
 
 def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[ParsedAnswer]:
@@ -369,52 +408,15 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
     seen: set[str] = set()
     for index, raw in enumerate(raw_answers):
         path = f"answers.{index}"
-        if not isinstance(raw, Mapping):
-            problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
-            continue
-        if not raw.keys() <= ANSWER_FIELDS:
-            for key in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
-                problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
-        key = raw.get("item")
-        if not isinstance(key, str) or not key:
-            problems.add(f"{path}.item", "An item key is required.", "required")
-            continue
-        if key not in known:
-            problems.add(
-                f"{path}.item", f"Unknown item '{_printable(key)}' in this checklist version.", "unknown_item"
-            )
-            continue
-        if key in seen:
-            problems.add(
-                f"{path}.item", f"Item '{_printable(key)}' is answered more than once.", "duplicate_item"
-            )
+        key = _answer_item(raw, path, known, seen, problems)
+        if key is None:
             continue
         seen.add(key)
         section, item = known[key]
-
-        na = raw.get("na", False)
-        if na is None:
-            na = False
-        if not isinstance(na, bool):
-            problems.add(f"{path}.na", "true or false is required.", "invalid_type")
-            na = False
-        comment = raw.get("comment", "")
-        if comment is None:
-            comment = ""
-        if not isinstance(comment, str):
-            problems.add(f"{path}.comment", "A string is required.", "invalid_type")
-            comment = ""
-        elif len(comment) > MAX_COMMENT:
-            problems.add(f"{path}.comment", f"At most {MAX_COMMENT} characters.", "max_length")
-
+        na = _answer_na(raw, path, problems)
+        comment = _answer_comment(raw, path, problems)
         value = raw.get("value")
-        if na:
-            if not item.get("allow_na", False):
-                problems.add(f"{path}.na", "This item cannot be marked N/A.", "na_not_allowed")
-            if value is not None:
-                problems.add(f"{path}.value", "An N/A answer takes no value.", "no_value_allowed")
-        else:
-            _check_value(item, value, f"{path}.value", problems)
+        _check_na_or_value(item, na, value, path, problems)
         parsed.append(
             ParsedAnswer(
                 position=index,
@@ -430,3 +432,60 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
     if missing:
         problems.add("answers", f"Unanswered items: {', '.join(missing)}.", "unanswered_items")
     return parsed
+
+
+def _answer_item(raw: Any, path: str, known: Mapping, seen: set[str], problems: Problems) -> str | None:
+    """The answer's item key, or None (with its problem) when the answer cannot be read further."""
+    if not isinstance(raw, Mapping):
+        problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
+        return None
+    if not raw.keys() <= ANSWER_FIELDS:
+        for key in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
+            problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
+    key = raw.get("item")
+    if not isinstance(key, str) or not key:
+        problems.add(f"{path}.item", "An item key is required.", "required")
+        return None
+    if key not in known:
+        problems.add(
+            f"{path}.item", f"Unknown item '{_printable(key)}' in this checklist version.", "unknown_item"
+        )
+        return None
+    if key in seen:
+        problems.add(
+            f"{path}.item", f"Item '{_printable(key)}' is answered more than once.", "duplicate_item"
+        )
+        return None
+    return key
+
+
+def _answer_na(raw: Mapping, path: str, problems: Problems) -> bool:
+    na = raw.get("na", False)
+    if na is None:
+        return False
+    if not isinstance(na, bool):
+        problems.add(f"{path}.na", "true or false is required.", "invalid_type")
+        return False
+    return na
+
+
+def _answer_comment(raw: Mapping, path: str, problems: Problems) -> str:
+    comment = raw.get("comment", "")
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        problems.add(f"{path}.comment", "A string is required.", "invalid_type")
+        return ""
+    if len(comment) > MAX_COMMENT:
+        problems.add(f"{path}.comment", f"At most {MAX_COMMENT} characters.", "max_length")
+    return comment
+
+
+def _check_na_or_value(item: Mapping, na: bool, value: Any, path: str, problems: Problems) -> None:
+    if not na:
+        _check_value(item, value, f"{path}.value", problems)
+        return
+    if not item.get("allow_na", False):
+        problems.add(f"{path}.na", "This item cannot be marked N/A.", "na_not_allowed")
+    if value is not None:
+        problems.add(f"{path}.value", "An N/A answer takes no value.", "no_value_allowed")

@@ -147,18 +147,49 @@ def _check_threshold(out: _Collector, value: Any) -> None:
         out.add("pass_threshold", "At most two decimal places.", "max_decimal_places")
 
 
-def _check_sections(out: _Collector, sections: Any) -> None:
+def _sections_list_problem(sections: Any) -> tuple[str, str] | None:
+    """What is wrong with ``sections`` as a whole, as ``(message, code)``, or None."""
     if sections is MISSING:
-        out.add("sections", "This field is required.", "required")
-        return
+        return "This field is required.", "required"
     if not isinstance(sections, list):
-        out.add("sections", "Must be a list of sections.", "not_a_list")
-        return
+        return "Must be a list of sections.", "not_a_list"
     if not sections:
-        out.add("sections", "A checklist needs at least one section.", "empty")
-        return
+        return "A checklist needs at least one section.", "empty"
     if len(sections) > MAX_SECTIONS:
-        out.add("sections", f"At most {MAX_SECTIONS} sections.", "max_length")
+        return f"At most {MAX_SECTIONS} sections.", "max_length"
+    return None
+
+
+def _note_key(
+    out: _Collector, key: str | None, seen: dict[str, int], index: int, path: str, what: str
+) -> None:
+    """Remember a section or option key, or report it as a duplicate of an earlier one."""
+    if key is None:
+        return
+    if key in seen:
+        out.add(f"{path}.key", f"Duplicate {what} key '{key}' (also {what}s.{seen[key]}).", "duplicate_key")
+    else:
+        seen[key] = index
+
+
+def _section_items(out: _Collector, section: Mapping, path: str) -> list | None:
+    """The section's items when they are a non-empty list, else None (with the problem)."""
+    items = section.get("items", MISSING)
+    if items is MISSING:
+        out.add(f"{path}.items", "This field is required.", "required")
+    elif not isinstance(items, list):
+        out.add(f"{path}.items", "Must be a list of items.", "not_a_list")
+    elif not items:
+        out.add(f"{path}.items", "A section needs at least one item.", "empty")
+    else:
+        return items
+    return None
+
+
+def _check_sections(out: _Collector, sections: Any) -> None:
+    problem = _sections_list_problem(sections)
+    if problem is not None:
+        out.add("sections", *problem)
         return
     section_keys: dict[str, int] = {}
     item_keys: dict[str, str] = {}
@@ -169,32 +200,18 @@ def _check_sections(out: _Collector, sections: Any) -> None:
             out.add(path, "Must be an object.", "not_an_object")
             continue
         out.unknown_fields(section, SECTION_FIELDS, path, "a section")
-        key = out.key(section, path)
-        if key is not None:
-            if key in section_keys:
-                out.add(
-                    f"{path}.key",
-                    f"Duplicate section key '{key}' (also sections.{section_keys[key]}).",
-                    "duplicate_key",
-                )
-            else:
-                section_keys[key] = s_index
+        _note_key(out, out.key(section, path), section_keys, s_index, path, "section")
         out.text(section, "title", path, required=True)
         out.weight(section, path)
-        items = section.get("items", MISSING)
-        if items is MISSING:
-            out.add(f"{path}.items", "This field is required.", "required")
-        elif not isinstance(items, list):
-            out.add(f"{path}.items", "Must be a list of items.", "not_a_list")
-        elif not items:
-            out.add(f"{path}.items", "A section needs at least one item.", "empty")
-        else:
-            total_items += len(items)
-            if total_items > MAX_ITEMS:
-                out.add(f"{path}.items", f"A checklist has at most {MAX_ITEMS} items.", "max_length")
-                return
-            for i_index, item in enumerate(items):
-                _check_item(out, item, f"{path}.items.{i_index}", item_keys)
+        items = _section_items(out, section, path)
+        if items is None:
+            continue
+        total_items += len(items)
+        if total_items > MAX_ITEMS:
+            out.add(f"{path}.items", f"A checklist has at most {MAX_ITEMS} items.", "max_length")
+            return
+        for i_index, item in enumerate(items):
+            _check_item(out, item, f"{path}.items.{i_index}", item_keys)
 
 
 def _check_item(out: _Collector, item: Any, path: str, item_keys: dict[str, str]) -> None:
@@ -315,26 +332,25 @@ def _check_options(out: _Collector, item: Mapping, path: str) -> None:
             points_ok = False
             continue
         out.unknown_fields(option, ("key", "label", "points"), p, "an option")
-        key = out.key(option, p)
-        if key is not None:
-            if key in seen:
-                out.add(
-                    f"{p}.key", f"Duplicate option key '{key}' (also options.{seen[key]}).", "duplicate_key"
-                )
-            else:
-                seen[key] = index
+        _note_key(out, out.key(option, p), seen, index, p, "option")
         out.text(option, "label", p, required=True)
-        if "points" not in option:
-            out.add(f"{p}.points", "This field is required.", "required")
-            points_ok = False
-        elif not (is_number(option["points"]) and option["points"] >= 0):
-            out.add(f"{p}.points", "Must be a number of 0 or more.", "invalid_points")
-            points_ok = False
-        elif option["points"] > 0:
-            any_positive = True
+        points = _option_points(out, option, p)
+        points_ok = points_ok and points is not None
+        any_positive = any_positive or bool(points)
     if points_ok and options and not any_positive:
         # The item score is points / best points: at least one option must be worth something.
         out.add(opath, "At least one option must be worth more than 0 points.", "no_positive_points")
+
+
+def _option_points(out: _Collector, option: Mapping, path: str) -> Any:
+    """An option's points when valid (a number of 0 or more), else None (with the problem)."""
+    if "points" not in option:
+        out.add(f"{path}.points", "This field is required.", "required")
+        return None
+    if not (is_number(option["points"]) and option["points"] >= 0):
+        out.add(f"{path}.points", "Must be a number of 0 or more.", "invalid_points")
+        return None
+    return option["points"]
 
 
 def _check_number_bounds(out: _Collector, item: Mapping, path: str) -> None:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from . import delivery
 
@@ -44,7 +45,6 @@ def sweep_schedule() -> bool:
     backend = sweep_deliveries.get_backend()
     if not backend.supports_defer or not backend.supports_get_result:
         return False
-    from django_tasks_db.models import DBTaskResult
 
     queued = DBTaskResult.objects.filter(
         task_path=sweep_deliveries.module_path, status="READY", backend_name=backend.alias
