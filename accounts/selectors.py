@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core.tenancy import auditor_reach, scope_regions, scope_rows
 
-from .models import ApiKey, Location, Region, User
+from .models import ApiKey, Location, Organization, Region, User
 
 
 def users_visible_to(principal) -> QuerySet[User]:
@@ -61,3 +61,8 @@ def location_list(*, principal, region: int | None = None, search: str = "") -> 
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search) | Q(address__icontains=search))
     return qs
+
+
+def organization_of(principal) -> Organization:
+    """The caller's own organization (read fresh: settings may have changed since login)."""
+    return Organization.objects.get(pk=principal.organization_id)

@@ -11,7 +11,7 @@ from core.rendering import dt_representation
 from core.validation import round_half_up
 
 
-def _rounded(value: float | None, places: int) -> float | None:
+def rounded(value: float | None, places: int) -> float | None:
     """Half-up rounding of a stored float, read as the decimal it prints as (exact, and fast)."""
     if value is None:
         return None
@@ -23,7 +23,7 @@ def _rounded(value: float | None, places: int) -> float | None:
 
 
 def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:
-    """Items whose ``photo.min`` is not met yet (N/A items need no evidence)."""
+    """Items whose ``photo.min`` is not met yet (N/A and hidden items need no evidence)."""
     missing = []
     for section in sections or []:
         for item in section.get("items") or []:
@@ -40,8 +40,10 @@ def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[d
 def visit_representation(visit, *, show_auditor: bool) -> dict:
     """A visit as the API renders it: a plain dict, built without any serializer machinery."""
     answers = list(visit.answers.all())
-    photo_items = Counter(photo.item_key for photo in visit.photos.all())
-    na_items = {answer.item_key for answer in answers if answer.na}
+    # Dispute evidence is stored as photos of the visit too, but it is not the visit's evidence.
+    photo_items = Counter(photo.item_key for photo in visit.photos.all() if photo.dispute_id is None)
+    hidden_items = list(visit.hidden_items or [])
+    na_items = {answer.item_key for answer in answers if answer.na} | set(hidden_items)
     position = None
     if visit.latitude is not None and visit.longitude is not None:
         position = {
@@ -63,6 +65,7 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
         "position": position,
         "notes": visit.notes,
         "score": visit.score,
+        "original_score": visit.original_score,
         "passed": visit.passed,
         "critical_failures": list(visit.critical_failures or []),
         "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
@@ -72,11 +75,13 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
                 "value": answer.value,
                 "na": answer.na,
                 "comment": answer.comment,
-                "score": _rounded(answer.score, 4),
+                "score": rounded(answer.score, 4),
             }
             for answer in answers
         ],
         "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
+        "hidden_items": hidden_items,
+        "unanswered_items": list(visit.unanswered_items or []),
         "off_site": visit.off_site,
         "outside_window": visit.outside_window,
         "created_at": dt_representation(visit.created_at),

@@ -51,7 +51,12 @@ def visit_list(principal) -> QuerySet[Visit]:
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.order_by("position")),
             # Photos sit in an app above this one: reach their model through the relation it declares.
-            Prefetch("photos", queryset=_photo_model().objects.only("id", "visit_id", "item_key")),
+            Prefetch(
+                "photos",
+                queryset=_photo_model()
+                .objects.filter(dispute__isnull=True)
+                .only("id", "visit_id", "item_key", "dispute_id"),
+            ),
         )
     )
 

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from core.rendering import dt_representation
 from core.serializers import StrictSerializer
 
+from .filters import MAX_ID
 from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
 from .rendering import visit_representation
 
@@ -62,15 +63,19 @@ class AssignmentSerializer(serializers.Serializer):
 
 
 class AssignmentCreateSerializer(StrictSerializer):
-    location = serializers.IntegerField(min_value=1)
-    checklist = serializers.IntegerField(min_value=1)
+    # Bounded like every id column: beyond 64 bits SQLite raises instead of finding nothing.
+    location = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    checklist = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     checklist_version = serializers.IntegerField(
         min_value=1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         help_text="Version number; default: the current version.",
     )
-    auditor = serializers.IntegerField(min_value=1, help_text="An active auditor of the organization.")
+    auditor = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="An active auditor of the organization."
+    )
     due_from = serializers.DateTimeField()
     due_until = serializers.DateTimeField()
     instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
@@ -169,11 +174,25 @@ class VisitSerializer(serializers.Serializer):
     position = PositionSerializer(allow_null=True)
     notes = serializers.CharField()
     score = serializers.FloatField(allow_null=True, help_text="0..100, two decimals, half up.")
+    original_score = serializers.FloatField(
+        allow_null=True,
+        help_text="The score before an upheld dispute first changed it; null while no dispute was upheld.",
+    )
     passed = serializers.BooleanField()
     critical_failures = serializers.ListField(child=serializers.CharField(), help_text="Item keys.")
     sections = SectionScoreSerializer(many=True)
     answers = AnswerSerializer(many=True)
     photos_missing = PhotoMissingSerializer(many=True)
+    hidden_items = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Item keys hidden by their (or their section's) show_if given the answers, in checklist "
+        "order: they take no answer, need no photos and are left out of scoring like N/A.",
+    )
+    unanswered_items = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Shown items without an answer, left out of scoring: only a re-score can make them (an "
+        "answer change revealing an item); a submission must answer every shown item.",
+    )
     off_site = serializers.BooleanField()
     outside_window = serializers.BooleanField()
     created_at = serializers.DateTimeField()

@@ -4,8 +4,9 @@ Every service is keyword-only and atomic. A visit's webhook event is recorded in
 transaction as the visit (``audits.events``, through ``core.events``), and its history entry too.
 
 Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
-body whose id exists answers with the stored visit when its canonical JSON matches the stored
-one, and a conflict otherwise. Concurrent twins of a mystery visit queue on their assignment's
+body whose id exists answers with the stored visit when it says what the stored one said (compared
+as JSON values with every default filled in: ``audits.submission.comparable_body``), and a conflict
+otherwise. Concurrent twins of a mystery visit queue on their assignment's
 row lock; any other race ends on the primary key (or the one-visit-per-assignment constraint):
 the loser's transaction fails and a second pass answers it like a resent body.
 """
@@ -50,6 +51,7 @@ from .submission import (
     VisitBody,
     canonical_hash,
     check_shape,
+    comparable_hash,
     parse_answers,
     parse_visit_body,
 )
@@ -181,14 +183,36 @@ def assignment_update(*, actor, assignment_id: int, data: dict[str, Any]) -> Ass
 # --- visits: submission -----------------------------------------------------------------------
 
 
-def _replay(existing: Visit, *, actor, body_hash: str) -> tuple[Visit, bool]:
+def _filled_in(visit: Visit) -> dict:
+    """What the server fills in for a visit body that leaves them out (its assignment's, or the
+    visit's own values): bodies that differ only there are the same body."""
+    return {
+        "id": str(visit.pk),
+        "kind": visit.kind,
+        "assignment": visit.assignment_id,
+        "location": visit.location_id,
+        "checklist": visit.checklist_id,
+        "checklist_version": visit.checklist_version.number,
+    }
+
+
+def _same_body(stored_hash: str, data: Any, visit: Visit, *, stored_body: Any = None) -> bool:
+    """``data`` says what the accepted body said. ``stored_body`` lets rows hashed before defaults
+    were filled in (a raw canonical hash) be compared afresh."""
+    body_hash = comparable_hash(data, _filled_in(visit))
+    if stored_hash in (body_hash, canonical_hash(data)):
+        return True
+    return stored_body is not None and comparable_hash(stored_body, _filled_in(visit)) == body_hash
+
+
+def _replay(existing: Visit, *, actor, data: Any) -> tuple[Visit, bool]:
     """The id exists: same submitter and same body answers the stored visit, anything else is 409.
 
     A visit of another organization (or another person) is never described: the conflict is opaque.
     """
     if existing.organization_id != actor.organization_id or existing.auditor_id != getattr(actor, "pk", None):
         raise DomainConflict("This visit id is already taken; make a new one.", code="id_taken")
-    if existing.request_hash != body_hash:
+    if not _same_body(existing.request_hash, data, existing, stored_body=existing.request_body):
         raise DomainConflict(
             "A visit with this id exists with a different body; make a new id for a new visit.",
             code="idempotency_conflict",
@@ -285,6 +309,8 @@ def _apply(
     visit.score = None if result.rounded is None else float(result.rounded)
     visit.passed = result.passed
     visit.critical_failures = list(result.critical_failures)
+    visit.hidden_items = list(result.hidden_items)
+    visit.unanswered_items = list(result.unanswered_items)
     visit.section_scores = [
         {"key": s.key, "score": None if s.rounded is None else float(s.rounded)} for s in result.sections
     ]
@@ -330,7 +356,6 @@ def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[V
 @transaction.atomic
 def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     check_shape(data)
-    body_hash = canonical_hash(data)
     problems = Problems()
     body = parse_visit_body(data, now=now, problems=problems)
     _check_role(body, actor, problems)
@@ -347,7 +372,7 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     ):
         existing = Visit.objects.filter(pk=body.id).first()
         if existing is not None:
-            return _replay(existing, actor=actor, body_hash=body_hash)
+            return _replay(existing, actor=actor, data=data)
 
     if body.kind == VisitKind.SELF_ASSESSMENT and "kind" not in problems:
         assignment, site, version = _resolve_self_assessment(body, actor, problems)
@@ -371,8 +396,8 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
         status=VisitStatus.SUBMITTED,
         auditor=actor,
         request_body=data,
-        request_hash=body_hash,
     )
+    visit.request_hash = comparable_hash(data, _filled_in(visit))
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
@@ -410,8 +435,11 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
     if getattr(actor, "is_api_key", False) or visit.auditor_id != actor.pk:
         raise PermissionDenied("Only the visit's own auditor may revise it.")
     check_shape(data)
-    body_hash = canonical_hash(data)
-    if visit.status == VisitStatus.SUBMITTED and visit.revision_hash == body_hash:
+    if (
+        visit.status == VisitStatus.SUBMITTED
+        and visit.revision_hash
+        and _same_body(visit.revision_hash, data, visit)
+    ):
         return visit
     if visit.status != VisitStatus.RETURNED:
         raise DomainConflict(
@@ -440,7 +468,7 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
     assignment = visit.assignment if visit.assignment_id else None
     _apply(visit, body=body, site=visit.location, assignment=assignment, result=result)
     visit.status = VisitStatus.SUBMITTED
-    visit.revision_hash = body_hash
+    visit.revision_hash = comparable_hash(data, _filled_in(visit))
     visit.save()
     visit.answers.all().delete()
     prefetched_set(visit, "answers", _answer_rows(visit, answers, result))

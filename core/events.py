@@ -16,6 +16,8 @@ class EventType(models.TextChoices):
     VISIT_REVISED = "visit.revised", "visit.revised"
     VISIT_REVIEWED = "visit.reviewed", "visit.reviewed"
     PHOTO_ADDED = "photo.added", "photo.added"
+    DISPUTE_OPENED = "dispute.opened", "dispute.opened"
+    DISPUTE_DECIDED = "dispute.decided", "dispute.decided"
 
 
 #: Sent with ``organization``, ``type`` (an ``EventType`` value) and ``data`` (a JSON-ready dict).

@@ -2,8 +2,17 @@
 
 Rates are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` on every request (not frozen at
 import as DRF's class attribute is), so environment-driven and test overrides take effect.
+
+Counting is atomic across processes: DRF's own throttle reads a history list, appends and writes it
+back, so parallel requests in several processes (gunicorn workers sharing Redis) overwrite each
+other's counts and a guesser with parallel connections gets far more than the rate. Here each
+request is one atomic ``incr`` on a counter per fixed window of the rate's duration.
 """
 
+import functools
+import math
+
+from django.http import HttpResponse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
@@ -12,7 +21,32 @@ def _rates() -> dict:
     return api_settings.DEFAULT_THROTTLE_RATES or {}
 
 
-class PrincipalRateThrottle(SimpleRateThrottle):
+class AtomicWindowMixin:
+    """``SimpleRateThrottle`` counting with ``cache.add`` + ``cache.incr`` per fixed window."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        key = f"{self.key}:{window}"
+        self._wait = (window + 1) * self.duration - now
+        self.cache.add(key, 0, timeout=self.duration + 1)
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the counter expired between add and incr: this is its first request
+            self.cache.add(key, 1, timeout=self.duration + 1)
+            count = 1
+        return count <= self.num_requests
+
+    def wait(self):
+        return getattr(self, "_wait", None)
+
+
+class PrincipalRateThrottle(AtomicWindowMixin, SimpleRateThrottle):
     """One bucket per user or per API key, with a rate chosen by role (``THROTTLE_<ROLE>``)."""
 
     def __init__(self):  # the scope (and so the rate) is only known per request
@@ -45,7 +79,7 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         return f"throttle_{self.scope}_{ident}"
 
 
-class AuthRateThrottle(AnonRateThrottle):
+class AuthRateThrottle(AtomicWindowMixin, AnonRateThrottle):
     """Login and refresh: per client address, whoever they claim to be (``THROTTLE_AUTH``)."""
 
     scope = "auth"
@@ -56,3 +90,36 @@ class AuthRateThrottle(AnonRateThrottle):
 
     def get_rate(self):
         return _rates().get(self.scope)
+
+
+class _AddressThrottle(AuthRateThrottle):
+    """``AuthRateThrottle``'s bucket (same cache key), also for a signed-in caller (password change)."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttle_password_posts(view):
+    """Throttle a Django (non-DRF) view's POSTs like the token endpoint: per address, ``THROTTLE_AUTH``.
+
+    For the admin site's login and password-change forms: a guess there costs the same as one at
+    ``/api/v1/auth/token/`` and comes out of the same per-address budget (the same cache key). Past it,
+    429 with ``Retry-After`` and the form is not even looked at. GETs (showing the form) are free.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST":
+            throttle = _AddressThrottle()
+            if not throttle.allow_request(request, None):
+                wait = max(1, math.ceil(throttle.wait() or 1))
+                response = HttpResponse(
+                    f"Too many attempts from your address; retry in {wait} s.\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(wait)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped

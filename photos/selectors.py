@@ -28,7 +28,12 @@ def visit_for_photos(principal, visit_id) -> Visit:
 
 
 def photos_of_visit(visit: Visit) -> QuerySet[Photo]:
-    return Photo.objects.filter(visit=visit)
+    """The visit's own photos (dispute evidence is listed with its dispute)."""
+    return Photo.objects.filter(visit=visit, dispute__isnull=True)
+
+
+def photos_of_dispute(dispute) -> QuerySet[Photo]:
+    return Photo.objects.filter(dispute=dispute)
 
 
 def photo_by_id(photo_id) -> Photo | None:
@@ -46,8 +51,9 @@ def link_target_or_404(photo_id, variant: str) -> tuple[Photo, str]:
     return photo, (photo.image if variant == "display" else photo.thumbnail)
 
 
-def photo_count_for_item(visit: Visit, item_key: str) -> int:
-    return Photo.objects.filter(visit=visit, item_key=item_key).count()
+def photo_count_for_item(visit: Visit, item_key: str, dispute=None) -> int:
+    """Photos of the visit (or, with ``dispute``, of that dispute's evidence) for one item."""
+    return Photo.objects.filter(visit=visit, dispute=dispute, item_key=item_key).count()
 
 
 def visit_submitter_id(visit: Visit) -> int | None:
@@ -65,6 +71,8 @@ def visit_submitter_id(visit: Visit) -> int | None:
 def reuse_match_exists(*, organization_id: int, exclude_visit_id, dhash: int, max_distance: int) -> bool:
     """Whether a photo of another visit in the organization is within ``max_distance`` of ``dhash``.
 
+    Dispute evidence is never a candidate: a location's own picture must not flag an auditor's.
+
     One indexed query (an OR of four ``(organization, band)`` index probes), then the exact
     distance is checked on the few candidates.
     """
@@ -73,7 +81,7 @@ def reuse_match_exists(*, organization_id: int, exclude_visit_id, dhash: int, ma
     for index, band in enumerate(bands(dhash)):
         probes |= Q(**{f"phash_band{index}__in": band_neighbours(band, radius)})
     candidates = (
-        Photo.objects.filter(probes, organization_id=organization_id)
+        Photo.objects.filter(probes, organization_id=organization_id, dispute__isnull=True)
         .exclude(visit_id=exclude_visit_id)
         .values_list("phash", flat=True)
     )

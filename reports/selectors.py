@@ -23,11 +23,13 @@ from itertools import islice
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, CharField, Count, F, IntegerField, Q, QuerySet, Value
 
 from audits.models import Answer, Visit, VisitKind, VisitStatus
 from audits.periods import period_starts
+from checklists.definition import text_in
 from checklists.models import ChecklistVersion
+from core.languages import negotiate
 from core.tenancy import scope_rows
 from core.validation import round_half_up
 
@@ -373,9 +375,24 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[RankingRow]:
 # --- items -----------------------------------------------------------------------------------
 
 
-def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]:
+@dataclass(frozen=True)
+class Language:
+    """What a report's texts should be read in: ``?lang=``, else ``Accept-Language``, else each
+    version's default language (``core.languages.negotiate`` per version, with fallback)."""
+
+    lang: str | None = None
+    accept_language: str | None = None
+
+    def pick(self, available: list[str]) -> str | None:
+        return negotiate(lang=self.lang, accept_language=self.accept_language, available=available)
+
+
+def _item_catalogue(
+    checklist_ids: Iterable[int], language: Language = Language()
+) -> dict[tuple[int, str], dict]:
     """``(checklist_id, item_key) -> {prompt, section}`` from each checklist's newest version
-    that defines the item (an item dropped from a later version keeps its old prompt)."""
+    that defines the item (an item dropped from a later version keeps its old prompt); prompts
+    are resolved to a string in the language asked for, falling back to the version's default."""
     catalogue: dict[tuple[int, str], dict] = {}
     checklist_ids = set(checklist_ids)
     if not checklist_ids:
@@ -383,17 +400,22 @@ def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]
     versions = ChecklistVersion.objects.filter(checklist_id__in=checklist_ids).order_by(
         "checklist_id", "-number"
     )
-    for checklist_id, sections in versions.values_list("checklist_id", "sections"):
+    for checklist_id, sections, languages in versions.values_list("checklist_id", "sections", "languages"):
+        chosen = language.pick(languages or [])
         for section in sections or []:
             for item in section.get("items", []):
-                catalogue.setdefault(
-                    (checklist_id, item.get("key")),
-                    {"prompt": item.get("prompt", ""), "section": section.get("key")},
-                )
+                key = (checklist_id, item.get("key"))
+                if key not in catalogue:
+                    catalogue[key] = {
+                        "prompt": text_in(item.get("prompt", ""), chosen, languages or []),
+                        "section": section.get("key"),
+                    }
     return catalogue
 
 
-def item_performance(*, principal, filters: ReportFilters) -> list[ItemPerformanceRow]:
+def item_performance(
+    *, principal, filters: ReportFilters, language: Language = Language()
+) -> list[ItemPerformanceRow]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
 
     An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
@@ -409,7 +431,7 @@ def item_performance(*, principal, filters: ReportFilters) -> list[ItemPerforman
         ),
         filters.values(),
     )
-    catalogue = _item_catalogue(row[0] for row in rows)
+    catalogue = _item_catalogue((row[0] for row in rows), language)
     results = []
     for checklist_id, section_key, item_key, answers, average in rows:
         known = catalogue.get((checklist_id, item_key), {})
@@ -427,7 +449,7 @@ def item_performance(*, principal, filters: ReportFilters) -> list[ItemPerforman
     return results
 
 
-def perception_gap(*, principal, filters: ReportFilters) -> PerceptionGap:
+def perception_gap(*, principal, filters: ReportFilters, language: Language = Language()) -> PerceptionGap:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
 
     Both kinds count with status submitted or approved (``status`` narrows both). Items are
@@ -450,7 +472,7 @@ def perception_gap(*, principal, filters: ReportFilters) -> PerceptionGap:
         ),
         values,
     )
-    catalogue = _item_catalogue(row[0] for row in rows)
+    catalogue = _item_catalogue((row[0] for row in rows), language)
     results = []
     for checklist_id, section_key, item_key, self_average, mystery_average in rows:
         known = catalogue.get((checklist_id, item_key), {})
@@ -525,7 +547,7 @@ EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "s
 
 
 class ExportVisitRow(NamedTuple):
-    """One exported visit, in ``EXPORT_VISIT_FIELDS`` order (``auditor`` only for those who see it)."""
+    """One exported visit: ``EXPORT_VISIT_FIELDS``, then the auditor and the version id (or nulls)."""
 
     id: uuid.UUID
     kind: str
@@ -539,7 +561,8 @@ class ExportVisitRow(NamedTuple):
     checklist_version: int
     score: float | None
     passed: bool
-    auditor: str | None = None
+    auditor: str | None = None  # only for those who see auditors
+    checklist_version_id: int | None = None  # only with ``ExportTexts``
 
 
 class ExportAnswerRow(NamedTuple):
@@ -557,8 +580,14 @@ class ExportAnswerRow(NamedTuple):
     comment: str
 
 
-def export_visits(principal, filters: ExportFilters, *, with_auditor: bool) -> QuerySet:
-    """The visits to export, scoped like the visit list, oldest first (a stable order)."""
+def export_visits(
+    principal, filters: ExportFilters, *, with_auditor: bool, with_version: bool = False
+) -> QuerySet:
+    """The visits to export, scoped like the visit list, oldest first (a stable order).
+
+    ``with_auditor`` and ``with_version`` fill the auditor's username and the checklist version's id
+    (for ``ExportTexts``); otherwise those columns are null, so every row is an ``ExportVisitRow``.
+    """
     qs = scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
     lookups: dict = {}
     if filters.date_from is not None:
@@ -575,8 +604,55 @@ def export_visits(principal, filters: ExportFilters, *, with_auditor: bool) -> Q
         lookups["status"] = filters.status
     if filters.checklist_id is not None:
         lookups["checklist_id"] = filters.checklist_id
-    fields = EXPORT_VISIT_FIELDS + (("auditor__username",) if with_auditor else ())
-    return qs.filter(**lookups).order_by("started_at", "id").values_list(*fields)
+    optional = {
+        "export_auditor": F("auditor__username") if with_auditor else Value(None, output_field=CharField()),
+        "export_version": F("checklist_version_id")
+        if with_version
+        else Value(None, output_field=IntegerField()),
+    }
+    return (
+        qs.filter(**lookups)
+        .annotate(**optional)
+        .order_by("started_at", "id")
+        .values_list(*EXPORT_VISIT_FIELDS, *optional)
+    )
+
+
+class ExportTexts:
+    """Item prompts and chosen option labels, in one language, for the CSV's ``lang`` columns.
+
+    Each version's texts are read once (one query per distinct version in the export) and resolved
+    to the declared language that matches ``lang`` best, falling back to the version's default.
+    """
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self._versions: dict[int, dict[str, tuple[str, dict]]] = {}
+
+    def _load(self, version_id: int) -> dict[str, tuple[str, dict]]:
+        row = ChecklistVersion.objects.filter(pk=version_id).values_list("sections", "languages").first()
+        sections, languages = row if row is not None else ([], [])
+        chosen = negotiate(lang=self.lang, accept_language=None, available=languages or [])
+        table = {}
+        for section in sections or []:
+            for item in section.get("items", []):
+                labels = {
+                    option.get("key"): text_in(option.get("label", ""), chosen, languages or [])
+                    for option in item.get("options") or []
+                }
+                table[item.get("key")] = (text_in(item.get("prompt", ""), chosen, languages or []), labels)
+        return table
+
+    def cells(self, version_id: int, item_key: str, raw_value: str | None) -> tuple[str, str]:
+        """``(prompt, label)``; ``raw_value`` is the answer's value as JSON text (a choice's key)."""
+        table = self._versions.get(version_id)
+        if table is None:
+            table = self._versions[version_id] = self._load(version_id)
+        prompt, labels = table.get(item_key, ("", {}))
+        label = ""
+        if labels and raw_value and raw_value.startswith('"'):
+            label = labels.get(json.loads(raw_value), "")
+        return prompt, label
 
 
 def iter_export(

@@ -75,6 +75,7 @@ def reports(region, checklist):
         ("/api/v1/reports/location-ranking/", "/api/v1/reports/location-ranking/", {}),
         ("/api/v1/reports/item-performance/", "/api/v1/reports/item-performance/", {}),
         ("/api/v1/reports/perception-gap/", "/api/v1/reports/perception-gap/", {}),
+        ("/api/v1/reports/disputes/", "/api/v1/reports/disputes/", {}),
     ]
 
 
@@ -86,6 +87,7 @@ def test_every_json_report_is_in_the_schema_and_checked_here():
         "/api/v1/reports/location-ranking/",
         "/api/v1/reports/item-performance/",
         "/api/v1/reports/perception-gap/",
+        "/api/v1/reports/disputes/",
     }
 
 
