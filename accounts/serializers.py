@@ -4,12 +4,14 @@ Input serializers are strict (unknown fields are a 400); output serializers only
 Rules that need the database (ids in the organization, unique codes) live in the services.
 """
 
+import pycountry
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from core.languages import canonical_tag
 from core.serializers import StrictMixin, StrictSerializer
 
 from .authentication import user_id_from_claims
@@ -326,7 +328,6 @@ class LocationFilterSerializer(serializers.Serializer):
 
 
 def validate_currency(value: str) -> str:
-    import pycountry
 
     if len(value) != 3 or value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:
         raise serializers.ValidationError(
@@ -336,7 +337,6 @@ def validate_currency(value: str) -> str:
 
 
 def validate_language_tag(value: str) -> str:
-    from core.languages import canonical_tag
 
     tag = canonical_tag(value)
     if tag is None:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.exceptions import DomainConflict
+from core.exceptions import DomainConflict, RetentionError
 
 from .authentication import hash_key
 from .models import ApiKey, Location, Organization, Region, Role, User
@@ -347,3 +347,42 @@ def organization_update(*, organization: Organization, **fields) -> Organization
     except IntegrityError:
         raise DomainConflict("Another organization already has this name.", code="duplicate_name")
     return organization
+
+
+# --- Retention: forgetting a person -------------------------------------------------------------
+
+
+def user_find(*, username_or_id: str) -> User:
+    """Resolve a command-line argument: a username first, then (all digits) a user id."""
+    user = User.objects.filter(username=username_or_id).first()
+    if user is None and username_or_id.isdigit():
+        user = User.objects.filter(pk=int(username_or_id)).first()
+    if user is None:
+        raise RetentionError(f"No user with username or id {username_or_id!r}.")
+    return user
+
+
+def pseudonym_for(user: User) -> str:
+    return f"deleted-{user.pk}"
+
+
+def user_pseudonymise(*, user: User) -> None:
+    """Erase what says who ``user`` was; keep the row (as ``deleted-<id>``) so their records stay.
+
+    Clears names and e-mail, makes the password unusable, deactivates the account (outstanding
+    JWTs stop working: simplejwt refuses inactive users) and drops their region and location scopes.
+    Call it inside the caller's transaction with the row locked (``audits.services.auditor_forget``).
+    """
+    user.username = pseudonym_for(user)
+    user.first_name = ""
+    user.last_name = ""
+    user.email = ""
+    user.display_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.last_login = None
+    user.set_unusable_password()
+    user.pseudonymised_at = timezone.now()
+    user.save()
+    user.regions.clear()
+    user.locations.clear()

@@ -8,9 +8,19 @@ the version tree is joined, answers and photo keys are prefetched, and what a pa
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from core.tenancy import scope_rows
-from photos.models import Photo
 
-from .models import Answer, Assignment, Visit, VisitHistory
+from .models import Answer, Assignment, AssignmentStatus, Visit, VisitHistory
+
+
+def auditor_locations_q(principal) -> Q:
+    """The ``Location`` rows an auditor may see: those their assignments send them to."""
+    return Q(pk__in=Assignment.objects.filter(auditor_id=principal.pk).values("location_id"))
+
+
+def auditor_checklists_q(principal) -> Q:
+    """The ``Checklist`` rows an auditor may see: those a (not cancelled) assignment of theirs needs."""
+    needed = Assignment.objects.filter(auditor_id=principal.pk).exclude(status=AssignmentStatus.CANCELLED)
+    return Q(pk__in=needed.values("checklist_id"))
 
 
 def visits_visible_to(principal) -> QuerySet[Visit]:
@@ -40,11 +50,12 @@ def visit_list(principal) -> QuerySet[Visit]:
         .defer("request_body")
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.order_by("position")),
+            # Photos sit in an app above this one: reach their model through the relation it declares.
             Prefetch(
                 "photos",
-                queryset=Photo.objects.filter(dispute__isnull=True).only(
-                    "id", "visit_id", "item_key", "dispute_id"
-                ),
+                queryset=_photo_model()
+                .objects.filter(dispute__isnull=True)
+                .only("id", "visit_id", "item_key", "dispute_id"),
             ),
         )
     )
@@ -52,3 +63,8 @@ def visit_list(principal) -> QuerySet[Visit]:
 
 def visit_history(visit: Visit) -> QuerySet[VisitHistory]:
     return VisitHistory.objects.filter(visit=visit).select_related("actor")
+
+
+def _photo_model():
+    """The model behind ``Visit.photos`` (declared by ``photos``, which imports this app)."""
+    return Visit._meta.get_field("photos").related_model

@@ -1,7 +1,7 @@
 """Writes for the audit loop: assignments, visit submission, revision and review.
 
 Every service is keyword-only and atomic. A visit's webhook event is recorded in the same
-transaction as the visit (``webhooks.services.event_record``), and its history entry too.
+transaction as the visit (``audits.events``, through ``core.events``), and its history entry too.
 
 Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
 body whose id exists answers with the stored visit when it says what the stored one said (compared
@@ -14,23 +14,25 @@ the loser's transaction fails and a second pass answers it like a resent body.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
-from accounts.models import Location, Organization, Role, User
+from accounts.models import Location, Role, User
+from accounts.services import user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
-from core.exceptions import DomainConflict
+from core.events import EventType
+from core.exceptions import DomainConflict, RetentionError
+from core.orm import prefetched_set
 from core.tenancy import get_scoped_or_404, scope_rows
-from reports.periods import period_keys
-from webhooks.services import event_record
+from core.validation import Problems
 
 from . import geo
+from .events import visit_event_publish
 from .models import (
     Answer,
     Assignment,
@@ -41,12 +43,11 @@ from .models import (
     VisitKind,
     VisitStatus,
 )
+from .periods import period_keys
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visits_visible_to
-from .serializers import visit_public_data
 from .submission import (
     ParsedAnswer,
-    Problems,
     VisitBody,
     canonical_hash,
     check_shape,
@@ -70,19 +71,6 @@ def _actor_fields(actor) -> dict:
     if getattr(actor, "is_api_key", False):
         return {"actor": None, "actor_api_key": actor.api_key}
     return {"actor": actor, "actor_api_key": None}
-
-
-def _prime(instance, name: str, objects: list) -> None:
-    """Fill a related manager's prefetch cache with rows we already hold (saves a query per read)."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = list(objects)
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
-def _org(visit: Visit) -> Organization:
-    """The visit's organization for the outbox row; only its id is needed, so no query."""
-    return Organization(pk=visit.organization_id)
 
 
 def _is_reviewer(actor) -> bool:
@@ -346,45 +334,7 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
                 score=score,
             )
         )
-    return _insert_answers(rows)
-
-
-_ANSWER_COLUMNS = ("visit", "position", "section_key", "item_key", "value", "na", "comment", "score")
-
-
-@functools.cache
-def _answer_recordset_sql() -> str:
-    """``INSERT ... SELECT FROM jsonb_to_recordset(%s)`` for answers, built from the model's fields."""
-    quote = connection.ops.quote_name
-    fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
-    columns = ", ".join(quote(field.column) for field in fields)
-    # Lengths are dropped from the record type (as Django's own UNNEST insert does): the columns'
-    # types still check them on insert.
-    record = ", ".join(f"{quote(field.column)} {field.db_type(connection).split('(')[0]}" for field in fields)
-    return (
-        f"INSERT INTO {quote(Answer._meta.db_table)} ({columns}) "
-        f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x({record})"
-    )
-
-
-def _insert_answers(rows: list[Answer]) -> list[Answer]:
-    """Store a visit's answers in one statement.
-
-    On PostgreSQL the rows travel as one JSON document: compiling and adapting ``bulk_create``'s
-    eight parameters per row was the largest Python cost of a submission. A JSON ``null`` becomes
-    SQL NULL, as ``None`` does through the ORM. The rows keep no primary key (nothing reads it).
-    """
-    if connection.vendor != "postgresql" or not rows:
-        return Answer.objects.bulk_create(rows)
-    names = [Answer._meta.get_field(name).attname for name in _ANSWER_COLUMNS]
-    # Values are parsed JSON already; ``default=str`` only spells the visit's UUID.
-    document = json.dumps([{name: getattr(row, name) for name in names} for row in rows], default=str)
-    with connection.cursor() as cursor:
-        cursor.execute(_answer_recordset_sql(), [document])
-    alias = connection.alias
-    for row in rows:
-        row._state.adding, row._state.db = False, alias
-    return rows
+    return Answer.objects.bulk_insert(rows)
 
 
 def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
@@ -451,8 +401,8 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
-    _prime(visit, "answers", _answer_rows(visit, answers, result))
-    _prime(visit, "photos", [])
+    prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    prefetched_set(visit, "photos", [])
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.SUBMITTED,
@@ -462,7 +412,7 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     if assignment is not None:
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, updated_at=now)
         assignment.status, assignment.updated_at = AssignmentStatus.SUBMITTED, now
-    event_record(organization=_org(visit), type="visit.submitted", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_SUBMITTED)
     return visit, True
 
 
@@ -521,14 +471,14 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
     visit.revision_hash = comparable_hash(data, _filled_in(visit))
     visit.save()
     visit.answers.all().delete()
-    _prime(visit, "answers", _answer_rows(visit, answers, result))
+    prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.REVISED,
         changes={"status": [VisitStatus.RETURNED, VisitStatus.SUBMITTED], "score": [old_score, visit.score]},
         **_actor_fields(actor),
     )
-    event_record(organization=_org(visit), type="visit.revised", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_REVISED)
     return visit
 
 
@@ -562,5 +512,60 @@ def visit_review(*, actor, visit_id, decision: str, comment: str = "") -> Visit:
     if comment:
         changes["comment"] = comment
     VisitHistory.objects.create(visit=visit, action=action, changes=changes, **_actor_fields(actor))
-    event_record(organization=_org(visit), type="visit.reviewed", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_REVIEWED)
     return visit
+
+
+# --- retention: forgetting a departed auditor ---------------------------------------------------
+#
+# Forgetting pseudonymises a person instead of deleting them: their visits, answers and history
+# are the organization's records and stay (reports do not change), but everything that says who
+# the person was is erased (``accounts.services.user_pseudonymise``). The user row survives as
+# ``deleted-<id>`` so that "the same auditor submitted and later revised this visit" still holds.
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    user_id: int
+    username: str
+    already_forgotten: bool
+    visits_kept: int
+    history_entries: int
+    assignments_cancelled: int
+
+
+@transaction.atomic
+def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
+    """Erase a departed person's personal data; keep their visits under a pseudonym.
+
+    Clears names and e-mail, makes the password unusable, deactivates the account (outstanding
+    JWTs stop working: simplejwt refuses inactive users), drops their region and location scopes
+    and cancels their still-open assignments so that managers can send someone else.
+    Running it again on a forgotten user changes nothing.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role != Role.AUDITOR and not allow_any_role:
+        raise RetentionError(
+            f"User {user.pk} is a {user.role}, not an auditor; pass --any-role to forget them anyway."
+        )
+    if user.is_superuser:
+        raise RetentionError("Refusing to forget a superuser; remove the superuser flag first.")
+
+    visits_kept = user.visits.count()
+    history_entries = _history_entries_of(user)
+    if user.pseudonymised_at is not None:
+        return ForgetResult(user.pk, user.username, True, visits_kept, history_entries, 0)
+
+    user_pseudonymise(user=user)
+    # Open assignments would otherwise wait forever for someone who has left; cancelling bumps
+    # updated_at, so phones and tools syncing with ?updated_since= see the change.
+    assignments_cancelled = Assignment.objects.filter(auditor=user, status=AssignmentStatus.OPEN).update(
+        status=AssignmentStatus.CANCELLED, updated_at=timezone.now()
+    )
+    return ForgetResult(user.pk, user.username, False, visits_kept, history_entries, assignments_cancelled)
+
+
+def _history_entries_of(user: User) -> int:
+    # History rows keep pointing at the (now pseudonymous) user: the actor renders as
+    # "deleted-<id>" and the trail of who did what to a visit stays consistent.
+    return VisitHistory.objects.filter(actor=user).count()

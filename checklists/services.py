@@ -22,6 +22,7 @@ from .definition import (
     to_threshold,
     validate_definition,
 )
+from .library import LIBRARY
 from .models import Checklist, ChecklistVersion
 
 NAME_MAX_LENGTH = 200
@@ -142,7 +143,6 @@ def library_install(
     twice creates nothing. With ``update=True`` a library definition that differs from the
     installed current version is published as its next version (earlier versions stay).
     """
-    from .library import LIBRARY
 
     outcomes = []
     for entry in LIBRARY if entries is None else entries:

@@ -8,6 +8,7 @@ nothing of HTTP. ``ExceptionHandler`` (plugged into drf-standardized-errors) map
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
+from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, serializers, status
 from rest_framework.serializers import as_serializer_error
@@ -46,6 +47,10 @@ class DomainConflict(Exception):
         self.message = message
         self.code = code
         self.attr = attr
+
+
+class RetentionError(Exception):
+    """A retention request (``forget_auditor``, ``purge_photos``) that cannot be carried out as asked."""
 
 
 class StorageUnavailable(Exception):
@@ -156,7 +161,6 @@ _ERROR_DOCS = {
 
 def error_responses(*codes: int) -> dict:
     """``{status: OpenApiResponse}`` in the contract's error shape, for ``@extend_schema(responses=...)``."""
-    from drf_spectacular.utils import OpenApiResponse
 
     return {
         code: OpenApiResponse(response=ErrorResponseSerializer, description=_ERROR_DOCS[code])

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 import pycountry
+from django.core.exceptions import ValidationError
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 MAX_TAG_LENGTH = 35
@@ -94,7 +95,6 @@ def lang_param(query_params) -> str | None:
 
     Several ``lang`` values are refused too: a language is one choice.
     """
-    from django.core.exceptions import ValidationError
 
     values = query_params.getlist("lang") if hasattr(query_params, "getlist") else [query_params.get("lang")]
     values = [value for value in values if value is not None]

@@ -10,6 +10,8 @@ from http import HTTPStatus
 from django.http import JsonResponse
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
+from .exceptions import error_body
+
 logger = logging.getLogger("request")
 
 
@@ -76,7 +78,6 @@ class ApiErrorShapeMiddleware:
         content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type in _JSON_TYPES:
             return response
-        from .exceptions import error_body
 
         status = response.status_code
         try:

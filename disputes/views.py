@@ -287,4 +287,5 @@ class DisputesReportView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response(selectors.disputes_report(principal=request.user, filters=filters))
+        report = selectors.disputes_report(principal=request.user, filters=filters)
+        return Response(DisputeReportSerializer(report).data)

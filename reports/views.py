@@ -58,11 +58,10 @@ class _TrendView(ReportView):
     def trend_for(self, **narrowing):
         query = self.parse_query()
         filters = query.filters(**narrowing)
-        return Response(
-            selectors.trend(
-                principal=self.request.user, filters=filters, period=query.validated_data["period"]
-            )
+        trend = selectors.trend(
+            principal=self.request.user, filters=filters, period=query.validated_data["period"]
         )
+        return Response(TrendSerializer(trend).data)
 
 
 TREND_EXAMPLE = OpenApiExample(
@@ -163,7 +162,8 @@ class LocationRankingView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response({"results": selectors.location_ranking(principal=request.user, filters=filters)})
+        rows = selectors.location_ranking(principal=request.user, filters=filters)
+        return Response(RankingSerializer({"results": rows}).data)
 
 
 class ItemPerformanceView(ReportView):
@@ -197,10 +197,10 @@ class ItemPerformanceView(ReportView):
     )
     def get(self, request):
         query = self.parse_query()
-        results = selectors.item_performance(
+        rows = selectors.item_performance(
             principal=request.user, filters=query.filters(), language=self.language(query)
         )
-        return Response({"results": results})
+        return Response(ItemPerformanceSerializer({"results": rows}).data)
 
 
 class PerceptionGapView(ReportView):
@@ -237,11 +237,10 @@ class PerceptionGapView(ReportView):
     )
     def get(self, request):
         query = self.parse_query()
-        return Response(
-            selectors.perception_gap(
-                principal=request.user, filters=query.filters(), language=self.language(query)
-            )
+        gap = selectors.perception_gap(
+            principal=request.user, filters=query.filters(), language=self.language(query)
         )
+        return Response(PerceptionGapSerializer(gap).data)
 
 
 class JSONErrorsNegotiation(BaseContentNegotiation):

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
+from accounts.services import api_key_create
 
 from .factories import LocationFactory, OrganizationFactory, RegionFactory, UserFactory
 
@@ -91,7 +92,6 @@ def anon():
 @pytest.fixture
 def make_api_key():
     """``make_api_key(org, scopes=["read"])`` returns ``(ApiKey, raw_key)``."""
-    from accounts.services import api_key_create
 
     def make(organization, scopes=None, name="integration"):
         return api_key_create(

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "reports",
     "webhooks",
     "disputes",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,8 @@ N days ago (default ``PHOTO_RETENTION_DAYS``, 730). Visits and their scores stay
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.retention import RetentionError, photo_retention_days, photos_purge
+from core.exceptions import RetentionError
+from photos.services import photo_retention_days, photos_purge
 
 
 class Command(BaseCommand):
