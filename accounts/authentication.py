@@ -1,16 +1,67 @@
-"""``Authorization: Api-Key <key>`` authentication for integrators.
+"""Authentication: people's JWTs (``Authorization: Bearer <access>``) and integrators' API keys.
 
-Keys look like ``<prefix>.<secret>``; only the SHA-256 of the whole key is stored. A revoked key
-is refused on the very next request (no caching).
+JWTs carry the person's token generation (``gen``); a token of an older generation is refused on
+the very next request, so a password change, deactivation, role change or forgetting ends every
+token at once (``User.token_generation``). Tokens without the claim count as generation 0.
+
+API keys (``Authorization: Api-Key <key>``) look like ``<prefix>.<secret>``; only the SHA-256 of
+the whole key is stored. A revoked key is refused on the very next request (no caching).
 """
 
 import hashlib
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework_simplejwt import authentication as jwt_authentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from .models import ApiKey
+
+GENERATION_CLAIM = "gen"
+
+
+def user_for_token(token):
+    """The user a validated token names (``None`` if gone), if its generation is the user's current one.
+
+    Raises ``InvalidToken`` (401 ``token_not_valid``, so clients refresh or log in again) for a
+    malformed user claim or a token that the person's token generation has left behind.
+    """
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    if (
+        isinstance(user_id, bool)
+        or not isinstance(user_id, str | int)
+        or not (str(user_id).isascii() and str(user_id).isdigit())
+    ):
+        raise InvalidToken("Token contained no recognizable user identification")
+    if int(user_id) > 2**63 - 1:
+        raise InvalidToken("Token contained no recognizable user identification")
+    User = get_user_model()
+    user = User.objects.filter(pk=int(user_id)).first()
+    if user is None:
+        return None
+    generation = token.get(GENERATION_CLAIM, 0)
+    if isinstance(generation, bool) or generation != user.token_generation:
+        raise InvalidToken("Token was revoked: the password, role or activity of its user changed.")
+    return user
+
+
+class JWTAuthentication(jwt_authentication.JWTAuthentication):
+    def get_user(self, validated_token):
+        user = user_for_token(validated_token)
+        if user is None:
+            raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
+        return user
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    target_class = "accounts.authentication.JWTAuthentication"
+
 
 KEYWORD = "Api-Key"
 

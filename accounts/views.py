@@ -18,7 +18,6 @@ from core.throttling import AuthRateThrottle
 
 from . import selectors, services
 from .serializers import (
-    AccessTokenSerializer,
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
@@ -26,6 +25,7 @@ from .serializers import (
     LocationSerializer,
     LocationWriteSerializer,
     MeSerializer,
+    RefreshedTokenPairSerializer,
     RegionSerializer,
     RegionWriteSerializer,
     StrictTokenObtainSerializer,
@@ -84,9 +84,13 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
     throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
-        summary="Exchange a refresh token for a new access token",
-        description="Expired or malformed tokens and deactivated users are refused (401).",
-        responses={200: AccessTokenSerializer, **error_responses(400, 401, 415, 429)},
+        summary="Exchange a refresh token, once, for a new access token and a new refresh token",
+        description=(
+            "Refresh tokens rotate: the answer carries a new `refresh`, and the one sent is spent "
+            "(a second use is a 401). Expired, malformed or spent tokens, deactivated users and tokens "
+            "issued before the person's password, role or activity changed are refused (401)."
+        ),
+        responses={200: RefreshedTokenPairSerializer, **error_responses(400, 401, 415, 429)},
         examples=[OpenApiExample("Refresh", value={"refresh": "eyJhbGciOi..."}, request_only=True)],
         auth=[],
         tags=["auth"],

@@ -23,7 +23,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.services import ensure_admin_remains, lock_organization
+from accounts.usernames import username_key
 from audits.models import Assignment, AssignmentStatus
+from core.exceptions import DomainConflict
 from photos.models import Photo
 
 PURGE_BATCH_SIZE = 200
@@ -42,8 +45,8 @@ def photo_retention_days() -> int:
 
 
 def user_find(*, username_or_id: str) -> User:
-    """Resolve a command-line argument: a username first, then (all digits) a user id."""
-    user = User.objects.filter(username=username_or_id).first()
+    """Resolve a command-line argument: a username (compared as at login) first, then a user id."""
+    user = User.objects.filter(username_key=username_key(username_or_id)).first()
     if user is None and username_or_id.isdigit():
         user = User.objects.filter(pk=int(username_or_id)).first()
     if user is None:
@@ -69,12 +72,14 @@ class ForgetResult:
 def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
     """Erase a departed person's personal data; keep their visits under a pseudonym.
 
-    Clears names and e-mail, makes the password unusable, deactivates the account (outstanding
-    JWTs stop working: simplejwt refuses inactive users), drops their region and location scopes
+    Clears names and e-mail, makes the password unusable, deactivates the account (every token
+    the person holds stops working at once: their token generation moves on), drops their region and location scopes
     and cancels their still-open assignments so that managers can send someone else.
     Running it again on a forgotten user changes nothing.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    lock_organization(user.organization_id)  # as every path that may take an admin away
+    # NO KEY: rows that merely refer to the person (visits, tokens) may still be written meanwhile.
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     if user.role != Role.AUDITOR and not allow_any_role:
         raise RetentionError(
             f"User {user.pk} is a {user.role}, not an auditor; pass --any-role to forget them anyway."
@@ -86,6 +91,11 @@ def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
     history_entries = _history_entries_of(user)
     if user.pseudonymised_at is not None:
         return ForgetResult(user.pk, user.username, True, visits_kept, history_entries, 0)
+    if user.role == Role.ADMIN and user.is_active:
+        try:
+            ensure_admin_remains(organization_id=user.organization_id, leaving=[user.pk])
+        except DomainConflict as exc:
+            raise RetentionError(f"Refusing to forget user {user.pk}: {exc.message}")
 
     user.username = pseudonym_for(user)
     user.first_name = ""
