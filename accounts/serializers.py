@@ -117,14 +117,11 @@ class StrictTokenObtainSerializer(StrictMixin, TokenObtainPairSerializer):
         )
 
 
+# One refresh per refresh token: the answer carries a new refresh token, the old one is blacklisted.
+# Concurrent uses of one token are serialized on its outstanding-token row, so exactly one of them
+# rotates it; the others find it blacklisted (401). A token whose person has changed password, role
+# or activity since (another token generation) is refused too.
 class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
-    """One refresh per refresh token: the answer carries a new refresh token, the old one is blacklisted.
-
-    Concurrent uses of one token are serialized on its outstanding-token row, so exactly one of
-    them rotates it; the others find it blacklisted (401). A token whose person has changed
-    password, role or activity since (another token generation) is refused too.
-    """
-
     refresh = StrictCharField()
 
     def validate(self, attrs):
@@ -221,7 +218,16 @@ class _UserFields(StrictSerializer):
 
 
 class UserCreateSerializer(_UserFields):
-    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = StrictCharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=(
+            "Letters, digits and @/./+/-/_; stored in Unicode NFKC. Unique across the platform ignoring "
+            "case and compatibility look-alikes (`ÉLISE` = `élise`, `ＡＤＭＩＮ` = `ADMİN` = `admın` = `admin`): "
+            "a taken name is a 409 `username_taken`. Names mixing scripts with look-alike letters and "
+            "`deleted-<number>` are refused (400)."
+        ),
+    )
 
     class Meta:
         fields = ["username", "password", "display_name", "email", "role", "region_ids", "location_ids"]

@@ -69,7 +69,11 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
 
     @extend_schema(
         summary="Log in: exchange a username and password for an access and a refresh token",
-        description="Inactive users are refused (401). Throttled per client address (429 + `Retry-After`).",
+        description=(
+            "The username is matched as usernames are unique: ignoring case and compatibility look-alikes "
+            "(`ALICE` logs in as `alice`). Inactive users are refused (401). Throttled per client address "
+            "(429 + `Retry-After`). The refresh token is good for one refresh."
+        ),
         responses={200: TokenPairSerializer, **error_responses(400, 401, 415, 429)},
         examples=[_token_pair_example],
         auth=[],
