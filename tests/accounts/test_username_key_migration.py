@@ -9,7 +9,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _node(executor, suffix):
-    return next(key for key in executor.loader.graph.nodes if key[0] == "accounts" and key[1].endswith(suffix))
+    return next(
+        key for key in executor.loader.graph.nodes if key[0] == "accounts" and key[1].endswith(suffix)
+    )
 
 
 @pytest.fixture
