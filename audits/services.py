@@ -23,7 +23,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.models import Location, Role, User
-from accounts.services import user_pseudonymise
+from accounts.services import ensure_admin_remains, lock_organization, user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
 from core.events import EventType
 from core.exceptions import DomainConflict, RetentionError
@@ -543,7 +543,9 @@ def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
     and cancels their still-open assignments so that managers can send someone else.
     Running it again on a forgotten user changes nothing.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    lock_organization(user.organization_id)  # as every path that may take an admin away
+    # NO KEY: rows that merely refer to the person (visits, tokens) may still be written meanwhile.
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     if user.role != Role.AUDITOR and not allow_any_role:
         raise RetentionError(
             f"User {user.pk} is a {user.role}, not an auditor; pass --any-role to forget them anyway."
@@ -555,6 +557,11 @@ def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
     history_entries = _history_entries_of(user)
     if user.pseudonymised_at is not None:
         return ForgetResult(user.pk, user.username, True, visits_kept, history_entries, 0)
+    if user.role == Role.ADMIN and user.is_active:
+        try:
+            ensure_admin_remains(organization_id=user.organization_id, leaving=[user.pk])
+        except DomainConflict as exc:
+            raise RetentionError(f"Refusing to forget user {user.pk}: {exc.message}")
 
     user_pseudonymise(user=user)
     # Open assignments would otherwise wait forever for someone who has left; cancelling bumps

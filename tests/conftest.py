@@ -2,7 +2,7 @@
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Role
 from accounts.services import api_key_create
@@ -12,7 +12,8 @@ from .factories import LocationFactory, OrganizationFactory, RegionFactory, User
 
 def jwt_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    # An access token alone: minting a refresh token would also record it (token blacklist), a write.
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     client.principal = user
     return client
 
