@@ -275,12 +275,14 @@ class DefinitionInputMixin:
     def to_internal_value(self, data):
         errors: dict = {}
         values = None
+        refused: dict = {}
         try:
             values = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if not isinstance(exc.detail, dict):
                 raise
             errors.update(exc.detail)
+            refused = dict(exc.detail)
         if isinstance(data, Mapping):
             for name in DEFINITION_FIELDS:
                 errors.pop(name, None)  # the definition check says it better
@@ -289,6 +291,9 @@ class DefinitionInputMixin:
                 errors.setdefault(problem.path, []).append(
                     serializers.ErrorDetail(problem.message, code=problem.code)
                 )
+        if not errors and values is None:
+            # The fields refused something the definition check lets through: say what they said.
+            errors = refused
         if errors:
             raise serializers.ValidationError(errors)
         return values

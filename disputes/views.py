@@ -7,6 +7,7 @@ they can see but may not do is 403 (decided by the role map, or by the service a
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -37,7 +38,9 @@ from .serializers import (
 
 DISPUTERS = frozenset({"admin", "manager", "staff", "api_key"})
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-_dispute_id = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The dispute's UUID.")
+_dispute_id = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The dispute's UUID."
+)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -85,7 +88,9 @@ class VisitDisputesView(APIView):
             "(`dispute_already_open`), or an item disputed before (`item_already_disputed`, `attr` naming it)."
         ),
         parameters=[
-            OpenApiParameter("visit_id", str, OpenApiParameter.PATH, description="The visit's UUID.")
+            OpenApiParameter(
+                "visit_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The visit's UUID."
+            )
         ],
         request=DisputeOpenSerializer,
         responses={
