@@ -41,7 +41,7 @@ def user_for_token(token):
         or not (str(user_id).isascii() and str(user_id).isdigit() and len(str(user_id)) <= 19)
     ):
         raise InvalidToken("Token contained no recognizable user identification")
-    if int(user_id) > 2**63 - 1:
+    if not 1 <= int(user_id) <= 2**63 - 1:
         raise InvalidToken("Token contained no recognizable user identification")
     User = get_user_model()
     user = User.objects.filter(pk=int(user_id)).first()
