@@ -190,7 +190,8 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
         if obj is None or not (obj.role == Role.ADMIN and obj.is_active):
             return form
 
-        class KeepOneAdminForm(form):
+        # The admin builds its form class per request: a base known only at run time.
+        class KeepOneAdminForm(form):  # type: ignore[valid-type,misc]
             """As in the API: an organization always keeps one active admin."""
 
             def clean(self):

@@ -5,12 +5,17 @@ is refused on the very next request (no caching).
 """
 
 import hashlib
+from typing import ClassVar, Literal, TypeAlias
 
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
-from .models import ApiKey
+from core.roles import API_KEY_ROLE
+
+from .models import ApiKey, User
 
 KEYWORD = "Api-Key"
 
@@ -20,26 +25,52 @@ def hash_key(raw: str) -> str:
 
 
 class ApiKeyPrincipal:
-    """The caller behind an API key: the whole organization, with the key's scopes."""
+    """The caller behind an API key: the whole organization, with the key's scopes.
 
-    is_authenticated = True
-    is_anonymous = False
-    is_api_key = True
-    role = "api_key"
-    pk = None
-    id = None
+    Implements ``core.principal.Principal`` as ``User`` does for a person.
+    """
+
+    is_authenticated: ClassVar[Literal[True]] = True
+    is_anonymous: ClassVar[Literal[False]] = False
+    is_api_key: ClassVar[Literal[True]] = True
+    role: ClassVar[str] = API_KEY_ROLE
+    pk: ClassVar[None] = None
+    id: ClassVar[None] = None
 
     def __init__(self, api_key: ApiKey):
         self.api_key = api_key
         self.organization = api_key.organization
-        self.organization_id = api_key.organization_id
+        self.organization_id: int | None = api_key.organization_id
 
     @property
     def can_write(self) -> bool:
         return self.api_key.can_write
 
+    @property
+    def api_key_id(self) -> int:
+        return self.api_key.pk
+
+    def user_or_none(self) -> None:
+        """The person behind the caller: none, for a key."""
+        return None
+
     def __str__(self) -> str:
         return f"api-key:{self.api_key.prefix}"
+
+
+# Every authenticated caller of the API. ``caller.is_api_key`` tells the two apart (and narrows).
+Caller: TypeAlias = User | ApiKeyPrincipal
+
+
+def caller_of(request: HttpRequest | Request) -> Caller:
+    """The authenticated caller of a request that ``RolePermission`` (or ``IsAuthenticated``) admitted.
+
+    DRF's stubs type ``request.user`` as the user model; an API key's principal stands there too.
+    """
+    user: object = request.user
+    if isinstance(user, User | ApiKeyPrincipal):
+        return user
+    raise exceptions.NotAuthenticated()
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

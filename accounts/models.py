@@ -6,10 +6,15 @@ scoped to regions and staff to locations.
 
 import zoneinfo
 from functools import lru_cache
+from typing import ClassVar, Literal
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from core.roles import Role
+
+__all__ = ["ApiKey", "Location", "Organization", "Region", "Role", "User"]
 
 
 class Organization(models.Model):
@@ -18,13 +23,6 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
-    AUDITOR = "auditor", "Auditor"
-    STAFF = "staff", "Staff"
 
 
 class User(AbstractUser):
@@ -37,13 +35,20 @@ class User(AbstractUser):
     locations = models.ManyToManyField("accounts.Location", blank=True, related_name="staff")
     pseudonymised_at = models.DateTimeField(null=True, blank=True)
 
-    is_api_key = False
+    # ``core.principal.Principal``, for a person: not a key, no key scopes (the role decides).
+    is_api_key: ClassVar[Literal[False]] = False
+    can_write: ClassVar[Literal[False]] = False
+    api_key_id: ClassVar[None] = None
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def user_or_none(self) -> "User":
+        """The person behind the caller: this user (an API key has none)."""
+        return self
 
     @property
     def is_org_admin(self) -> bool:

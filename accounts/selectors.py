@@ -6,14 +6,16 @@ Every queryset here goes through ``core.tenancy``; list pages cost a constant nu
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from core.principal import Principal
+from core.roles import Role
 from core.tenancy import auditor_locations_q, scope_regions, scope_rows
 
 from .models import ApiKey, Location, Region, User
 
 
-def users_visible_to(principal) -> QuerySet[User]:
+def users_visible_to(principal: Principal) -> QuerySet[User]:
     """People of the caller's organization with their scopes' ids prefetched (admins only)."""
-    if getattr(principal, "role", None) != "admin":
+    if principal.role != Role.ADMIN:
         return User.objects.none()
     return scope_rows(User.objects.all(), principal, location=None).prefetch_related(
         Prefetch("regions", queryset=Region.objects.only("id")),
@@ -29,25 +31,25 @@ def user_scope_ids(user: User) -> tuple[list[int], list[int]]:
     )
 
 
-def api_keys_visible_to(principal) -> QuerySet[ApiKey]:
+def api_keys_visible_to(principal: Principal) -> QuerySet[ApiKey]:
     """The organization's keys that still work (revoked keys are gone for good)."""
-    if getattr(principal, "role", None) != "admin":
+    if principal.role != Role.ADMIN:
         return ApiKey.objects.none()
     return scope_rows(ApiKey.objects.filter(revoked_at__isnull=True), principal, location=None)
 
 
-def regions_visible_to(principal) -> QuerySet[Region]:
+def regions_visible_to(principal: Principal) -> QuerySet[Region]:
     """Regions the caller sees: see ``core.tenancy.scope_regions``."""
     return scope_regions(Region.objects.all(), principal)
 
 
-def locations_visible_to(principal) -> QuerySet[Location]:
+def locations_visible_to(principal: Principal) -> QuerySet[Location]:
     """Locations the caller sees: the organization (admins, keys), their regions' (managers),
     their own (staff) or those their assignments send them to (auditors)."""
     return scope_rows(Location.objects.all(), principal, location="", auditor=auditor_locations_q(principal))
 
 
-def location_list(*, principal, region: int | None = None, search: str = "") -> QuerySet[Location]:
+def location_list(*, principal: Principal, region: int | None = None, search: str = "") -> QuerySet[Location]:
     """The caller's locations, narrowed to a region and/or a search over name, code and address."""
     qs = locations_visible_to(principal)
     if region is not None:

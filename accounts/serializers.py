@@ -4,6 +4,8 @@ Input serializers are strict (unknown fields are a 400); output serializers only
 Rules that need the database (ids in the organization, unique codes) live in the services.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,7 +18,7 @@ from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
 
-_ID = {"min_value": 1, "max_value": 2**63 - 1}
+_ID: dict[str, Any] = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 # --- JSON types as the schema says them -----------------------------------------------------------
@@ -24,16 +26,23 @@ _ID = {"min_value": 1, "max_value": 2**63 - 1}
 # sending the wrong JSON type has a bug we should tell it about, as the schema promises.
 
 
-class _TypedMixin:
+if TYPE_CHECKING:
+    # The mixin goes before a field class: type-check it as one (at run time it is plain).
+    _FieldBase = serializers.Field[Any, Any, Any, Any]
+else:
+    _FieldBase = object
+
+
+class _TypedMixin(_FieldBase):
     json_types: tuple[type, ...] = ()
     type_name = ""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) and bool not in self.json_types or not isinstance(data, self.json_types):
             self.fail("wrong_type")
         return super().to_internal_value(data)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.error_messages["wrong_type"] = f"Must be {self.type_name}."
 

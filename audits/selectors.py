@@ -7,32 +7,34 @@ the version tree is joined, answers and photo keys are prefetched, and what a pa
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
+from core.principal import Principal
+from core.roles import Role
 from core.tenancy import scope_rows
 from photos.models import Photo
 
 from .models import Answer, Assignment, Visit, VisitHistory
 
 
-def visits_visible_to(principal) -> QuerySet[Visit]:
+def visits_visible_to(principal: Principal) -> QuerySet[Visit]:
     """Visits the caller may see: organization, then region (managers), location (staff) or own (auditors)."""
     return scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
 
 
-def assignments_visible_to(principal) -> QuerySet[Assignment]:
+def assignments_visible_to(principal: Principal) -> QuerySet[Assignment]:
     """Assignments the caller may see. Staff see none: a mystery visit must stay a mystery."""
-    if getattr(principal, "role", None) == "staff":
+    if principal.role == Role.STAFF:
         return Assignment.objects.none()
     return scope_rows(Assignment.objects.all(), principal, location="location", auditor=Q(auditor=principal))
 
 
-def assignment_list(principal) -> QuerySet[Assignment]:
+def assignment_list(principal: Principal) -> QuerySet[Assignment]:
     """Assignments ready to render: version number and visit id come in the same query."""
     return assignments_visible_to(principal).annotate(
         version_number=F("checklist_version__number"), visit_uuid=F("visit__id")
     )
 
 
-def visit_list(principal) -> QuerySet[Visit]:
+def visit_list(principal: Principal) -> QuerySet[Visit]:
     """Visits ready to render: three queries per page whatever the number of answers or photos."""
     return (
         visits_visible_to(principal)

@@ -8,7 +8,12 @@
   schemas get ``additionalProperties: false``.
 """
 
+from typing import Any
+
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import Direction
+from rest_framework.request import Request
 
 from core.exceptions import _ERROR_DOCS, ErrorResponseSerializer
 
@@ -29,19 +34,24 @@ class AutoSchema(BaseAutoSchema):
             codes += WRITES
         return sorted(codes)
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses
         for code in self._error_codes():
             if str(code) not in responses:
-                response = self._get_response_for_code(ErrorResponseSerializer, str(code))
+                # drf-spectacular leaves this helper unannotated; it returns the response object.
+                response = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                    ErrorResponseSerializer, str(code)
+                )
                 response["description"] = _ERROR_DOCS[code]
                 responses[str(code)] = response
         return dict(sorted(responses.items()))
 
 
-def strict_request_bodies(result, generator, request, public):
+def strict_request_bodies(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
     schemas = result.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.endswith("Request") and schema.get("type") == "object" and "properties" in schema:

@@ -5,17 +5,21 @@ scrolls; ``page_size`` may be asked for from 1 to ``max_page_size``. A malformed
 is a 400 naming the parameter, not silently ignored.
 """
 
+from typing import Any
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class DefaultPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    ordering = "-id"
+    ordering: str | tuple[str, ...] = "-id"
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int:
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
@@ -32,7 +36,7 @@ class DefaultPagination(CursorPagination):
             )
         return int(raw)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:

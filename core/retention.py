@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -35,7 +35,8 @@ class RetentionError(Exception):
 
 def photo_retention_days() -> int:
     """Days photos are kept (``PHOTO_RETENTION_DAYS``, from the environment; 730 by default)."""
-    return settings.PHOTO_RETENTION_DAYS
+    days: int = settings.PHOTO_RETENTION_DAYS
+    return days
 
 
 # --- forgetting a person ---------------------------------------------------------------------
@@ -128,7 +129,7 @@ class PurgeResult:
     dry_run: bool = False
 
 
-def photos_older_than(*, days: int, now: dt.datetime | None = None):
+def photos_older_than(*, days: int, now: dt.datetime | None = None) -> tuple[QuerySet[Photo], dt.datetime]:
     """Photos of visits that started more than ``days`` days before ``now``."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     return Photo.objects.filter(visit__started_at__lt=cutoff), cutoff

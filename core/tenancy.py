@@ -6,9 +6,16 @@ outside that set are indistinguishable from missing ones: ``get_scoped_or_404`` 
 404 for both.
 """
 
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from typing import Any, TypeVar
+
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+
+from .principal import Principal
+from .roles import API_KEY_ROLE, Role
+
+_M = TypeVar("_M", bound=Model)
 
 # Largest value a 64-bit signed integer column holds; ids beyond it cannot exist.
 _MAX_DB_INT = 2**63 - 1
@@ -19,13 +26,13 @@ def _join(prefix: str, field: str) -> str:
 
 
 def scope_rows(
-    qs: QuerySet,
-    principal,
+    qs: QuerySet[_M],
+    principal: Principal,
     *,
     location: str | None = "location",
     auditor: Q | None = None,
     org_field: str = "organization",
-) -> QuerySet:
+) -> QuerySet[_M]:
     """Filter ``qs`` to what ``principal`` may see.
 
     The filters are joins and subqueries on the caller's id, never lists of ids read beforehand:
@@ -36,27 +43,27 @@ def scope_rows(
     ``None`` when rows are not tied to a location). ``auditor`` is the condition that makes a
     row visible to an auditor; without it auditors see nothing.
     """
-    org_id = getattr(principal, "organization_id", None)
+    org_id = principal.organization_id
     if org_id is None:
         return qs.none()
     qs = qs.filter(**{f"{org_field}_id": org_id})
     role = principal.role
-    if role in ("admin", "api_key"):
+    if role in (Role.ADMIN, API_KEY_ROLE):
         return qs
-    if role == "manager":
+    if role == Role.MANAGER:
         if location is None:
             return qs
         return qs.filter(**{_join(location, "region__managers"): principal})
-    if role == "staff":
+    if role == Role.STAFF:
         if location is None:
             return qs
         return qs.filter(**{_join(location, "staff"): principal})
-    if role == "auditor" and auditor is not None:
+    if role == Role.AUDITOR and auditor is not None:
         return qs.filter(auditor)
     return qs.none()
 
 
-def scope_regions(qs: QuerySet, principal) -> QuerySet:
+def scope_regions(qs: QuerySet[_M], principal: Principal) -> QuerySet[_M]:
     """Filter a ``Region`` queryset: the organization for admins and keys, their own regions for
     managers (even empty ones), and the regions of the locations they see for staff and auditors.
 
@@ -65,10 +72,10 @@ def scope_regions(qs: QuerySet, principal) -> QuerySet:
     """
     from accounts.models import Location  # core must not import apps at module level
 
-    role = getattr(principal, "role", None)
-    if role == "manager":
+    role = principal.role
+    if role == Role.MANAGER:
         return scope_rows(qs, principal, location=None).filter(managers=principal)
-    if role in ("staff", "auditor"):
+    if role in (Role.STAFF, Role.AUDITOR):
         locations = scope_rows(
             Location.objects.all(), principal, location="", auditor=auditor_locations_q(principal)
         )
@@ -78,14 +85,14 @@ def scope_regions(qs: QuerySet, principal) -> QuerySet:
     return scope_rows(qs, principal, location=None)
 
 
-def auditor_locations_q(principal) -> Q:
+def auditor_locations_q(principal: Principal) -> Q:
     """The ``Location`` rows an auditor may see: those their assignments send them to."""
     from audits.models import Assignment
 
     return Q(pk__in=Assignment.objects.filter(auditor_id=principal.pk).values("location_id"))
 
 
-def _out_of_range(value) -> bool:
+def _out_of_range(value: object) -> bool:
     """True for an integer-looking id no database column can hold (a 404, never a 500)."""
     if isinstance(value, bool):
         return False
@@ -97,7 +104,7 @@ def _out_of_range(value) -> bool:
     return isinstance(value, int) and not -_MAX_DB_INT - 1 <= value <= _MAX_DB_INT
 
 
-def get_scoped_or_404(qs: QuerySet, **lookup):
+def get_scoped_or_404(qs: QuerySet[_M], **lookup: Any) -> _M:
     """Fetch and authorize in one step: missing and not-yours are the same 404.
 
     Ids that cannot be an id at all (``abc``, ``99999999999999999999``) are simply not found.
@@ -106,12 +113,16 @@ def get_scoped_or_404(qs: QuerySet, **lookup):
         raise Http404
     try:
         return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError, ValidationError):
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError, ValidationError):
         raise Http404
-    except qs.model.MultipleObjectsReturned:
-        return qs.filter(**lookup).first()
+    except MultipleObjectsReturned:
+        # Only a join can repeat a row, and then the same row: it exists, so ``first()`` finds it.
+        found = qs.filter(**lookup).first()
+        if found is None:
+            raise Http404
+        return found
 
 
-def shows_auditor_identity(principal) -> bool:
+def shows_auditor_identity(principal: Principal) -> bool:
     """Auditor anonymity: only admins and managers ever see who audited a visit."""
-    return getattr(principal, "role", None) in ("admin", "manager")
+    return principal.role in (Role.ADMIN, Role.MANAGER)

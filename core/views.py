@@ -1,15 +1,16 @@
 """Operational endpoints (health, readiness) and JSON error pages outside DRF views."""
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .exceptions import error_body
@@ -27,8 +28,10 @@ def storage_ok() -> bool:
         if bucket is not None:
             bucket.meta.client.head_bucket(Bucket=bucket.name)
             return True
-        root = getattr(default_storage, "location", None)
-        return bool(root) and os.path.isdir(root) and os.access(root, os.W_OK)
+        root: str | None = getattr(default_storage, "location", None)
+        if not root:
+            return False
+        return os.path.isdir(root) and os.access(root, os.W_OK)
     except Exception:
         return False
 
@@ -44,7 +47,7 @@ def database_ok() -> bool:
         connection.close()
 
 
-def _result(future) -> bool:
+def _result(future: Future[bool]) -> bool:
     try:
         return future.result(timeout=READINESS_TIMEOUT_SECONDS)
     except Exception:
@@ -69,7 +72,7 @@ _ready = inline_serializer(
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
-def healthz(request):
+def healthz(request: Request) -> Response:
     return Response({"status": "ok"})
 
 
@@ -83,7 +86,7 @@ def healthz(request):
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
-def readyz(request):
+def readyz(request: Request) -> Response:
     pending = {"database": _checks.submit(database_ok), "storage": _checks.submit(storage_ok)}
     checks = {name: _result(future) for name, future in pending.items()}
     if all(checks.values()):
@@ -94,17 +97,17 @@ def readyz(request):
     return Response(body, status=503, headers={"Retry-After": "5"})
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body(500, "error", "Server error."), status=500)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(400, "bad_request", "Bad request."), status=400)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(403, "permission_denied", "Permission denied."), status=403)

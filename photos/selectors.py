@@ -9,6 +9,7 @@ from django.http import Http404
 
 from audits.models import HistoryAction, Visit
 from audits.selectors import visits_visible_to
+from core.principal import Principal
 from core.tenancy import get_scoped_or_404
 
 from .imaging import band_neighbours, bands, hamming, to_unsigned64
@@ -21,7 +22,7 @@ from .models import Photo
 BAND_COUNT = 4
 
 
-def visit_for_photos(principal, visit_id) -> Visit:
+def visit_for_photos(principal: Principal, visit_id: object) -> Visit:
     """The visit ``visit_id`` if the caller may see it, else 404 (missing and not-yours alike)."""
     qs = visits_visible_to(principal).select_related("checklist_version", "location", "organization")
     return get_scoped_or_404(qs, pk=visit_id)
@@ -31,14 +32,14 @@ def photos_of_visit(visit: Visit) -> QuerySet[Photo]:
     return Photo.objects.filter(visit=visit)
 
 
-def photo_by_id(photo_id) -> Photo | None:
+def photo_by_id(photo_id: object) -> Photo | None:
     try:
         return Photo.objects.filter(pk=uuid.UUID(str(photo_id))).first()
     except ValueError:
         return None
 
 
-def link_target_or_404(photo_id, variant: str) -> tuple[Photo, str]:
+def link_target_or_404(photo_id: object, variant: str) -> tuple[Photo, str]:
     """The photo behind a signed file link and the storage name of the asked variant."""
     photo = photo_by_id(photo_id)
     if photo is None:
@@ -62,7 +63,7 @@ def visit_submitter_id(visit: Visit) -> int | None:
     )
 
 
-def reuse_match_exists(*, organization_id: int, exclude_visit_id, dhash: int, max_distance: int) -> bool:
+def reuse_match_exists(*, organization_id: int, exclude_visit_id: object, dhash: int, max_distance: int) -> bool:
     """Whether a photo of another visit in the organization is within ``max_distance`` of ``dhash``.
 
     One indexed query (an OR of four ``(organization, band)`` index probes), then the exact

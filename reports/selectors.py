@@ -18,25 +18,44 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Model, Q, QuerySet
 
 from audits.models import Answer, Visit, VisitKind, VisitStatus
 from checklists.models import ChecklistVersion
+from core.principal import Principal
 from core.tenancy import scope_rows
 
 from . import compiled
 from .periods import period_starts
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _InPeriod(TypedDict):
+    """A counted visit annotated with its period key ``p`` (the trend's buckets)."""
+
+    p: dt.date
+
+
+class _InPeriodWithSections(_InPeriod):
+    """The same, with its ``section_scores`` as ``ss`` (to unnest)."""
+
+    ss: list[dict[str, Any]]
+
 COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}
+
+_M = TypeVar("_M", bound=Model)
 
 _NOISE = Decimal("1e-9")
 _CENT = Decimal("0.01")
 
 
-def round_half_up(value) -> float | None:
+def round_half_up(value: float | Decimal | None) -> float | None:
     """Two decimals, half up, after dropping float noise below 1e-9 (see module docstring)."""
     if value is None:
         return None
@@ -76,7 +95,7 @@ class ReportFilters:
     def statuses(self) -> tuple[str, ...]:
         return (self.status,) if self.status else COUNTED_STATUSES
 
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[object, ...]:
         """What the SQL text depends on besides the dates and ids (see ``reports.compiled``)."""
         return (
             self.status,
@@ -87,14 +106,15 @@ class ReportFilters:
 
     def values(self) -> dict[str, object]:
         """The dates and ids, the parameters of a report's compiled SQL."""
-        values = {"date_from": self.date_from, "date_to": self.date_to}
+        values: dict[str, object] = {"date_from": self.date_from, "date_to": self.date_to}
         for name in ("checklist_id", "region_id", "location_id"):
             if getattr(self, name) is not None:
                 values[name] = getattr(self, name)
         return values
 
-    def with_values(self, values: Mapping[str, object]) -> "ReportFilters":
-        return replace(self, **{name: values[name] for name in _FILTER_VALUES if name in values})
+    def with_values(self, values: Mapping[str, Any]) -> "ReportFilters":
+        given: dict[str, Any] = {name: values[name] for name in _FILTER_VALUES if name in values}
+        return replace(self, **given)
 
     def previous(self) -> "ReportFilters":
         """The window of the same length just before ``date_from``."""
@@ -105,7 +125,9 @@ class ReportFilters:
 # --- scope -----------------------------------------------------------------------------------
 
 
-def counted_visits(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):
+def counted_visits(
+    principal: Principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)
+) -> QuerySet[Visit]:
     """The visits a report counts, scoped to the caller, with no ordering (ready to group)."""
     return _narrow(
         scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal)),
@@ -115,7 +137,9 @@ def counted_visits(principal, filters: ReportFilters, *, kinds: Iterable[str] = 
     )
 
 
-def counted_answers(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):
+def counted_answers(
+    principal: Principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)
+) -> QuerySet[Answer]:
     """Scored answers of the visits a report counts, joined to their visit (no IN subquery)."""
     qs = scope_rows(
         Answer.objects.all(),
@@ -127,8 +151,8 @@ def counted_answers(principal, filters: ReportFilters, *, kinds: Iterable[str] =
     return _narrow(qs, filters, kinds=kinds, prefix="visit__").filter(score__isnull=False)
 
 
-def _narrow(qs: QuerySet, filters: ReportFilters, *, kinds, prefix: str) -> QuerySet:
-    lookups = {
+def _narrow(qs: QuerySet[_M], filters: ReportFilters, *, kinds: Iterable[str], prefix: str) -> QuerySet[_M]:
+    lookups: dict[str, object] = {
         f"{prefix}kind__in": list(kinds),
         f"{prefix}status__in": list(filters.statuses),
         f"{prefix}local_date__gte": filters.date_from,
@@ -146,17 +170,12 @@ def _narrow(qs: QuerySet, filters: ReportFilters, *, kinds, prefix: str) -> Quer
 # --- trend ---------------------------------------------------------------------------------
 
 
-def _caller(principal) -> tuple:
+def _caller(principal: Principal) -> tuple[object, ...]:
     """Who asks, as far as the SQL goes: ``scope_rows`` compiles the caller's scope into it."""
-    return (
-        type(principal).__name__,
-        getattr(principal, "role", None),
-        getattr(principal, "pk", None),
-        getattr(principal, "organization_id", None),
-    )
+    return (type(principal).__name__, principal.role, principal.pk, principal.organization_id)
 
 
-def trend(*, principal, filters: ReportFilters, period: str) -> dict:
+def trend(*, principal: Principal, filters: ReportFilters, period: str) -> dict[str, Any]:
     """Visits, average score, pass rate and section averages per period, with no holes.
 
     Each visit is bucketed by its own stored period key, so a region mixing time zones puts
@@ -166,10 +185,10 @@ def trend(*, principal, filters: ReportFilters, period: str) -> dict:
     shape = (_caller(principal), filters.shape(), period)
     values = filters.values()
 
-    def visits(values):
+    def visits(values: Mapping[str, object]) -> "QuerySet[WithAnnotations[Visit, _InPeriod]]":
         return counted_visits(principal, filters.with_values(values)).annotate(p=F(column))
 
-    def totals_sql(values):
+    def totals_sql(values: Mapping[str, object]) -> tuple[str, tuple[Any, ...]]:
         return (
             visits(values)
             .values("p")
@@ -205,7 +224,9 @@ def trend(*, principal, filters: ReportFilters, period: str) -> dict:
     return {"period": period, "series": series}
 
 
-def _section_averages_sql(visits: QuerySet) -> tuple[str, tuple]:
+def _section_averages_sql(
+    visits: "QuerySet[WithAnnotations[Visit, _InPeriodWithSections]]",
+) -> tuple[str, tuple[Any, ...]]:
     """Average of each section's score per period, unnesting the visits' ``section_scores``.
 
     ``section_scores`` is a JSON list of ``{"key", "score"}``; unnesting JSON is the one place
@@ -232,7 +253,7 @@ def _section_averages_sql(visits: QuerySet) -> tuple[str, tuple]:
     return sql, params
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: object) -> dt.date:
     # Raw SQL on SQLite hands dates back as ISO strings.
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
@@ -240,7 +261,7 @@ def _as_date(value) -> dt.date:
 # --- ranking ---------------------------------------------------------------------------------
 
 
-def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
+def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[dict[str, Any]]:
     """Locations by average score over the window, best first, with the previous window's average.
 
     One query over both windows (conditional aggregates). Order: higher average first (as shown,
@@ -248,7 +269,7 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
     in the window are left out.
     """
 
-    def ranking_sql(values):
+    def ranking_sql(values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
         window = filters.with_values(values)
         current = Q(local_date__gte=window.date_from)
         before = Q(local_date__lt=window.date_from)
@@ -270,10 +291,10 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
         ranking_sql,
         {**filters.values(), "previous_from": filters.previous().date_from},
     )
-    results = []
-    for location_id, code, name, visits, average, passed, previous_average in rows:
-        average = round_half_up(average)
-        previous_average = round_half_up(previous_average)
+    results: list[dict[str, Any]] = []
+    for location_id, code, name, visits, raw_average, passed, raw_previous_average in rows:
+        average = round_half_up(raw_average)
+        previous_average = round_half_up(raw_previous_average)
         results.append(
             {
                 "location": {"id": location_id, "code": code, "name": name},
@@ -299,14 +320,14 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[dict]:
 # --- items -----------------------------------------------------------------------------------
 
 
-def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]:
+def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, str]]:
     """``(checklist_id, item_key) -> {prompt, section}`` from each checklist's newest version
     that defines the item (an item dropped from a later version keeps its old prompt)."""
-    catalogue: dict[tuple[int, str], dict] = {}
-    checklist_ids = set(checklist_ids)
-    if not checklist_ids:
+    catalogue: dict[tuple[int, str], dict[str, str]] = {}
+    wanted = set(checklist_ids)
+    if not wanted:
         return catalogue
-    versions = ChecklistVersion.objects.filter(checklist_id__in=checklist_ids).order_by(
+    versions = ChecklistVersion.objects.filter(checklist_id__in=wanted).order_by(
         "checklist_id", "-number"
     )
     for checklist_id, sections in versions.values_list("checklist_id", "sections"):
@@ -319,7 +340,7 @@ def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict]
     return catalogue
 
 
-def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
+def item_performance(*, principal: Principal, filters: ReportFilters) -> list[dict[str, Any]]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
 
     An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
@@ -336,7 +357,7 @@ def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
         filters.values(),
     )
     catalogue = _item_catalogue(row[0] for row in rows)
-    results = []
+    results: list[dict[str, Any]] = []
     for checklist_id, section_key, item_key, answers, average in rows:
         known = catalogue.get((checklist_id, item_key), {})
         results.append(
@@ -353,7 +374,7 @@ def item_performance(*, principal, filters: ReportFilters) -> list[dict]:
     return results
 
 
-def perception_gap(*, principal, filters: ReportFilters) -> dict:
+def perception_gap(*, principal: Principal, filters: ReportFilters) -> dict[str, Any]:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
 
     Both kinds count with status submitted or approved (``status`` narrows both). Items are
@@ -377,7 +398,7 @@ def perception_gap(*, principal, filters: ReportFilters) -> dict:
         values,
     )
     catalogue = _item_catalogue(row[0] for row in rows)
-    results = []
+    results: list[dict[str, Any]] = []
     for checklist_id, section_key, item_key, self_average, mystery_average in rows:
         known = catalogue.get((checklist_id, item_key), {})
         own = _times_100(self_average)
@@ -452,10 +473,12 @@ EXPORT_VISIT_FIELDS = (
 EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "score", "comment")
 
 
-def export_visits(principal, filters: ExportFilters, *, with_auditor: bool) -> QuerySet:
+def export_visits(
+    principal: Principal, filters: ExportFilters, *, with_auditor: bool
+) -> QuerySet[Visit, tuple[Any, ...]]:
     """The visits to export, scoped like the visit list, oldest first (a stable order)."""
     qs = scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
-    lookups: dict = {}
+    lookups: dict[str, object] = {}
     if filters.date_from is not None:
         lookups["local_date__gte"] = filters.date_from
     if filters.date_to is not None:
@@ -474,7 +497,12 @@ def export_visits(principal, filters: ExportFilters, *, with_auditor: bool) -> Q
     return qs.filter(**lookups).order_by("started_at", "id").values_list(*fields)
 
 
-def iter_export(visits: QuerySet, *, visits_per_chunk: int = 1000) -> Iterator[tuple[tuple, list[tuple]]]:
+ExportRow = tuple[Any, ...]
+
+
+def iter_export(
+    visits: QuerySet[Visit, ExportRow], *, visits_per_chunk: int = 1000
+) -> Iterator[tuple[ExportRow, list[ExportRow]]]:
     """``(visit_row, answer_rows)`` pairs, read in chunks: memory stays flat however big the export.
 
     Visits stream from one chunked read (a server-side cursor on PostgreSQL); each chunk's answers
@@ -488,20 +516,20 @@ def iter_export(visits: QuerySet, *, visits_per_chunk: int = 1000) -> Iterator[t
         yield from zip(chunk, answers_of([visit[0] for visit in chunk]), strict=True)
 
 
-def _chunk_answers(visit_ids: list) -> list[list[tuple]]:
+def _chunk_answers(visit_ids: list[Any]) -> list[list[ExportRow]]:
     """Each visit's answers in checklist order, aligned with ``visit_ids``; ``value`` as JSON text."""
-    by_visit: dict = {visit_id: [] for visit_id in visit_ids}
+    by_visit: dict[Any, list[ExportRow]] = {visit_id: [] for visit_id in visit_ids}
     rows = Answer.objects.filter(visit_id__in=visit_ids).order_by("visit_id", "position")
     for visit_id, section, item, value, na, score, comment in rows.values_list(*EXPORT_ANSWER_FIELDS):
         by_visit[visit_id].append((visit_id, section, item, json.dumps(value), na, score, comment))
     return list(by_visit.values())
 
 
-def _chunk_answers_postgresql(visit_ids: list) -> list[list[tuple]]:
+def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportRow]]:
     """The same, tuned for millions of rows: the database numbers each answer's visit by its place
     in the chunk (an int is cheaper to send and parse than a UUID) and sends JSON values as text,
     which the CSV writer decodes once per distinct value."""
-    by_visit: list[list[tuple]] = [[] for _ in visit_ids]
+    by_visit: list[list[ExportRow]] = [[] for _ in visit_ids]
     with connection.cursor() as cursor:
         cursor.execute(
             """
