@@ -15,7 +15,7 @@ from rest_framework.request import Request
 
 from core.roles import API_KEY_ROLE
 
-from .models import ApiKey, User
+from .models import ApiKey, Organization, User
 
 KEYWORD = "Api-Key"
 
@@ -71,6 +71,14 @@ def caller_of(request: HttpRequest | Request) -> Caller:
     if isinstance(user, User | ApiKeyPrincipal):
         return user
     raise exceptions.NotAuthenticated()
+
+
+def caller_organization(request: HttpRequest | Request) -> Organization:
+    """The organization of the admitted caller (``RolePermission`` admits none without one)."""
+    organization = caller_of(request).organization
+    if organization is None:
+        raise exceptions.PermissionDenied()
+    return organization
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -234,8 +234,17 @@ class ApiKeySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _FromContext(serializers.CharField):
+    """A value the view hands over in the serializer's context under the field's name."""
+
+    def get_attribute(self, instance: object) -> str | None:
+        value: str | None = self.context.get(self.field_name or "")
+        return value
+
+
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="The full key. Shown this once; store it now.")
+    # The secret is never stored: the view passes it in ``context["key"]``.
+    key = _FromContext(help_text="The full key. Shown this once; store it now.")
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]

@@ -23,7 +23,7 @@ API_KEY_SCOPES = ("read", "write")
 
 
 class _Unset(enum.Enum):
-    """"Not given" for ``user_update``'s fields, where ``None`` and ``""`` are values too."""
+    """ "Not given" for ``user_update``'s fields, where ``None`` and ``""`` are values too."""
 
     UNSET = enum.auto()
 
@@ -88,7 +88,9 @@ def _org_rows(
     return rows
 
 
-def _check_scopes(*, role: str, region_ids: Collection[int] | None, location_ids: Collection[int] | None) -> None:
+def _check_scopes(
+    *, role: str, region_ids: Collection[int] | None, location_ids: Collection[int] | None
+) -> None:
     errors: dict[str, ValidationError] = {}
     if region_ids and role != Role.MANAGER:
         errors["region_ids"] = ValidationError("Only managers are scoped to regions.", code="not_allowed")

@@ -16,10 +16,12 @@ from rest_framework_simplejwt import views as jwt_views
 from core.exceptions import error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
+from core.principal import principal_of
 from core.tenancy import get_scoped_or_404
 from core.throttling import AuthRateThrottle
 
 from . import selectors, services
+from .authentication import caller_of, caller_organization
 from .serializers import (
     AccessTokenSerializer,
     ApiKeyCreatedSerializer,
@@ -142,7 +144,7 @@ class MeView(APIView):
         tags=["accounts"],
     )
     def get(self, request):
-        return Response(MeSerializer(me_payload(request.user)).data)
+        return Response(MeSerializer(me_payload(caller_of(request))).data)
 
 
 # --- Users --------------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ class UserViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.users_visible_to(self.request.user)
+        return selectors.users_visible_to(principal_of(self.request))
 
     def _render(self, user, status_code=status.HTTP_200_OK):
         user = get_scoped_or_404(self.get_queryset(), pk=user.pk)  # fresh, with prefetched scopes
@@ -220,7 +222,7 @@ class UserViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = UserCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_create(organization=request.user.organization, **serializer.validated_data)
+        user = services.user_create(organization=caller_organization(request), **serializer.validated_data)
         return self._render(user, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -277,7 +279,7 @@ class ApiKeyViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.api_keys_visible_to(self.request.user)
+        return selectors.api_keys_visible_to(principal_of(self.request))
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -290,10 +292,12 @@ class ApiKeyViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         api_key, raw = services.api_key_create(
-            organization=request.user.organization, created_by=request.user, **serializer.validated_data
+            organization=caller_organization(request),
+            created_by=caller_of(request).user_or_none(),
+            **serializer.validated_data,
         )
-        api_key.key = raw
-        return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+        rendered = ApiKeyCreatedSerializer(api_key, context={"key": raw}).data
+        return Response(rendered, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
         services.api_key_revoke(api_key=self.get_object())
@@ -333,7 +337,7 @@ class RegionViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.regions_visible_to(self.request.user)
+        return selectors.regions_visible_to(principal_of(self.request))
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -345,7 +349,9 @@ class RegionViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = RegionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        region = services.region_create(organization=request.user.organization, **serializer.validated_data)
+        region = services.region_create(
+            organization=caller_organization(request), **serializer.validated_data
+        )
         return Response(RegionSerializer(region).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -424,13 +430,13 @@ class LocationViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.locations_visible_to(self.request.user)
+        return selectors.locations_visible_to(principal_of(self.request))
 
     def list(self, request):
         # A plain dict, not the QueryDict: ``?region=`` is then a 400 like any other non-id.
         params = LocationFilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        qs = selectors.location_list(principal=request.user, **params.validated_data)
+        qs = selectors.location_list(principal=caller_of(request), **params.validated_data)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(LocationSerializer(page, many=True).data)
 
@@ -441,7 +447,7 @@ class LocationViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
         serializer = LocationWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         location = services.location_create(
-            organization=request.user.organization, **serializer.validated_data
+            organization=caller_organization(request), **serializer.validated_data
         )
         return Response(LocationSerializer(location).data, status=status.HTTP_201_CREATED)
 

@@ -46,7 +46,7 @@ class AnswerInput:
 @dataclass(frozen=True)
 class ItemResult:
     key: str
-    section_key: str
+    section_key: str | None  # as the definition says (scoring is total: it never raises on one)
     score: Fraction | None  # exact, 0..1; None when unscored, N/A or unanswered
     critical_failure: bool = False
 
@@ -57,7 +57,7 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class SectionResult:
-    key: str
+    key: str | None
     score: Fraction | None  # exact, 0..100
 
     @property
@@ -118,7 +118,7 @@ def round_half_up(value: Fraction | int | float | Decimal, places: int) -> Decim
     return (Decimal(floor) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
-def _weight(node: Mapping, default: int = 1) -> Fraction | int:
+def _weight(node: Mapping[str, Any], default: int = 1) -> Fraction | int:
     raw = node.get("weight", default)
     if type(raw) is int:  # the usual case, kept an int: exact, and Fraction arithmetic is slow
         return raw if raw > 0 else 0
@@ -133,7 +133,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool)
 
 
-def item_score(item: Mapping, value: Any) -> Fraction | None:
+def item_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     """The exact 0..1 score of one answered (not N/A) item, or None when the item is unscored.
 
     Values are expected to be validated already; anything that does not fit scores None rather
@@ -168,11 +168,13 @@ def item_score(item: Mapping, value: Any) -> Fraction | None:
         if kind == "number":
             if not _is_number(value):
                 return None
-            low, high = item.get("pass_min"), item.get("pass_max")
-            if low is None and high is None:
+            pass_min, pass_max = item.get("pass_min"), item.get("pass_max")
+            if pass_min is None and pass_max is None:
                 return None
             number = exact(value)
-            inside = (low is None or number >= exact(low)) and (high is None or number <= exact(high))
+            inside = (pass_min is None or number >= exact(pass_min)) and (
+                pass_max is None or number <= exact(pass_max)
+            )
             return _ONE if inside else _ZERO
     except (TypeError, ValueError, ArithmeticError):
         return None
@@ -199,7 +201,7 @@ def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction | int]]) -> Fraction
 
 
 def score_visit(
-    sections: Iterable[Mapping],
+    sections: Iterable[Mapping[str, Any]],
     answers: Mapping[str, AnswerInput],
     pass_threshold: Any,
 ) -> VisitScore:

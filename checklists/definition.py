@@ -104,12 +104,14 @@ class _Collector:
     def add(self, path: str, message: str, code: str = "invalid") -> None:
         self.problems.append(Problem(path, message, code))
 
-    def unknown_fields(self, obj: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
+    def unknown_fields(self, obj: Mapping[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
         for name in obj:
             if name not in allowed:
                 self.add(_join(path, str(name)), f"Unknown field for {what}.", "unknown_field")
 
-    def text(self, obj: Mapping, name: str, path: str, *, required: bool, blank: bool = False) -> None:
+    def text(
+        self, obj: Mapping[str, Any], name: str, path: str, *, required: bool, blank: bool = False
+    ) -> None:
         if name not in obj:
             if required:
                 self.add(_join(path, name), "This field is required.", "required")
@@ -120,7 +122,7 @@ class _Collector:
         elif len(value) > MAX_LENGTHS.get(name, 200):
             self.add(_join(path, name), f"At most {MAX_LENGTHS.get(name, 200)} characters.", "max_length")
 
-    def key(self, obj: Mapping, path: str) -> str | None:
+    def key(self, obj: Mapping[str, Any], path: str) -> str | None:
         if "key" not in obj:
             self.add(_join(path, "key"), "This field is required.", "required")
             return None
@@ -134,11 +136,11 @@ class _Collector:
             return None
         return value
 
-    def weight(self, obj: Mapping, path: str) -> None:
+    def weight(self, obj: Mapping[str, Any], path: str) -> None:
         if "weight" in obj and not (_is_number(obj["weight"]) and obj["weight"] > 0):
             self.add(_join(path, "weight"), "Must be a number greater than 0.", "invalid_weight")
 
-    def boolean(self, obj: Mapping, name: str, path: str) -> None:
+    def boolean(self, obj: Mapping[str, Any], name: str, path: str) -> None:
         if name in obj and not isinstance(obj[name], bool):
             self.add(_join(path, name), "Must be true or false.", "invalid_boolean")
 
@@ -275,7 +277,7 @@ def _check_item(out: _Collector, item: Any, path: str, item_keys: dict[str, str]
         )
 
 
-def _can_fail(item: Mapping, kind: Any) -> bool:
+def _can_fail(item: Mapping[str, Any], kind: Any) -> bool:
     if kind is MISSING:
         return True  # the type error is reported already
     if kind == "number":
@@ -283,7 +285,7 @@ def _can_fail(item: Mapping, kind: Any) -> bool:
     return kind in SCORED_TYPES
 
 
-def _check_photo(out: _Collector, item: Mapping, path: str, kind: Any) -> None:
+def _check_photo(out: _Collector, item: Mapping[str, Any], path: str, kind: Any) -> None:
     if "photo" not in item:
         return
     photo, ppath = item["photo"], f"{path}.photo"
@@ -308,7 +310,7 @@ def _check_photo(out: _Collector, item: Mapping, path: str, kind: Any) -> None:
         out.add(f"{ppath}.max", "A photo item must allow at least one photo.", "invalid_photo_count")
 
 
-def _check_scale(out: _Collector, item: Mapping, path: str) -> None:
+def _check_scale(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     ok = True
     for bound in ("scale_min", "scale_max"):
         if bound not in item:
@@ -321,7 +323,7 @@ def _check_scale(out: _Collector, item: Mapping, path: str) -> None:
         out.add(f"{path}.scale_max", "scale_max must be greater than scale_min.", "min_not_below_max")
 
 
-def _check_options(out: _Collector, item: Mapping, path: str) -> None:
+def _check_options(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     options, opath = item.get("options", MISSING), f"{path}.options"
     if options is MISSING:
         out.add(opath, "This field is required for choice items.", "required")
@@ -366,7 +368,7 @@ def _check_options(out: _Collector, item: Mapping, path: str) -> None:
         out.add(opath, "At least one option must be worth more than 0 points.", "no_positive_points")
 
 
-def _check_number_bounds(out: _Collector, item: Mapping, path: str) -> None:
+def _check_number_bounds(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     ok = True
     for bound in ("pass_min", "pass_max"):
         value = item.get(bound)
@@ -389,7 +391,7 @@ def problems_as_dict(problems: list[Problem]) -> dict[str, list[ValidationError]
 @dataclass(frozen=True)
 class Definition:
     pass_threshold: Decimal
-    sections: list[dict]
+    sections: list[dict[str, Any]]
 
 
 def validate_definition(
@@ -421,11 +423,12 @@ def _clean_number(value: Any) -> Any:
     return value
 
 
-def normalize_item(item: Mapping) -> dict:
+def normalize_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """One item with every key present, in a stable order; tolerant of partial input."""
     kind = item.get("type")
     default_photo = DEFAULT_PHOTO_FOR_PHOTO_ITEM if kind == "photo" else DEFAULT_PHOTO
-    photo = item.get("photo") if isinstance(item.get("photo"), Mapping) else {}
+    given_photo = item.get("photo")
+    photo = given_photo if isinstance(given_photo, Mapping) else {}
     out = {
         "key": item.get("key"),
         "prompt": item.get("prompt", ""),
@@ -501,19 +504,19 @@ def version_etag(*, checklist_id: int | None, number: int, pass_threshold: Decim
 # --- reading a tree ----------------------------------------------------------------------------
 
 
-def iter_items(sections: list[Mapping]) -> Iterator[tuple[Mapping, Mapping]]:
+def iter_items(sections: list[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """``(section, item)`` pairs in definition order."""
     for section in sections:
         for item in section.get("items", []):
             yield section, item
 
 
-def items_by_key(sections: list[Mapping]) -> dict[str, tuple[Mapping, Mapping]]:
+def items_by_key(sections: list[Mapping[str, Any]]) -> dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """``{item_key: (section, item)}`` in definition order (answers reference items by key)."""
     return {item["key"]: (section, item) for section, item in iter_items(sections)}
 
 
-def is_scored(item: Mapping) -> bool:
+def is_scored(item: Mapping[str, Any]) -> bool:
     """Whether answers to ``item`` get an item score (the contract's Scoring rules)."""
     kind = item.get("type")
     if kind == "number":

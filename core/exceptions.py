@@ -11,9 +11,9 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
+from drf_spectacular.utils import OpenApiResponse
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, serializers, status
-from drf_spectacular.utils import OpenApiResponse
 from rest_framework.serializers import as_serializer_error
 
 

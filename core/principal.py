@@ -5,10 +5,15 @@ through; ``accounts`` implements it twice (``User`` and ``ApiKeyPrincipal``) and
 of the two ``accounts.authentication.Caller`` for code that needs to tell them apart.
 """
 
-from typing import Protocol
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+if TYPE_CHECKING:  # DRF loads core while its own modules are still importing
+    from rest_framework.request import Request
 
 
 class Principal(Protocol):
@@ -39,6 +44,22 @@ class Principal(Protocol):
         """The key's row id for an API key; ``None`` for a person."""
 
 
+class Nobody:
+    """An unauthenticated caller (the schema generator's, say): of no organization, so every scoped
+    read is empty and every role check fails."""
+
+    pk = None
+    organization_id = None
+    role = ""
+    is_api_key = False
+    is_authenticated = False
+    can_write = False
+    api_key_id = None
+
+
+NOBODY: Final = Nobody()
+
+
 def organization_of(principal: Principal) -> int:
     """The organization id of a caller a service acts for.
 
@@ -63,7 +84,7 @@ def remember_principal(request: HttpRequest, principal: Principal) -> None:
     setattr(request, _REQUEST_ATTR, principal)
 
 
-def request_principal(request: HttpRequest) -> Principal | None:
+def request_principal(request: HttpRequest | Request) -> Principal | None:
     """The authenticated caller of ``request``, or ``None`` for an anonymous one.
 
     ``RolePermission`` leaves the caller on the Django request once it has admitted it; before
@@ -75,3 +96,8 @@ def request_principal(request: HttpRequest) -> Principal | None:
         if user is not None and user.is_authenticated:
             principal = user
     return principal
+
+
+def principal_of(request: HttpRequest | Request) -> Principal:
+    """The caller whose rows a read is scoped to: ``NOBODY`` when nobody authenticated."""
+    return request_principal(request) or NOBODY

@@ -63,7 +63,9 @@ def visit_submitter_id(visit: Visit) -> int | None:
     )
 
 
-def reuse_match_exists(*, organization_id: int, exclude_visit_id: object, dhash: int, max_distance: int) -> bool:
+def reuse_match_exists(
+    *, organization_id: int, exclude_visit_id: uuid.UUID, dhash: int, max_distance: int
+) -> bool:
     """Whether a photo of another visit in the organization is within ``max_distance`` of ``dhash``.
 
     One indexed query (an OR of four ``(organization, band)`` index probes), then the exact

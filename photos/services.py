@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from audits.models import Visit, VisitStatus
 from core.exceptions import DomainConflict
+from core.principal import Principal
+from core.roles import API_KEY_ROLE, Role
 from webhooks.models import EventType
 from webhooks.services import event_record
 
@@ -55,9 +57,9 @@ class PhotoAddResult:
     created: bool
 
 
-def item_photo_rules(sections) -> dict[str, dict]:
+def item_photo_rules(sections: Any) -> dict[str, dict[str, int]]:
     """``{item_key: {"min": int, "max": int}}`` for every item of a checklist version's sections."""
-    rules: dict[str, dict] = {}
+    rules: dict[str, dict[str, int]] = {}
     for section in sections or []:
         for item in section.get("items") or []:
             rule = item.get("photo") or {}
@@ -70,7 +72,8 @@ def item_photo_rules(sections) -> dict[str, dict]:
 
 def _item_limit(visit: Visit, item_key: str) -> int:
     if not item_key:
-        return settings.PHOTO_MAX_UNATTACHED
+        unattached: int = settings.PHOTO_MAX_UNATTACHED
+        return unattached
     rules = item_photo_rules(visit.checklist_version.sections)
     if item_key not in rules:
         raise ValidationError(
@@ -79,14 +82,14 @@ def _item_limit(visit: Visit, item_key: str) -> int:
     return rules[item_key]["max"]
 
 
-def _may_upload(actor, visit: Visit) -> bool:
+def _may_upload(actor: Principal, visit: Visit) -> bool:
     """The visit's own submitter (auditor or staff), admins, and API keys allowed to write."""
-    role = getattr(actor, "role", None)
-    if role == "admin":
+    role = actor.role
+    if role == Role.ADMIN:
         return True
-    if role == "api_key":
-        return bool(getattr(actor, "can_write", False))
-    if role in ("auditor", "staff"):
+    if role == API_KEY_ROLE:
+        return actor.can_write
+    if role in (Role.AUDITOR, Role.STAFF):
         return actor.pk is not None and actor.pk == visit_submitter_id(visit)
     return False
 
@@ -103,7 +106,9 @@ def _check_capacity(visit: Visit, item_key: str, limit: int) -> None:
         raise DomainConflict(f"No more photos may be added to {what}: at most {limit}.", code="photo_limit")
 
 
-def photo_add(*, actor, visit: Visit, photo_id: uuid.UUID, item_key: str, image: IO[bytes]) -> PhotoAddResult:
+def photo_add(
+    *, actor: Principal, visit: Visit, photo_id: uuid.UUID, item_key: str, image: IO[bytes]
+) -> PhotoAddResult:
     """Attach an uploaded picture to ``visit``; retry-safe on ``photo_id`` (see the module docstring).
 
     Raises ``ValidationError`` (400: unknown item, bad picture), ``UnsupportedMedia`` (415),
@@ -183,7 +188,7 @@ def _photo_row_create(
     item_key: str,
     limit: int,
     processed: imaging.ProcessedImage,
-    names: dict,
+    names: dict[str, str],
     reused: bool,
 ) -> Photo:
     # Serialize writers of this visit: status and photo.max are re-checked under the lock.
@@ -216,7 +221,7 @@ def _photo_row_create(
     return photo
 
 
-def _discard(names: dict, *, keep: Photo | None) -> None:
+def _discard(names: dict[str, str], *, keep: Photo | None) -> None:
     owned = {keep.image, keep.thumbnail} if keep is not None else set()
     storage.delete_objects([name for name in names.values() if name not in owned])
 

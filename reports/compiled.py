@@ -33,7 +33,6 @@ _FIRST_INT_MARKER = -2_000_000_000
 _FIRST_DATE_MARKER = dt.date(1, 1, 1)
 
 
-
 class _Template:
     __slots__ = ("sql", "slots")
 

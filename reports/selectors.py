@@ -46,6 +46,7 @@ class _InPeriodWithSections(_InPeriod):
 
     ss: list[dict[str, Any]]
 
+
 COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}
 
@@ -327,9 +328,7 @@ def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict[
     wanted = set(checklist_ids)
     if not wanted:
         return catalogue
-    versions = ChecklistVersion.objects.filter(checklist_id__in=wanted).order_by(
-        "checklist_id", "-number"
-    )
+    versions = ChecklistVersion.objects.filter(checklist_id__in=wanted).order_by("checklist_id", "-number")
     for checklist_id, sections in versions.values_list("checklist_id", "sections"):
         for section in sections or []:
             for item in section.get("items", []):

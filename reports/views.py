@@ -14,8 +14,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import caller_of
 from accounts.selectors import locations_visible_to, regions_visible_to
 from core.exceptions import error_responses
+from core.principal import principal_of
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
 from . import csv_export, selectors
@@ -41,7 +43,7 @@ class ReportView(APIView):
 
     def parse_query(self):
         query = self.query_serializer_class(
-            data=self.request.query_params, context={"principal": self.request.user}
+            data=self.request.query_params, context={"principal": principal_of(self.request)}
         )
         query.is_valid(raise_exception=True)
         return query
@@ -55,7 +57,7 @@ class _TrendView(ReportView):
         filters = query.filters(**narrowing)
         return Response(
             selectors.trend(
-                principal=self.request.user, filters=filters, period=query.validated_data["period"]
+                principal=principal_of(self.request), filters=filters, period=query.validated_data["period"]
             )
         )
 
@@ -99,7 +101,7 @@ class LocationTrendView(_TrendView):
         tags=TAGS,
     )
     def get(self, request, pk: int):
-        location = get_scoped_or_404(locations_visible_to(request.user), pk=pk)
+        location = get_scoped_or_404(locations_visible_to(caller_of(request)), pk=pk)
         return self.trend_for(location_id=location.pk)
 
 
@@ -117,7 +119,7 @@ class RegionTrendView(_TrendView):
         tags=TAGS,
     )
     def get(self, request, pk: int):
-        region = get_scoped_or_404(regions_visible_to(request.user), pk=pk)
+        region = get_scoped_or_404(regions_visible_to(caller_of(request)), pk=pk)
         return self.trend_for(region_id=region.pk)
 
 
@@ -158,7 +160,9 @@ class LocationRankingView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response({"results": selectors.location_ranking(principal=request.user, filters=filters)})
+        return Response(
+            {"results": selectors.location_ranking(principal=caller_of(request), filters=filters)}
+        )
 
 
 class ItemPerformanceView(ReportView):
@@ -192,7 +196,9 @@ class ItemPerformanceView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response({"results": selectors.item_performance(principal=request.user, filters=filters)})
+        return Response(
+            {"results": selectors.item_performance(principal=caller_of(request), filters=filters)}
+        )
 
 
 class PerceptionGapView(ReportView):
@@ -229,7 +235,7 @@ class PerceptionGapView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response(selectors.perception_gap(principal=request.user, filters=filters))
+        return Response(selectors.perception_gap(principal=caller_of(request), filters=filters))
 
 
 class JSONErrorsNegotiation(BaseContentNegotiation):
@@ -267,8 +273,8 @@ class VisitExportView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        with_auditor = shows_auditor_identity(request.user)
-        visits = selectors.export_visits(request.user, filters, with_auditor=with_auditor)
+        with_auditor = shows_auditor_identity(caller_of(request))
+        visits = selectors.export_visits(caller_of(request), filters, with_auditor=with_auditor)
         response = StreamingHttpResponse(
             csv_export.stream_csv(selectors.iter_export(visits), with_auditor=with_auditor),
             content_type="text/csv; charset=utf-8",

@@ -17,6 +17,7 @@ import secrets as secrets_module
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import Organization, User
 from core.exceptions import DomainConflict
 
 from . import transport
@@ -40,7 +42,7 @@ SWEEP_BATCH = 500
 # --- The outbox ---------------------------------------------------------------------------------
 
 
-def event_record(*, organization, type: str, data: dict) -> Event:
+def event_record(*, organization: Organization, type: str, data: dict[str, Any]) -> Event:
     """Record a domain event inside the current transaction (the outbox).
 
     Call it from the service that makes the change, inside its ``transaction.atomic`` block:
@@ -154,7 +156,12 @@ def secret_generate() -> str:
 
 @transaction.atomic
 def webhook_create(
-    *, organization, created_by=None, url: str, events: list[str], secret: str | None = None
+    *,
+    organization: Organization,
+    created_by: User | None = None,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
 ) -> tuple[Webhook, str]:
     """Register an endpoint; returns it with its secret, which is never shown again."""
     secret = secret or secret_generate()
