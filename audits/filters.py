@@ -37,7 +37,8 @@ class InstantField(forms.Field):
 
 
 class IdFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
+    # Ids are integers; the stubs pin a NumberFilter's form field to decimals.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

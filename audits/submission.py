@@ -413,8 +413,8 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
             problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
             continue
         if not raw.keys() <= ANSWER_FIELDS:
-            for key in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
-                problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
+            for unknown in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
+                problems.add(f"{path}.{unknown}", "Unknown field.", "unknown_field")
         key = raw.get("item")
         if not isinstance(key, str) or not key:
             problems.add(f"{path}.item", "An item key is required.", "required")

@@ -7,6 +7,7 @@ normalized tree as it is (it is immutable, so there is nothing to compute).
 """
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -56,7 +57,9 @@ class PhotoBoundsDefinitionSerializer(serializers.Serializer):
 
 class ChoiceOptionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64)
-    label = serializers.CharField(max_length=MAX_LENGTHS["label"])
+    # The contract's key is ``label``, which the stubs see shadowing ``Field.label``; at run time
+    # DRF's metaclass moves declared fields off the class, so nothing is shadowed.
+    label = serializers.CharField(max_length=MAX_LENGTHS["label"])  # type: ignore[assignment]
     points = serializers.FloatField(min_value=0, help_text="Item score = points / best points of the item.")
 
 
@@ -70,8 +73,8 @@ def _type_field(kind: str):
     return TypeField()
 
 
-def _common_item_fields(*, stored: bool) -> dict:
-    optional = {} if stored else {"required": False}
+def _common_item_fields(*, stored: bool) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+    optional: dict[str, Any] = {} if stored else {"required": False}
     return {
         "key": serializers.SlugField(
             max_length=64, help_text="Unique across the whole version; answers use it."
@@ -99,7 +102,7 @@ def _common_item_fields(*, stored: bool) -> dict:
     }
 
 
-def _type_fields(kind: str, *, stored: bool) -> dict:
+def _type_fields(kind: str, *, stored: bool) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
     if kind == "scale":
         return {
             "scale_min": serializers.IntegerField(min_value=-1000, max_value=1000, help_text="Lowest value."),
@@ -126,8 +129,11 @@ def _type_fields(kind: str, *, stored: bool) -> dict:
     return {}
 
 
-def _item_variants(*, stored: bool) -> dict[str, type]:
-    variants = {}
+_Variants = dict[str, serializers.Serializer[Any] | type[serializers.Serializer[Any]]]
+
+
+def _item_variants(*, stored: bool) -> _Variants:
+    variants: _Variants = {}
     for kind in ITEM_TYPES:
         fields = {
             **_common_item_fields(stored=stored),
@@ -188,10 +194,17 @@ class ThresholdInputField(serializers.Field):
         return data
 
 
-class DefinitionInputMixin:
+if TYPE_CHECKING:
+    # The mixin goes before a serializer class: type-check it as one (at run time it is plain).
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
+
+
+class DefinitionInputMixin(_SerializerBase):
     """Report field errors and every definition mistake together, in one 400."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         errors: dict = {}
         values = None
         try:

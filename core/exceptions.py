@@ -135,8 +135,8 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 class ErrorResponseSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(help_text="`validation_error`, `client_error` or `server_error`.")
-    # The contract's key is ``errors``, which shadows ``Serializer.errors``: harmless here, as this
-    # serializer only documents the shape and never validates anything.
+    # The contract's key is ``errors``, which the stubs see shadowing ``Serializer.errors``; at run
+    # time DRF's metaclass moves declared fields off the class, so nothing is shadowed.
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]
 
 

@@ -138,7 +138,7 @@ def stream_csv(
                     four(score),
                     neutralize(comment) if comment else "",
                 ]
-                if with_auditor:
+                if auditor is not None:  # set exactly when with_auditor
                     cells.append(auditor)
                 line = _render(cell_buffer, cell_writer, cells) + "\r\n"
                 if key is not None and len(lines) < 50_000:

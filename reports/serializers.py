@@ -6,13 +6,17 @@ id the caller may not see is reported exactly like one that does not exist.
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.selectors import locations_visible_to, regions_visible_to
 from audits.models import VisitKind, VisitStatus
 from checklists.selectors import checklists_visible_to
+from core.principal import Principal
 
 from . import selectors
 from .periods import PERIODS, period_start
@@ -52,23 +56,33 @@ def _scoped_pk_field(**kwargs) -> ScopedIdField:
     return ScopedIdField(**kwargs)
 
 
-class _ScopedIds:
+if TYPE_CHECKING:
+    # The mixin goes before a serializer class: type-check it as one (at run time it is plain).
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
+
+
+class _ScopedIds(_SerializerBase):
     """Resolve ``checklist``/``region``/``location`` within the caller's scope."""
 
-    scoped_fields = {
+    scoped_fields: ClassVar[dict[str, Callable[[Principal], QuerySet[Any]]]] = {
         "checklist": checklists_visible_to,
         "region": regions_visible_to,
         "location": locations_visible_to,
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         principal = self.context.get("principal")
         if principal is None:  # the schema generator inspecting us: the fields' empty querysets stay
             return
         for name, visible in self.scoped_fields.items():
-            if name in self.fields:
-                self.fields[name].queryset = visible(principal)
+            field = self.fields.get(name)
+            if isinstance(field, serializers.RelatedField):
+                # The stubs declare ``queryset`` with ``Manager`` among its types, whose ``__get__``
+                # mypy then applies to this plain instance attribute.
+                field.queryset = visible(principal)  # type: ignore[arg-type]
 
 
 class WindowQuerySerializer(_ScopedIds, serializers.Serializer):

@@ -13,6 +13,9 @@ step "ruff check / ruff format --check"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+step "mypy (django-stubs, djangorestframework-stubs; strict on core/ and the domain modules)"
+.venv/bin/mypy
+
 step "manage.py check, makemigrations --check"
 DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py check
 DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check --dry-run
