@@ -9,18 +9,20 @@ API keys are created through the API (the key is shown once there); here they ca
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import ApiKey, Location, Organization, Region, Role, User
 
 
-def _is_org_admin(request) -> bool:
+def _is_org_admin(request: HttpRequest) -> bool:
     user = request.user
     return (
-        user.is_active
+        isinstance(user, User)  # not Django's AnonymousUser
+        and user.is_active
         and user.is_staff
         and not user.is_superuser
-        and getattr(user, "role", None) == Role.ADMIN
+        and user.role == Role.ADMIN
         and user.organization_id is not None
     )
 

@@ -17,11 +17,13 @@ from core.exceptions import error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
 from core.principal import principal_of
+from core.roles import API_KEY_ROLE
 from core.tenancy import get_scoped_or_404
 from core.throttling import AuthRateThrottle
 
 from . import selectors, services
-from .authentication import caller_of, caller_organization
+from .authentication import Caller, caller_of, caller_organization
+from .models import Organization
 from .serializers import (
     AccessTokenSerializer,
     ApiKeyCreatedSerializer,
@@ -110,14 +112,14 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 # --- Me -----------------------------------------------------------------------------------------
 
 
-def me_payload(principal) -> dict:
-    organization = {"id": principal.organization.pk, "name": principal.organization.name}
-    if getattr(principal, "is_api_key", False):
+def me_payload(principal: Caller, organization_row: Organization) -> dict[str, Any]:
+    organization = {"id": organization_row.pk, "name": organization_row.name}
+    if principal.is_api_key:
         return {
             "id": None,
             "username": None,
             "display_name": principal.api_key.name,
-            "role": "api_key",
+            "role": API_KEY_ROLE,
             "organization": organization,
             "region_ids": [],
             "location_ids": [],
@@ -144,7 +146,7 @@ class MeView(APIView):
         tags=["accounts"],
     )
     def get(self, request):
-        return Response(MeSerializer(me_payload(caller_of(request))).data)
+        return Response(MeSerializer(me_payload(caller_of(request), caller_organization(request))).data)
 
 
 # --- Users --------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .serializers import (
 )
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-SUBMITTERS = frozenset({"auditor", "staff"})
+SUBMITTERS = frozenset({Role.AUDITOR, Role.STAFF})
 
 
 class SyncPagination(DefaultPagination):

@@ -17,6 +17,7 @@ from accounts.authentication import caller_of
 from core.exceptions import ErrorResponseSerializer, StorageUnavailable, error_responses
 from core.pagination import DefaultPagination
 from core.permissions import EVERYONE
+from core.roles import Role
 
 from . import storage
 from .models import Photo
@@ -25,7 +26,7 @@ from .serializers import PhotoSerializer, PhotoUploadSerializer
 from .services import UnsupportedMedia, photo_add
 from .uploads import CappedUploadHandler, check_declared_length, too_large
 
-UPLOADERS = frozenset({"admin", "auditor", "staff"})
+UPLOADERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.STAFF})
 
 
 class PhotoPagination(DefaultPagination):

@@ -18,6 +18,7 @@ from accounts.authentication import caller_of
 from accounts.selectors import locations_visible_to, regions_visible_to
 from core.exceptions import error_responses
 from core.principal import principal_of
+from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
 from . import csv_export, selectors
@@ -32,7 +33,7 @@ from .serializers import (
     TrendSerializer,
 )
 
-REPORT_READERS = frozenset({"admin", "manager", "staff", "api_key"})
+REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, API_KEY_ROLE})
 TAGS = ["reports"]
 ERRORS = error_responses(400, 401, 403, 429)
 
