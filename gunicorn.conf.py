@@ -1,12 +1,17 @@
 """gunicorn settings for production: `gunicorn config.wsgi` reads this file from the working directory.
 
 Every value can be overridden by the environment (GUNICORN_*), e.g. GUNICORN_WORKERS=8.
+
+Sync workers read a request themselves, with no bound on how long its headers or body take: six
+sockets sending a header byte a second hold six workers. So gunicorn listens on loopback only and
+production runs `deploy/serve.sh`, which puts nginx in front to read whole requests first.
 """
 
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Loopback by default: deploy/serve.sh puts nginx in front (slow clients are its problem).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))

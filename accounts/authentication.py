@@ -1,7 +1,11 @@
-"""``Authorization: Api-Key <key>`` authentication for integrators.
+"""Authentication: JWT for people, ``Authorization: Api-Key <key>`` for integrators.
 
 Keys look like ``<prefix>.<secret>``; only the SHA-256 of the whole key is stored. A revoked key
 is refused on the very next request (no caching).
+
+A JWT's signature proves who made it, not that its claims make sense: a token whose ``user_id``
+is a list, an object, a float or a number beyond any id (which only a holder of the signing key
+can make) is an invalid token (401), never a database error.
 """
 
 import hashlib
@@ -9,15 +13,39 @@ from typing import ClassVar, Literal, TypeAlias
 
 from django.http import HttpRequest
 from django.utils import timezone
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core.roles import API_KEY_ROLE
 
 from .models import ApiKey, Organization, User
 
 KEYWORD = "Api-Key"
+MAX_USER_ID = 2**63 - 1
+
+
+def user_id_from_claims(payload) -> int:
+    """The user id a (signature-checked) token names; ``InvalidToken`` unless it is one.
+
+    simplejwt writes the id as a string of digits; older tokens carry a plain integer.
+    """
+    value = payload.get(jwt_settings.USER_ID_CLAIM)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if type(value) is not int or not 1 <= value <= MAX_USER_ID:
+        raise InvalidToken("Token contained no recognizable user identification.")
+    return value
+
+
+class JWTAuthentication(BaseJWTAuthentication):
+    def get_user(self, validated_token):
+        user_id_from_claims(validated_token)
+        return super().get_user(validated_token)
 
 
 def hash_key(raw: str) -> str:
@@ -119,3 +147,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "Integrators: `Authorization: Api-Key <key>`.",
         }
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    """Documented exactly as simplejwt's own class (``jwtAuth``, a bearer JWT)."""
+
+    target_class = "accounts.authentication.JWTAuthentication"

@@ -18,8 +18,20 @@ __all__ = ["ApiKey", "Location", "Organization", "Region", "Role", "User"]
 
 
 class Organization(models.Model):
+    """The audited brand, and the settings every later feature reads (``organization_settings``)."""
+
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Settings (``GET/PATCH /api/v1/organization/``); ranges are checked by ``accounts.settings``.
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA time zone for people who have no location."
+    )
+    currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code.")
+    dispute_window_days = models.PositiveSmallIntegerField(default=14)
+    action_due_days = models.PositiveSmallIntegerField(default=14)
+    lockout_days = models.PositiveSmallIntegerField(default=90)
+    daily_claim_cap = models.PositiveSmallIntegerField(default=3)
+    default_language = models.CharField(max_length=35, default="en", help_text="A language tag (BCP 47).")
 
     def __str__(self) -> str:
         return self.name

@@ -6,11 +6,11 @@ Every queryset here goes through ``core.tenancy``; list pages cost a constant nu
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from core.principal import Principal
+from core.principal import Principal, organization_id_of
 from core.roles import Role
 from core.tenancy import auditor_locations_q, scope_regions, scope_rows
 
-from .models import ApiKey, Location, Region, User
+from .models import ApiKey, Location, Organization, Region, User
 
 
 def users_visible_to(principal: Principal) -> QuerySet[User]:
@@ -58,3 +58,8 @@ def location_list(*, principal: Principal, region: int | None = None, search: st
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search) | Q(address__icontains=search))
     return qs
+
+
+def organization_of(principal: Principal) -> Organization:
+    """The caller's own organization (read fresh: settings may have changed since login)."""
+    return Organization.objects.get(pk=organization_id_of(principal))

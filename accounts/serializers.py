@@ -12,8 +12,10 @@ from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from core.roles import API_KEY_ROLE
 from core.serializers import StrictMixin, StrictSerializer
 
+from .authentication import user_id_from_claims
 from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
@@ -120,6 +122,7 @@ class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
     refresh = StrictCharField()
 
     def validate(self, attrs):
+        user_id_from_claims(self.token_class(attrs["refresh"]).payload)  # 401 unless an id
         try:
             return super().validate(attrs)
         except User.DoesNotExist:  # the token outlived its user
@@ -147,13 +150,19 @@ class OrganizationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+ME_ROLE_CHOICES = [*Role.choices, (API_KEY_ROLE, "API key")]
+
+
 class MeSerializer(serializers.Serializer):
     """The caller. For an API key: ``id`` and ``username`` are null and ``display_name`` is the key's name."""
 
     id = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
     display_name = serializers.CharField()
-    role = serializers.CharField(help_text="`admin`, `manager`, `auditor`, `staff`, or `api_key` for a key.")
+    role = serializers.ChoiceField(
+        choices=ME_ROLE_CHOICES,
+        help_text="`admin`, `manager`, `auditor`, `staff`, or `api_key` for a key.",
+    )
     organization = OrganizationRefSerializer()
     region_ids = serializers.ListField(child=serializers.IntegerField())
     location_ids = serializers.ListField(child=serializers.IntegerField())
@@ -330,3 +339,72 @@ class LocationWriteSerializer(StrictSerializer):
 class LocationFilterSerializer(serializers.Serializer):
     region = serializers.IntegerField(**_ID, required=False)
     search = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+# --- Organization settings ------------------------------------------------------------------------
+
+
+def validate_currency(value: str) -> str:
+    import pycountry
+
+    if len(value) != 3 or value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:
+        raise serializers.ValidationError(
+            f"'{value}' is not an ISO 4217 currency code (e.g. 'EUR', 'USD').", code="invalid_currency"
+        )
+    return value
+
+
+def validate_language_tag(value: str) -> str:
+    from core.languages import canonical_tag
+
+    tag = canonical_tag(value)
+    if tag is None:
+        raise serializers.ValidationError(
+            f"'{value}' is not a language tag (e.g. 'en', 'fr', 'pt-BR').", code="invalid_language"
+        )
+    return tag
+
+
+def _days(help_text: str, **kwargs) -> StrictIntegerField:
+    return StrictIntegerField(min_value=1, max_value=365, required=False, help_text=help_text, **kwargs)
+
+
+class OrganizationSettingsSerializer(StrictSerializer):
+    """The organization and its settings; admins ``PATCH`` any of the writable fields."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = StrictCharField(max_length=200, required=False)
+    timezone = StrictCharField(
+        max_length=64,
+        required=False,
+        validators=[validate_iana_timezone],
+        help_text="IANA name; serves people who have no location of their own. Default UTC.",
+    )
+    currency = StrictCharField(
+        required=False, validators=[validate_currency], help_text="ISO 4217 code. Default EUR."
+    )
+    dispute_window_days = _days(
+        "Days after a visit's first submission during which it may be disputed (1-365, default 14)."
+    )
+    action_due_days = _days("Days a corrective action is given by default (1-365, default 14).")
+    lockout_days = _days("Days an auditor is kept away from a location they visited (1-365, default 90).")
+    daily_claim_cap = StrictIntegerField(
+        min_value=1,
+        max_value=50,
+        required=False,
+        help_text="Jobs a shopper may claim per day (1-50, default 3).",
+    )
+    default_language = StrictCharField(
+        max_length=35,
+        required=False,
+        help_text="A language tag (BCP 47, e.g. `en`, `fr`, `pt-BR`). Default en.",
+    )
+
+    def validate_default_language(self, value: str) -> str:
+        return validate_language_tag(value)  # stored in its conventional case (pt-BR)
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("Must not be blank.", code="blank")
+        return value

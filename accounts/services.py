@@ -332,3 +332,39 @@ def organization_bootstrap(
         organization=organization, username=admin_username, password=admin_password, role=Role.ADMIN
     )
     return organization, admin, True
+
+
+ORGANIZATION_SETTINGS = (
+    "name",
+    "timezone",
+    "currency",
+    "dispute_window_days",
+    "action_due_days",
+    "lockout_days",
+    "daily_claim_cap",
+    "default_language",
+)
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, **fields: Any) -> Organization:
+    """Change the organization's name or settings (validated by the caller's serializer).
+
+    A name another organization already has is a 409: names are unique across the installation.
+    """
+    changed = [name for name in ORGANIZATION_SETTINGS if name in fields]
+    for name in changed:
+        setattr(organization, name, fields[name])
+    if not changed:
+        return organization
+    if (
+        "name" in changed
+        and Organization.objects.filter(name=organization.name).exclude(pk=organization.pk).exists()
+    ):
+        raise DomainConflict("Another organization already has this name.", code="duplicate_name")
+    try:
+        with transaction.atomic():
+            organization.save(update_fields=changed)
+    except IntegrityError:
+        raise DomainConflict("Another organization already has this name.", code="duplicate_name")
+    return organization

@@ -19,5 +19,6 @@ urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("organization/", views.OrganizationView.as_view(), name="organization"),
     *router.urls,
 ]

@@ -33,6 +33,7 @@ from .serializers import (
     LocationSerializer,
     LocationWriteSerializer,
     MeSerializer,
+    OrganizationSettingsSerializer,
     RegionSerializer,
     RegionWriteSerializer,
     StrictTokenObtainSerializer,
@@ -147,6 +148,47 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(MeSerializer(me_payload(caller_of(request), caller_organization(request))).data)
+
+
+# --- Organization settings ----------------------------------------------------------------------
+
+
+class OrganizationView(APIView):
+    """The caller's organization and its settings: everyone reads, admins change."""
+
+    role_map = {"GET": EVERYONE, "HEAD": EVERYONE, "OPTIONS": EVERYONE, "PATCH": ADMIN}
+    api_key_may_write = False  # settings are the admin's, like users and keys
+
+    @extend_schema(
+        summary="The organization's settings",
+        responses={200: OrganizationSettingsSerializer, **error_responses(401, 403, 429)},
+        tags=["accounts"],
+    )
+    def get(self, request):
+        organization = selectors.organization_of(caller_of(request))
+        return Response(OrganizationSettingsSerializer(organization).data)
+
+    @extend_schema(
+        summary="Change the organization's name or settings (admin)",
+        description="Ranges: days 1-365, `daily_claim_cap` 1-50, an IANA `timezone`, an ISO 4217 "
+        "`currency`, a language tag for `default_language`. A name another organization has is a 409.",
+        request=OrganizationSettingsSerializer,
+        responses={200: OrganizationSettingsSerializer, **error_responses(400, 401, 403, 409, 413, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "Longer dispute window, in dollars",
+                request_only=True,
+                value={"dispute_window_days": 21, "currency": "USD", "timezone": "America/New_York"},
+            )
+        ],
+        tags=["accounts"],
+    )
+    def patch(self, request):
+        organization = selectors.organization_of(caller_of(request))
+        serializer = OrganizationSettingsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        organization = services.organization_update(organization=organization, **serializer.validated_data)
+        return Response(OrganizationSettingsSerializer(organization).data)
 
 
 # --- Users --------------------------------------------------------------------------------------

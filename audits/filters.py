@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Assignment, AssignmentStatus, Visit, VisitKind, VisitStatus
 
@@ -36,7 +37,10 @@ class InstantField(forms.Field):
             raise forms.ValidationError("The datetime is out of range.", code="invalid")
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
+    """An id (1 to 2^63-1); documented as such, not as a ``number`` (generated clients take floats)."""
+
     # Ids are integers; the stubs pin a NumberFilter's form field to decimals.
     field_class = forms.IntegerField  # type: ignore[assignment]
 

@@ -88,9 +88,14 @@ class Visit(models.Model):
 
     # Scoring, computed exactly by audits.scoring and stored for reads and reports.
     score = models.FloatField(null=True, blank=True)
+    # The score before the first upheld dispute changed it (disputes.services); null while none has.
+    original_score = models.FloatField(null=True, blank=True)
     passed = models.BooleanField(default=False)
     critical_failures = models.JSONField(default=list)
     section_scores = models.JSONField(default=list)
+    # Item keys hidden by show_if given the answers, and shown items a re-score found unanswered.
+    hidden_items = models.JSONField(default=list)
+    unanswered_items = models.JSONField(default=list)
     off_site = models.BooleanField(default=False)
     outside_window = models.BooleanField(default=False)
 
@@ -142,6 +147,7 @@ class HistoryAction(models.TextChoices):
     REVISED = "revised", "Revised"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    RESCORED = "rescored", "Rescored"
 
 
 class VisitHistory(models.Model):

@@ -14,6 +14,12 @@ output (visit and section scores to two decimals, item scores to four):
 - a critical item fails when its item score is 0; any failure means not passed whatever the score.
   Otherwise passed is ``exact score >= pass_threshold`` (the exact score, not the rounded one).
   A visit with nothing scored is not passed.
+- an item hidden by its (or its section's) ``show_if`` is left out exactly like N/A; the answers
+  decide what is hidden (``checklists.logic.visibility``, pure too). A hidden item that carries an
+  answer is refused (``HiddenItemAnswered``), never scored, unless the caller re-scores stored
+  answers and asks for them to be dropped (``drop_hidden=True``: a revision or a dispute may hide
+  an item that had an answer). A shown item without an answer is left out and listed in
+  ``unanswered_items``.
 
 Definitions are normalized when published, but this module reads every optional key with a
 default so that it never depends on that.
@@ -27,6 +33,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
+
+from checklists.logic import has_logic, visibility
 
 SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
 UNSCORED_TYPES = frozenset({"text", "photo"})
@@ -65,6 +73,14 @@ class SectionResult:
         return None if self.score is None else round_half_up(self.score, 2)
 
 
+class HiddenItemAnswered(ValueError):
+    """Answers were given for items their ``show_if`` hides: such a visit is never scored."""
+
+    def __init__(self, keys: list[str]):
+        super().__init__(f"Hidden items carry answers: {', '.join(keys)}")
+        self.keys = keys
+
+
 @dataclass(frozen=True)
 class VisitScore:
     score: Fraction | None  # exact, 0..100
@@ -72,6 +88,8 @@ class VisitScore:
     critical_failures: list[str] = field(default_factory=list)
     sections: list[SectionResult] = field(default_factory=list)
     items: dict[str, ItemResult] = field(default_factory=dict)
+    hidden_items: list[str] = field(default_factory=list)  # in checklist order
+    unanswered_items: list[str] = field(default_factory=list)  # shown, not photo, no answer
 
     @property
     def rounded(self) -> Decimal | None:
@@ -204,8 +222,30 @@ def score_visit(
     sections: Iterable[Mapping[str, Any]],
     answers: Mapping[str, AnswerInput],
     pass_threshold: Any,
+    *,
+    drop_hidden: bool = False,
 ) -> VisitScore:
-    """Score a visit: ``answers`` maps item keys to ``AnswerInput``; missing items count as unanswered."""
+    """Score a visit: ``answers`` maps item keys to ``AnswerInput``; missing items count as unanswered.
+
+    Raises ``HiddenItemAnswered`` when an item hidden by ``show_if`` has an answer, unless
+    ``drop_hidden`` (re-scoring stored answers), which leaves such answers out.
+    """
+    sections = list(sections)
+    hidden: frozenset[str] = frozenset()
+    hidden_items: list[str] = []
+    if has_logic(sections):
+        seen = visibility(sections, answers)
+        hidden, hidden_items, unanswered_items = seen.hidden, seen.hidden_items, seen.unanswered_items
+        answered_hidden = [key for key in hidden_items if key in answers]
+        if answered_hidden and not drop_hidden:
+            raise HiddenItemAnswered(answered_hidden)
+    else:
+        unanswered_items = [
+            item.get("key")
+            for section in sections
+            for item in section.get("items") or []
+            if item.get("key") not in answers and item.get("type") != "photo"
+        ]
     items: dict[str, ItemResult] = {}
     section_results: list[SectionResult] = []
     section_pairs: list[tuple[Fraction, Fraction | int]] = []
@@ -215,7 +255,7 @@ def score_visit(
         item_pairs: list[tuple[Fraction, Fraction | int]] = []
         for item in section.get("items") or []:
             key = item.get("key")
-            answer = answers.get(key)
+            answer = None if key in hidden else answers.get(key)
             score = None if answer is None or answer.na else item_score(item, answer.value)
             failed = bool(item.get("critical", False)) and score is not None and score == 0
             if failed:
@@ -242,4 +282,6 @@ def score_visit(
         critical_failures=critical_failures,
         sections=section_results,
         items=items,
+        hidden_items=hidden_items,
+        unanswered_items=unanswered_items,
     )

@@ -42,7 +42,12 @@ def visit_list(principal: Principal) -> QuerySet[Visit]:
         .defer("request_body")
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.order_by("position")),
-            Prefetch("photos", queryset=Photo.objects.only("id", "visit_id", "item_key")),
+            Prefetch(
+                "photos",
+                queryset=Photo.objects.filter(dispute__isnull=True).only(
+                    "id", "visit_id", "item_key", "dispute_id"
+                ),
+            ),
         )
     )
 

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 
+from .filters import MAX_ID
 from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
 
 _datetime = serializers.DateTimeField()
@@ -84,15 +85,19 @@ class AssignmentSerializer(serializers.Serializer):
 
 
 class AssignmentCreateSerializer(StrictSerializer):
-    location = serializers.IntegerField(min_value=1)
-    checklist = serializers.IntegerField(min_value=1)
+    # Bounded like every id column: beyond 64 bits SQLite raises instead of finding nothing.
+    location = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    checklist = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     checklist_version = serializers.IntegerField(
         min_value=1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         help_text="Version number; default: the current version.",
     )
-    auditor = serializers.IntegerField(min_value=1, help_text="An active auditor of the organization.")
+    auditor = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="An active auditor of the organization."
+    )
     due_from = serializers.DateTimeField()
     due_until = serializers.DateTimeField()
     instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
@@ -176,7 +181,7 @@ class PhotoMissingSerializer(serializers.Serializer):
 
 
 def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:
-    """Items whose ``photo.min`` is not met yet (N/A items need no evidence)."""
+    """Items whose ``photo.min`` is not met yet (N/A and hidden items need no evidence)."""
     missing = []
     for section in sections or []:
         for item in section.get("items") or []:
@@ -206,11 +211,25 @@ class VisitSerializer(serializers.Serializer):
     position = PositionSerializer(allow_null=True)
     notes = serializers.CharField()
     score = serializers.FloatField(allow_null=True, help_text="0..100, two decimals, half up.")
+    original_score = serializers.FloatField(
+        allow_null=True,
+        help_text="The score before an upheld dispute first changed it; null while no dispute was upheld.",
+    )
     passed = serializers.BooleanField()
     critical_failures = serializers.ListField(child=serializers.CharField(), help_text="Item keys.")
     sections = SectionScoreSerializer(many=True)
     answers = AnswerSerializer(many=True)
     photos_missing = PhotoMissingSerializer(many=True)
+    hidden_items = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Item keys hidden by their (or their section's) show_if given the answers, in checklist "
+        "order: they take no answer, need no photos and are left out of scoring like N/A.",
+    )
+    unanswered_items = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Shown items without an answer, left out of scoring: only a re-score can make them (an "
+        "answer change revealing an item); a submission must answer every shown item.",
+    )
     off_site = serializers.BooleanField()
     outside_window = serializers.BooleanField()
     created_at = serializers.DateTimeField()
@@ -223,8 +242,10 @@ class VisitSerializer(serializers.Serializer):
 def visit_representation(visit, *, show_auditor: bool) -> dict:
     """A visit as the API renders it: a plain dict, built without any serializer machinery."""
     answers = list(visit.answers.all())
-    photo_items = Counter(photo.item_key for photo in visit.photos.all())
-    na_items = {answer.item_key for answer in answers if answer.na}
+    # Dispute evidence is stored as photos of the visit too, but it is not the visit's evidence.
+    photo_items = Counter(photo.item_key for photo in visit.photos.all() if photo.dispute_id is None)
+    hidden_items = list(visit.hidden_items or [])
+    na_items = {answer.item_key for answer in answers if answer.na} | set(hidden_items)
     position = None
     if visit.latitude is not None and visit.longitude is not None:
         position = {
@@ -246,6 +267,7 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
         "position": position,
         "notes": visit.notes,
         "score": visit.score,
+        "original_score": visit.original_score,
         "passed": visit.passed,
         "critical_failures": list(visit.critical_failures or []),
         "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
@@ -260,6 +282,8 @@ def visit_representation(visit, *, show_auditor: bool) -> dict:
             for answer in answers
         ],
         "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
+        "hidden_items": hidden_items,
+        "unanswered_items": list(visit.unanswered_items or []),
         "off_site": visit.off_site,
         "outside_window": visit.outside_window,
         "created_at": _dt(visit.created_at),

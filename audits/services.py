@@ -4,8 +4,9 @@ Every service is keyword-only and atomic. A visit's webhook event is recorded in
 transaction as the visit (``webhooks.services.event_record``), and its history entry too.
 
 Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
-body whose id exists answers with the stored visit when its canonical JSON matches the stored
-one, and a conflict otherwise. Concurrent twins of a mystery visit queue on their assignment's
+body whose id exists answers with the stored visit when it says what the stored one said (compared
+as JSON values with every default filled in: ``audits.submission.comparable_body``), and a conflict
+otherwise. Concurrent twins of a mystery visit queue on their assignment's
 row lock; any other race ends on the primary key (or the one-visit-per-assignment constraint):
 the loser's transaction fails and a second pass answers it like a resent body.
 """
@@ -27,7 +28,7 @@ from accounts.authentication import Caller
 from accounts.models import Location, Organization, Role, User
 from checklists.models import Checklist, ChecklistVersion
 from core.exceptions import DomainConflict
-from core.principal import organization_of
+from core.principal import organization_id_of
 from core.tenancy import get_scoped_or_404, scope_rows
 from reports.periods import period_keys
 from webhooks.services import event_record
@@ -52,6 +53,7 @@ from .submission import (
     VisitBody,
     canonical_hash,
     check_shape,
+    comparable_hash,
     parse_answers,
     parse_visit_body,
 )
@@ -139,7 +141,7 @@ def assignment_create(
 ) -> Assignment:
     """Send an auditor to a location (admins: anywhere in the org; managers: their regions)."""
     problems = Problems()
-    org_id = organization_of(actor)
+    org_id = organization_id_of(actor)
     site = scope_rows(Location.objects.all(), actor, location="").filter(pk=location).first()
     if site is None:
         problems.add("location", "Unknown location.", "does_not_exist")
@@ -197,14 +199,36 @@ def assignment_update(*, actor: Caller, assignment_id: int, data: dict[str, Any]
 # --- visits: submission -----------------------------------------------------------------------
 
 
-def _replay(existing: Visit, *, actor: Caller, body_hash: str) -> tuple[Visit, bool]:
+def _filled_in(visit: Visit) -> dict[str, Any]:
+    """What the server fills in for a visit body that leaves them out (its assignment's, or the
+    visit's own values): bodies that differ only there are the same body."""
+    return {
+        "id": str(visit.pk),
+        "kind": visit.kind,
+        "assignment": visit.assignment_id,
+        "location": visit.location_id,
+        "checklist": visit.checklist_id,
+        "checklist_version": visit.checklist_version.number,
+    }
+
+
+def _same_body(stored_hash: str, data: Any, visit: Visit, *, stored_body: Any = None) -> bool:
+    """``data`` says what the accepted body said. ``stored_body`` lets rows hashed before defaults
+    were filled in (a raw canonical hash) be compared afresh."""
+    body_hash = comparable_hash(data, _filled_in(visit))
+    if stored_hash in (body_hash, canonical_hash(data)):
+        return True
+    return stored_body is not None and comparable_hash(stored_body, _filled_in(visit)) == body_hash
+
+
+def _replay(existing: Visit, *, actor: Caller, data: Any) -> tuple[Visit, bool]:
     """The id exists: same submitter and same body answers the stored visit, anything else is 409.
 
     A visit of another organization (or another person) is never described: the conflict is opaque.
     """
     if existing.organization_id != actor.organization_id or existing.auditor_id != actor.pk:
         raise DomainConflict("This visit id is already taken; make a new one.", code="id_taken")
-    if existing.request_hash != body_hash:
+    if not _same_body(existing.request_hash, data, existing, stored_body=existing.request_body):
         raise DomainConflict(
             "A visit with this id exists with a different body; make a new id for a new visit.",
             code="idempotency_conflict",
@@ -236,7 +260,7 @@ def _resolve_mystery(body: VisitBody, actor: Caller, problems: Problems) -> _Tar
     try:
         # By primary key: no ordering to compile (``first()`` would add one).
         assignment = rows.order_by().get(
-            pk=body.assignment, organization_id=organization_of(actor), auditor_id=actor.pk
+            pk=body.assignment, organization_id=organization_id_of(actor), auditor_id=actor.pk
         )
     except Assignment.DoesNotExist:
         assignment = None
@@ -258,7 +282,7 @@ def _resolve_self_assessment(body: VisitBody, actor: Caller, problems: Problems)
     if body.assignment is not None:
         problems.add("assignment", "Self-assessments are made without an assignment.", "not_allowed")
     site = None
-    org_id = organization_of(actor)
+    org_id = organization_id_of(actor)
     if body.location is None:
         problems.add("location", "This field is required.", "required")
     else:
@@ -306,6 +330,8 @@ def _apply(
     visit.score = None if result.rounded is None else float(result.rounded)
     visit.passed = result.passed
     visit.critical_failures = list(result.critical_failures)
+    visit.hidden_items = list(result.hidden_items)
+    visit.unanswered_items = list(result.unanswered_items)
     visit.section_scores = [
         {"key": s.key, "score": None if s.rounded is None else float(s.rounded)} for s in result.sections
     ]
@@ -399,7 +425,6 @@ def visit_submit(*, actor: Caller, data: Any, now: dt.datetime | None = None) ->
 @transaction.atomic
 def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     check_shape(data)
-    body_hash = canonical_hash(data)
     problems = Problems()
     body = parse_visit_body(data, now=now, problems=problems)
     _check_role(body, actor, problems)
@@ -418,7 +443,7 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     ):
         existing = Visit.objects.filter(pk=body.id).first()
         if existing is not None:
-            return _replay(existing, actor=actor, body_hash=body_hash)
+            return _replay(existing, actor=actor, data=data)
 
     if body.kind == VisitKind.SELF_ASSESSMENT and "kind" not in problems:
         assignment, site, version = _resolve_self_assessment(body, actor, problems)
@@ -434,7 +459,7 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     result = _score(version, answers)
     visit = Visit(
         id=body.id,
-        organization_id=organization_of(actor),
+        organization_id=organization_id_of(actor),
         location=site,
         assignment=assignment,
         checklist_id=version.checklist_id,
@@ -443,8 +468,8 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
         status=VisitStatus.SUBMITTED,
         auditor=actor.user_or_none(),  # a person: ``_check_role`` refused anyone else
         request_body=data,
-        request_hash=body_hash,
     )
+    visit.request_hash = comparable_hash(data, _filled_in(visit))
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
@@ -482,8 +507,11 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
     if actor.is_api_key or visit.auditor_id != actor.pk:
         raise PermissionDenied("Only the visit's own auditor may revise it.")
     check_shape(data)
-    body_hash = canonical_hash(data)
-    if visit.status == VisitStatus.SUBMITTED and visit.revision_hash == body_hash:
+    if (
+        visit.status == VisitStatus.SUBMITTED
+        and visit.revision_hash
+        and _same_body(visit.revision_hash, data, visit)
+    ):
         return visit
     if visit.status != VisitStatus.RETURNED:
         raise DomainConflict(
@@ -512,7 +540,7 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
     assignment = visit.assignment if visit.assignment_id else None
     _apply(visit, body=body, site=visit.location, assignment=assignment, result=result)
     visit.status = VisitStatus.SUBMITTED
-    visit.revision_hash = body_hash
+    visit.revision_hash = comparable_hash(data, _filled_in(visit))
     visit.save()
     visit.answers.all().delete()
     _prime(visit, "answers", _answer_rows(visit, answers, result))

@@ -3,8 +3,10 @@
 ``parse_visit_body`` checks the envelope (ids, kind, times, position, notes) and
 ``parse_answers`` checks the answers against a checklist version's sections. Both add every
 problem they find to one ``Problems`` collection under the field's path (``answers.3.value``), so
-the caller can report all of them at once. ``canonical_hash`` is the idempotency fingerprint: two
-bodies with the same JSON values (key order, ``1`` vs ``1.0``) have the same hash.
+the caller can report all of them at once. ``comparable_hash`` is the idempotency fingerprint: two
+bodies with the same JSON values (key order, ``1`` vs ``1.0``) and the same meaning (optional fields
+left out or written out with their defaults, an id in capitals, a time in another offset) have the
+same hash.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
 from checklists.definition import items_by_key
+from checklists.logic import has_logic, visibility
 
 KINDS = ("mystery", "self_assessment")
 VISIT_FIELDS = frozenset(
@@ -136,6 +139,96 @@ def canonical_json(value: Any) -> str:
 
 def canonical_hash(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# --- the body as compared for idempotency -----------------------------------------------------
+# Two bodies that say the same thing are one body: whether a client writes out an optional field's
+# default (``"na": false``, ``"comment": ""``, ``"notes": ""``, ``null``) or leaves it out, spells the
+# id in capitals or gives the times in another offset. Generated clients write defaults out; phones
+# may not. ``defaults`` fills in what the server would have filled in (a mystery visit's location,
+# checklist and version come from its assignment), so leaving those out is the same body too.
+
+ENVELOPE_IDS = ("assignment", "location", "checklist", "checklist_version")
+
+
+def _same_id(raw: Any) -> Any:
+    parsed = parse_visit_id(raw)
+    return raw if parsed is None else str(parsed)
+
+
+def _same_instant(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is None or parsed.utcoffset() is None:
+            return raw
+        return parsed.astimezone(dt.UTC).isoformat()
+    except (ValueError, OverflowError):
+        return raw
+
+
+def _drop(mapping: dict, name: str, *defaults: Any) -> None:
+    """Remove ``name`` when it holds one of ``defaults`` (by identity: ``0`` is not ``False``)."""
+    if name in mapping and any(mapping[name] is default for default in defaults):
+        del mapping[name]
+
+
+def _comparable_answer(raw: Any) -> Any:
+    if not isinstance(raw, Mapping):
+        return raw
+    answer = dict(raw)
+    _drop(answer, "value", None)
+    _drop(answer, "na", None, False)
+    if answer.get("comment") == "":
+        del answer["comment"]
+    _drop(answer, "comment", None)
+    return answer
+
+
+def _answer_order(answer: Any) -> str:
+    return answer["item"]
+
+
+def comparable_body(data: Any, defaults: Mapping[str, Any] | None = None) -> Any:
+    """``data`` with every optional field's default filled in and equivalent spellings made one.
+
+    Only for comparing bodies (``canonical_hash(comparable_body(body))``); the body itself is
+    validated and stored as sent. Anything that is not a well-formed value is left as it is, so a
+    malformed body never equals a well-formed one.
+    """
+    if not isinstance(data, Mapping):
+        return data
+    body = dict(data)
+    for name, value in (defaults or {}).items():
+        if body.get(name) is None:
+            body[name] = value
+    if "id" in body:
+        body["id"] = _same_id(body["id"])
+    for name in ("started_at", "ended_at"):
+        if name in body:
+            body[name] = _same_instant(body[name])
+    for name in (*ENVELOPE_IDS, "position", "notes"):
+        _drop(body, name, None)
+    if body.get("notes") == "":
+        del body["notes"]
+    if isinstance(body.get("position"), Mapping):
+        body["position"] = dict(body["position"])
+        _drop(body["position"], "accuracy_m", None)
+    answers = body.get("answers")
+    if isinstance(answers, list):
+        answers = [_comparable_answer(answer) for answer in answers]
+        # Answers are keyed by item (an item answered twice is a 400): their order says nothing.
+        keys = [a.get("item") if isinstance(a, Mapping) else None for a in answers]
+        if all(type(key) is str for key in keys) and len(set(keys)) == len(keys):
+            answers.sort(key=_answer_order)
+        body["answers"] = answers
+    return body
+
+
+def comparable_hash(data: Any, defaults: Mapping[str, Any] | None = None) -> str:
+    """The idempotency fingerprint: equal for bodies that only differ in defaults and spellings."""
+    return canonical_hash(comparable_body(data, defaults))
 
 
 # --- envelope ---------------------------------------------------------------------------------
@@ -403,7 +496,11 @@ def _check_value(item: Mapping, value: Any, path: str, problems: Problems) -> No
 
 
 def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[ParsedAnswer]:
-    """Check every answer against the version's items; report unanswered items at ``answers``."""
+    """Check every answer against the version's items; report unanswered items at ``answers``.
+
+    Items hidden by ``show_if`` (given the other answers) take no answer: one listed is refused at
+    ``answers.N.item`` with ``hidden_item``; they are never reported as unanswered.
+    """
     known = items_by_key(sections)
     parsed: list[ParsedAnswer] = []
     seen: set[str] = set()
@@ -466,7 +563,19 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
             )
         )
 
-    missing = [key for key, (_, item) in known.items() if key not in seen and item.get("type") != "photo"]
+    if has_logic(sections):
+        shown = visibility(sections, {answer.item_key: answer for answer in parsed})
+        for answer in parsed:
+            if shown.is_hidden(answer.item_key):
+                problems.add(
+                    f"answers.{answer.position}.item",
+                    f"Item '{answer.item_key}' is hidden by its show_if given the other answers: "
+                    "leave it out.",
+                    "hidden_item",
+                )
+        missing = shown.unanswered_items
+    else:
+        missing = [key for key, (_, item) in known.items() if key not in seen and item.get("type") != "photo"]
     if missing:
         problems.add("answers", f"Unanswered items: {', '.join(missing)}.", "unanswered_items")
     return parsed

@@ -6,6 +6,7 @@ change is 403 (services decide the latter after the scoped fetch).
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -196,7 +197,7 @@ _self_assessment_example = OpenApiExample(
     },
     request_only=True,
 )
-_visit_id = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The visit's UUID.")
+_visit_id = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The visit's UUID.")
 
 
 @extend_schema_view(
@@ -321,7 +322,7 @@ class VisitViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="A visit's history, oldest first",
         description=(
-            "Every change: `submitted`, `returned`, `revised`, `approved`, `rejected`. `actor` is "
+            "Every change: `submitted`, `returned`, `revised`, `approved`, `rejected`, `rescored` (a dispute upheld). `actor` is "
             "`{id, display_name}`, or null for API keys, and null for staff and API keys whenever the actor "
             "is the visit's auditor."
         ),

@@ -80,6 +80,9 @@ def server_env(*, database_url: str, media_root: str, extra: dict | None = None)
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": media_root,
+        # Production refuses a per-process cache; a run's own key prefix keeps runs apart.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/0"),
+        "CACHE_KEY_PREFIX": f"bench-{os.getpid()}",
         "REQUEST_LOG_LEVEL": "WARNING",
         "LOG_LEVEL": "WARNING",
         "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
@@ -102,7 +105,7 @@ def django_setup(env: dict) -> None:
     for key in ("DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DATABASE_URL", "MEDIA_ROOT"):
         os.environ[key] = env[key]
     for key, value in env.items():
-        if key.startswith(("S3_", "THROTTLE_", "DJANGO_", "AWS_")) or key in (
+        if key.startswith(("S3_", "THROTTLE_", "DJANGO_", "AWS_", "CACHE_")) or key in (
             "ALLOWED_HOSTS",
             "TASKS_BACKEND",
         ):

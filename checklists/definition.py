@@ -21,6 +21,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from core.languages import canonical_tag
+from core.text import unstorable_text_problem
+
+from .logic import expression_problems
+
 MISSING: Any = object()
 
 CHANNELS = ("in_person", "phone", "website", "email", "chat", "social")
@@ -34,8 +39,11 @@ MAX_ITEMS = 500
 MAX_OPTIONS = 50
 MAX_PHOTOS = 50
 MAX_LENGTHS = {"title": 200, "prompt": 500, "help_text": 2000, "source": 300, "label": 200}
+#: Texts people read, which a version declaring ``languages`` may translate.
+TRANSLATABLE = frozenset({"title", "prompt", "help_text", "label"})
+MAX_LANGUAGES = 20
 
-SECTION_FIELDS = ("key", "title", "weight", "items")
+SECTION_FIELDS = ("key", "title", "weight", "show_if", "items")
 COMMON_ITEM_FIELDS = (
     "key",
     "prompt",
@@ -46,6 +54,7 @@ COMMON_ITEM_FIELDS = (
     "allow_na",
     "source",
     "photo",
+    "show_if",
 )
 TYPE_FIELDS = {
     "yes_no": (),
@@ -100,6 +109,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.languages: list[str] = []  # declared by the version (first = default); see _check_languages
 
     def add(self, path: str, message: str, code: str = "invalid") -> None:
         self.problems.append(Problem(path, message, code))
@@ -117,10 +127,15 @@ class _Collector:
                 self.add(_join(path, name), "This field is required.", "required")
             return
         value = obj[name]
+        if name in TRANSLATABLE and isinstance(value, Mapping):
+            _check_translation(self, value, _join(path, name), name=name, blank=blank)
+            return
         if not _is_text(value, blank=blank):
             self.add(_join(path, name), "Must be a non-empty string." if not blank else "Must be a string.")
         elif len(value) > MAX_LENGTHS.get(name, 200):
             self.add(_join(path, name), f"At most {MAX_LENGTHS.get(name, 200)} characters.", "max_length")
+        elif problem := unstorable_text_problem(value):  # NUL, lone surrogate: no database stores them
+            self.add(_join(path, name), *problem)
 
     def key(self, obj: Mapping[str, Any], path: str) -> str | None:
         if "key" not in obj:
@@ -153,7 +168,11 @@ def _join(path: str, name: str | int) -> str:
 
 
 def definition_problems(
-    *, sections: Any = MISSING, pass_threshold: Any = MISSING, channel: Any = MISSING
+    *,
+    sections: Any = MISSING,
+    pass_threshold: Any = MISSING,
+    channel: Any = MISSING,
+    languages: Any = MISSING,
 ) -> list[Problem]:
     """Every mistake in a definition, each with its path; an empty list means it is valid.
 
@@ -163,7 +182,9 @@ def definition_problems(
     if channel is not MISSING and channel not in CHANNELS:
         out.add("channel", f"Must be one of: {', '.join(CHANNELS)}.", "invalid_choice")
     _check_threshold(out, pass_threshold)
+    _check_languages(out, languages)
     _check_sections(out, sections)
+    _check_show_if(out, sections)
     return out.problems
 
 
@@ -275,6 +296,130 @@ def _check_item(out: _Collector, item: Any, path: str, item_keys: dict[str, str]
             "pass_min/pass_max, are never scored).",
             "unscored_critical",
         )
+
+
+# --- languages and translated texts ----------------------------------------------------------------
+
+
+def _check_languages(out: _Collector, languages: Any) -> None:
+    """``languages``: absent, or a list of distinct language tags; the first is the default."""
+    if languages is MISSING or languages is None:
+        return
+    if not isinstance(languages, list):
+        out.add("languages", 'Must be a list of language tags, e.g. ["en", "fr"].', "not_a_list")
+        return
+    if not languages:
+        out.add("languages", "List at least one language (the first is the default).", "empty")
+        return
+    if len(languages) > MAX_LANGUAGES:
+        out.add("languages", f"At most {MAX_LANGUAGES} languages.", "max_length")
+        return
+    tags: list[str] = []
+    for index, raw in enumerate(languages):
+        tag = canonical_tag(raw)
+        if tag is None:
+            out.add(
+                f"languages.{index}",
+                "Must be a language tag such as 'en', 'fr' or 'pt-BR'.",
+                "invalid_language",
+            )
+        elif tag.lower() in (t.lower() for t in tags):
+            out.add(f"languages.{index}", f"'{tag}' is listed twice.", "duplicate_language")
+        else:
+            tags.append(tag)
+    if len(tags) == len(languages):
+        out.languages = tags
+
+
+def _check_translation(
+    out: _Collector, value: Mapping[str, Any], path: str, *, name: str, blank: bool
+) -> None:
+    """A translation object ``{"en": "...", "fr": "..."}``: the default language, declared keys only."""
+    if not out.languages:
+        out.add(
+            path,
+            'A translation object needs the version to declare its languages (e.g. "languages": ["en", "fr"]).',
+            "languages_not_declared",
+        )
+        return
+    declared = {tag.lower(): tag for tag in out.languages}
+    limit = MAX_LENGTHS.get(name, 200)
+    for key, text in value.items():
+        tpath = _join(path, str(key))
+        if not isinstance(key, str) or key.lower() not in declared:
+            out.add(
+                tpath,
+                f"Not a declared language (declared: {', '.join(out.languages)}).",
+                "undeclared_language",
+            )
+        elif not _is_text(text, blank=blank):
+            out.add(tpath, "Must be a non-empty string." if not blank else "Must be a string.")
+        elif len(text) > limit:
+            out.add(tpath, f"At most {limit} characters.", "max_length")
+    default = out.languages[0]
+    if not any(isinstance(k, str) and k.lower() == default.lower() for k in value):
+        out.add(_join(path, default), f"The default language ('{default}') is required.", "required")
+
+
+# --- show-if ---------------------------------------------------------------------------------------
+
+
+def _check_show_if(out: _Collector, sections: Any) -> None:
+    """Each ``show_if`` may read only items that come before it (a section's: earlier sections')."""
+    if not isinstance(sections, list):
+        return
+    order: list[tuple[str, Any]] = []  # (key, type) of every well-formed item, in order
+    section_items: list[list[tuple[str, Any]]] = []
+    for section in sections:
+        items = section.get("items") if isinstance(section, Mapping) else None
+        mine = [
+            (item["key"], item.get("type"))
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, Mapping) and isinstance(item.get("key"), str)
+        ]
+        section_items.append(mine)
+        order.extend(mine)
+    all_keys = [key for key, _ in order]
+    position = 0
+    for s_index, section in enumerate(sections):
+        if not isinstance(section, Mapping):
+            continue
+        mine = section_items[s_index]
+        if section.get("show_if") is not None:
+            earlier = dict(order[:position])
+            _add_logic_problems(
+                out, section["show_if"], f"sections.{s_index}.show_if", earlier, all_keys[position:], None
+            )
+        given_items = section.get("items")
+        items = given_items if isinstance(given_items, list) else []
+        for i_index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                continue
+            key = item.get("key") if isinstance(item.get("key"), str) else None
+            if item.get("show_if") is not None:
+                here = position + _index_among(items, i_index)
+                earlier = dict(order[:here])
+                _add_logic_problems(
+                    out,
+                    item["show_if"],
+                    f"sections.{s_index}.items.{i_index}.show_if",
+                    earlier,
+                    all_keys[here:],
+                    key,
+                )
+        position += len(mine)
+
+
+def _index_among(items: list[Any], index: int) -> int:
+    """How many well-formed (keyed) items come before ``items[index]``."""
+    return sum(1 for item in items[:index] if isinstance(item, Mapping) and isinstance(item.get("key"), str))
+
+
+def _add_logic_problems(
+    out: _Collector, logic: Any, path: str, earlier: dict[str, Any], later: list[str], own: Any
+) -> None:
+    for problem in expression_problems(logic, path, earlier=earlier, later=later, own=own):
+        out.add(problem.path, problem.message, problem.code)
 
 
 def _can_fail(item: Mapping[str, Any], kind: Any) -> bool:
@@ -392,16 +537,35 @@ def problems_as_dict(problems: list[Problem]) -> dict[str, list[ValidationError]
 class Definition:
     pass_threshold: Decimal
     sections: list[dict[str, Any]]
+    languages: list[str]
 
 
 def validate_definition(
-    *, sections: Any = MISSING, pass_threshold: Any = MISSING, channel: Any = MISSING
+    *,
+    sections: Any = MISSING,
+    pass_threshold: Any = MISSING,
+    channel: Any = MISSING,
+    languages: Any = MISSING,
 ) -> Definition:
     """Validate and normalize, or raise ``ValidationError`` naming every mistake by its path."""
-    problems = definition_problems(sections=sections, pass_threshold=pass_threshold, channel=channel)
+    problems = definition_problems(
+        sections=sections, pass_threshold=pass_threshold, channel=channel, languages=languages
+    )
     if problems:
         raise ValidationError(problems_as_dict(problems))
-    return Definition(pass_threshold=to_threshold(pass_threshold), sections=normalize_sections(sections))
+    tags = normalize_languages(languages)
+    return Definition(
+        pass_threshold=to_threshold(pass_threshold),
+        sections=normalize_sections(sections, languages=tags),
+        languages=tags,
+    )
+
+
+def normalize_languages(languages: Any) -> list[str]:
+    """Declared languages as canonical tags (``[]`` when none are declared)."""
+    if not isinstance(languages, list):
+        return []
+    return [tag for tag in (canonical_tag(raw) for raw in languages) if tag is not None]
 
 
 # --- normalization and fingerprint ---------------------------------------------------------------
@@ -423,16 +587,28 @@ def _clean_number(value: Any) -> Any:
     return value
 
 
-def normalize_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """One item with every key present, in a stable order; tolerant of partial input."""
+def _normalize_text(value: Any, languages: list[str]) -> Any:
+    """A translation object keeps the declared languages it has, in declared order and spelling."""
+    if not isinstance(value, Mapping) or not languages:
+        return value
+    lowered = {str(key).lower(): text for key, text in value.items()}
+    return {tag: lowered[tag.lower()] for tag in languages if tag.lower() in lowered}
+
+
+def normalize_item(item: Mapping[str, Any], languages: list[str] | None = None) -> dict[str, Any]:
+    """One item with every key present, in a stable order; tolerant of partial input.
+
+    ``show_if`` is kept only when set (an item without it is always shown).
+    """
+    languages = languages or []
     kind = item.get("type")
     default_photo = DEFAULT_PHOTO_FOR_PHOTO_ITEM if kind == "photo" else DEFAULT_PHOTO
     given_photo = item.get("photo")
     photo = given_photo if isinstance(given_photo, Mapping) else {}
     out = {
         "key": item.get("key"),
-        "prompt": item.get("prompt", ""),
-        "help_text": item.get("help_text", ""),
+        "prompt": _normalize_text(item.get("prompt", ""), languages),
+        "help_text": _normalize_text(item.get("help_text", ""), languages),
         "type": kind,
         "weight": _clean_number(item.get("weight", 1)),
         "critical": item.get("critical", False),
@@ -448,17 +624,23 @@ def normalize_item(item: Mapping[str, Any]) -> dict[str, Any]:
         out["scale_max"] = _clean_number(item.get("scale_max"))
     elif kind == "choice":
         out["options"] = [
-            {"key": o.get("key"), "label": o.get("label", ""), "points": _clean_number(o.get("points", 0))}
+            {
+                "key": o.get("key"),
+                "label": _normalize_text(o.get("label", ""), languages),
+                "points": _clean_number(o.get("points", 0)),
+            }
             for o in item.get("options") or []
             if isinstance(o, Mapping)
         ]
     elif kind == "number":
         out["pass_min"] = _clean_number(item.get("pass_min"))
         out["pass_max"] = _clean_number(item.get("pass_max"))
+    if item.get("show_if") is not None:
+        out["show_if"] = item["show_if"]
     return out
 
 
-def normalize_sections(sections: Any) -> Any:
+def normalize_sections(sections: Any, languages: list[str] | None = None) -> Any:
     """The tree with every default filled in (weight 1, critical/allow_na false, photo bounds...).
 
     Idempotent, and it never mutates its input. Anything that is not a list of sections is
@@ -471,17 +653,18 @@ def normalize_sections(sections: Any) -> Any:
         if not isinstance(section, Mapping):
             normalized.append(section)
             continue
-        normalized.append(
-            {
-                "key": section.get("key"),
-                "title": section.get("title", ""),
-                "weight": _clean_number(section.get("weight", 1)),
-                "items": [
-                    normalize_item(item) if isinstance(item, Mapping) else item
-                    for item in (section.get("items") or [])
-                ],
-            }
-        )
+        out = {
+            "key": section.get("key"),
+            "title": _normalize_text(section.get("title", ""), languages or []),
+            "weight": _clean_number(section.get("weight", 1)),
+        }
+        if section.get("show_if") is not None:
+            out["show_if"] = section["show_if"]
+        out["items"] = [
+            normalize_item(item, languages) if isinstance(item, Mapping) else item
+            for item in (section.get("items") or [])
+        ]
+        normalized.append(out)
     return normalized
 
 
@@ -490,7 +673,14 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def version_etag(*, checklist_id: int | None, number: int, pass_threshold: Decimal, sections: Any) -> str:
+def version_etag(
+    *,
+    checklist_id: int | None,
+    number: int,
+    pass_threshold: Decimal,
+    sections: Any,
+    languages: list[str] | None = None,
+) -> str:
     """A strong validator for a version's tree: the SHA-256 of its canonical JSON."""
     payload = {
         "checklist": checklist_id,
@@ -498,7 +688,53 @@ def version_etag(*, checklist_id: int | None, number: int, pass_threshold: Decim
         "pass_threshold": str(to_threshold(pass_threshold)),
         "sections": sections,
     }
+    if languages:  # versions without languages keep the ETag they always had
+        payload["languages"] = languages
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def language_etag(etag: str, language: str) -> str:
+    """The ETag of a version's tree resolved to one language."""
+    return hashlib.sha256(f"{etag}:{language}".encode()).hexdigest()
+
+
+# --- texts in one language ---------------------------------------------------------------------------
+
+
+def text_in(value: Any, language: str | None, languages: list[str]) -> str:
+    """A text as a string in ``language``, falling back to the version's default language."""
+    if not isinstance(value, Mapping):
+        return value if isinstance(value, str) else ""
+    default = languages[0] if languages else next(iter(value), None)
+    for tag in (language, default):
+        text = value.get(tag) if tag is not None else None
+        if isinstance(text, str) and text != "":
+            return text
+    return next((text for text in value.values() if isinstance(text, str)), "")
+
+
+def resolve_texts(
+    sections: list[Mapping[str, Any]], language: str | None, languages: list[str]
+) -> list[dict[str, Any]]:
+    """The tree with every translatable text resolved to a string in ``language`` (pure, a copy)."""
+    resolved = []
+    for section in sections:
+        out = dict(section)
+        out["title"] = text_in(section.get("title"), language, languages)
+        items = []
+        for item in section.get("items", []):
+            copy = dict(item)
+            copy["prompt"] = text_in(item.get("prompt"), language, languages)
+            copy["help_text"] = text_in(item.get("help_text"), language, languages)
+            if "options" in item:
+                copy["options"] = [
+                    {**option, "label": text_in(option.get("label"), language, languages)}
+                    for option in item["options"]
+                ]
+            items.append(copy)
+        out["items"] = items
+        resolved.append(out)
+    return resolved
 
 
 # --- reading a tree ----------------------------------------------------------------------------

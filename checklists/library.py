@@ -235,8 +235,21 @@ def photo(key, prompt, source, help_text="", low=1, high=3, **extra) -> dict:
     }
 
 
-def section(key, title, weight, *items) -> dict:
-    return {"key": key, "title": title, "weight": weight, "items": list(items)}
+def section(key, title, weight, *items, show_if=None) -> dict:
+    out = {"key": key, "title": title, "weight": weight, "items": list(items)}
+    if show_if is not None:
+        out["show_if"] = show_if
+    return out
+
+
+def answer_is(key, value) -> dict:
+    """``show_if``: the earlier item ``key`` was answered exactly ``value``."""
+    return {"===": [{"var": key}, value]}
+
+
+def answered_yes(key) -> dict:
+    """``show_if``: the earlier yes/no item ``key`` was answered yes (not no, N/A or hidden)."""
+    return {"===": [{"var": key}, True]}
 
 
 IN_PERSON = {
@@ -272,6 +285,13 @@ IN_PERSON = {
                 "Make a great first impression",
                 "A hello, a nod or 'I'll be right with you' counts; start counting at the door.",
                 weight=2,
+            ),
+            yes_no(
+                "acknowledged_within_2min",
+                "Nobody greeted you straight away: did anyone at least acknowledge you within 2 minutes?",
+                "Make a great first impression",
+                "A look, a wave or 'I'll be with you in a moment' counts.",
+                show_if=answer_is("greeted_within_30s", False),
             ),
             scale(
                 "welcome_warmth",
@@ -351,6 +371,13 @@ IN_PERSON = {
                     ("difficult", "Difficult: refused method, errors or confusion", 0),
                 ],
                 allow_na=True,
+            ),
+            text(
+                "payment_problem",
+                "What made paying difficult?",
+                "Make paying simple and quick",
+                "A refused card, a till error, a long wait: say what happened.",
+                show_if=answer_is("payment_experience", "difficult"),
             ),
         ),
         section(
@@ -470,6 +497,13 @@ PHONE = {
                 "Solve the customer's problem",
                 weight=2,
                 critical=True,
+            ),
+            yes_no(
+                "callback_promised",
+                "Since it was not solved on the call, did the agent commit to calling you back at a set time?",
+                "Be accountable, especially when there is a problem",
+                "A vague 'someone will get back to you' does not count: it needs a day or an hour.",
+                show_if=answer_is("solved_first_contact", False),
             ),
             choice(
                 "transfers",
@@ -604,6 +638,7 @@ WEBSITE = {
                 "Did a confirmation with a thank-you arrive within 10 minutes?",
                 "Thank customers for their business and invite them back",
                 allow_na=True,
+                show_if=answered_yes("checkout_completed"),
             ),
         ),
         section(
@@ -637,7 +672,7 @@ EMAIL = {
                 "reply_received",
                 "Did a person reply at all within three working days?",
                 "Be reachable at every access point",
-                "If not, answer the remaining questions N/A.",
+                "If not, the questions about the reply are skipped.",
                 critical=True,
             ),
             number(
@@ -646,6 +681,7 @@ EMAIL = {
                 "Prompt, first-time resolution",
                 pass_max=24,
                 allow_na=True,
+                show_if=answered_yes("reply_received"),
             ),
             yes_no(
                 "acknowledged_with_timeframe",
@@ -701,6 +737,7 @@ EMAIL = {
                 low=0,
                 high=3,
             ),
+            show_if=answered_yes("reply_received"),
         ),
         section(
             "follow_up",
@@ -711,12 +748,14 @@ EMAIL = {
                 "Did the reply thank you and invite you to get back in touch?",
                 "Thank customers for their business and invite them back",
                 allow_na=True,
+                show_if=answered_yes("reply_received"),
             ),
             yes_no(
                 "checked_back",
                 "Did someone check back later that the answer worked for you?",
                 "Check back after the sale",
                 allow_na=True,
+                show_if=answered_yes("reply_received"),
             ),
             text(
                 "email_notes",
@@ -726,6 +765,9 @@ EMAIL = {
         ),
     ],
 }
+
+#: The chat's conversation is only asked about when the shopper reached a person.
+REACHED_A_PERSON = {"!==": [{"var": "handoff"}, "stuck"]}
 
 CHAT = {
     "builtin_key": "builtin-chat",
@@ -761,6 +803,7 @@ CHAT = {
                 "personal_greeting",
                 "Did the agent greet you personally?",
                 "Make a great first impression",
+                show_if=REACHED_A_PERSON,
             ),
         ),
         section(
@@ -788,6 +831,7 @@ CHAT = {
                 "Create a relationship, not just a sale",
                 "1 = scripted and cold, 5 = warm and natural.",
             ),
+            show_if=REACHED_A_PERSON,
         ),
         section(
             "resolution",
@@ -817,6 +861,7 @@ CHAT = {
                 low=1,
                 high=5,
             ),
+            show_if=REACHED_A_PERSON,
         ),
         section(
             "closing",
@@ -859,7 +904,7 @@ SOCIAL = {
                 "responded",
                 "Did the business respond at all within 24 hours?",
                 "Be reachable at every access point",
-                "If not, answer the remaining questions N/A.",
+                "If not, the questions about their answer are skipped.",
                 critical=True,
             ),
             number(
@@ -868,6 +913,7 @@ SOCIAL = {
                 "Prompt, first-time resolution",
                 pass_max=4,
                 allow_na=True,
+                show_if=answered_yes("responded"),
             ),
             choice(
                 "where_answered",
@@ -879,6 +925,7 @@ SOCIAL = {
                     ("hidden", "Comment hidden or deleted without an answer", 0),
                 ],
                 allow_na=True,
+                show_if=answered_yes("responded"),
             ),
         ),
         section(
@@ -904,6 +951,7 @@ SOCIAL = {
                 "No excuses for your systems",
                 allow_na=True,
             ),
+            show_if=answered_yes("responded"),
         ),
         section(
             "resolution",
@@ -934,6 +982,7 @@ SOCIAL = {
                 "Ask how you can serve them better",
                 allow_na=True,
             ),
+            show_if=answered_yes("responded"),
         ),
         section(
             "evidence",
@@ -955,4 +1004,40 @@ SOCIAL = {
     ],
 }
 
-LIBRARY: list[dict] = [IN_PERSON, PHONE, WEBSITE, EMAIL, CHAT, SOCIAL]
+#: The library's languages: English (the default) and French, written by hand (``library_fr``).
+LANGUAGES = ["en", "fr"]
+
+
+def _bilingual(english: str, french: str | None, where: str) -> str | dict:
+    if english == "":
+        return ""  # an empty help text stays empty in every language
+    if not french:
+        raise KeyError(f"No French text for {where}")
+    return {"en": english, "fr": french}
+
+
+def with_french(entry: dict) -> dict:
+    """The entry with every text as ``{"en": ..., "fr": ...}`` (KeyError if a translation is missing)."""
+    from .library_fr import FR
+
+    texts = FR[entry["builtin_key"]]
+    where = entry["builtin_key"]
+    for sec in entry["sections"]:
+        sec["title"] = _bilingual(sec["title"], texts["sections"].get(sec["key"]), f"{where}/{sec['key']}")
+        for item in sec["items"]:
+            french = texts["items"].get(item["key"], ())
+            path = f"{where}/{item['key']}"
+            item["prompt"] = _bilingual(item["prompt"], french[0] if french else None, path)
+            item["help_text"] = _bilingual(
+                item["help_text"], french[1] if len(french) > 1 else None, path + " help"
+            )
+            labels = texts["options"].get(item["key"], {})
+            for option in item.get("options", []):
+                option["label"] = _bilingual(
+                    option["label"], labels.get(option["key"]), f"{path}/{option['key']}"
+                )
+    entry["languages"] = list(LANGUAGES)
+    return entry
+
+
+LIBRARY: list[dict] = [with_french(entry) for entry in (IN_PERSON, PHONE, WEBSITE, EMAIL, CHAT, SOCIAL)]

@@ -10,7 +10,7 @@ normalized (``checklists.definition``) with the ETag of exactly what is stored.
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .definition import normalize_sections, to_threshold, version_etag
+from .definition import normalize_languages, normalize_sections, to_threshold, version_etag
 
 
 class Channel(models.TextChoices):
@@ -74,6 +74,11 @@ class ChecklistVersion(models.Model):
     number = models.PositiveIntegerField()
     pass_threshold = models.DecimalField(max_digits=5, decimal_places=2, default=80)
     sections = models.JSONField()
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Declared languages, the default first; [] when none are declared.",
+    )
     published_at = models.DateTimeField(auto_now_add=True)
     etag = models.CharField(max_length=64, editable=False)
 
@@ -91,13 +96,15 @@ class ChecklistVersion(models.Model):
             raise ImmutableVersionError("A published checklist version never changes.", code="immutable")
         # Whoever inserts a version (service, factory, fixture), the stored tree is normalized and
         # the ETag is the fingerprint of exactly what is stored.
-        self.sections = normalize_sections(self.sections)
+        self.languages = normalize_languages(self.languages)
+        self.sections = normalize_sections(self.sections, languages=self.languages)
         self.pass_threshold = to_threshold(self.pass_threshold)
         self.etag = version_etag(
             checklist_id=self.checklist_id,
             number=self.number,
             pass_threshold=self.pass_threshold,
             sections=self.sections,
+            languages=self.languages,
         )
         super().save(*args, **kwargs)
 

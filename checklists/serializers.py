@@ -14,7 +14,14 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializer
 
-from .definition import ITEM_TYPES, MAX_LENGTHS, MAX_PHOTOS, definition_problems
+from .definition import (
+    ITEM_TYPES,
+    MAX_LENGTHS,
+    MAX_PHOTOS,
+    definition_problems,
+    language_etag,
+    resolve_texts,
+)
 from .models import Channel, Checklist, ChecklistVersion
 
 
@@ -28,6 +35,58 @@ class TextField(serializers.CharField):
 
 
 # --- the tree, as documentation ---------------------------------------------------------------
+
+TRANSLATION_DOC = (
+    "A string (in the version's default language), or, when the version declares `languages`, a "
+    'translation object such as `{"en": "Greeting", "fr": "Accueil"}` that holds the default language '
+    "and only declared languages. Read with `?lang=` (or `Accept-Language`), every text is a string."
+)
+
+
+def _translatable(max_length: int, **kwargs):
+    """A text that may be a translation object: documented as ``oneOf`` string / object."""
+
+    @extend_schema_field(
+        {
+            "oneOf": [
+                {"type": "string", "maxLength": max_length},
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "string", "maxLength": max_length},
+                    "minProperties": 1,
+                    "example": {"en": "Were you greeted?", "fr": "Vous a-t-on accueilli ?"},
+                },
+            ],
+            "description": TRANSLATION_DOC,
+        }
+    )
+    class TranslatableField(serializers.JSONField):
+        pass
+
+    help_text = kwargs.pop("help_text", None)
+    return TranslatableField(help_text=(f"{help_text} " if help_text else "") + TRANSLATION_DOC, **kwargs)
+
+
+SHOW_IF_DOC = (
+    "Optional. A JSON Logic expression (operators `var`, `===`, `!==`, `<`, `<=`, `>`, `>=`, `!`, `and`, "
+    "`or`, `in`) over the answers to *earlier* items (for a section: items of earlier sections), "
+    '`{"var": "item_key"}` reading an answer\'s value (null when N/A, hidden or unanswered). The item '
+    "(section) is shown when the result is truthy by JavaScript's rules, exactly as json-logic-js "
+    "evaluates it; absent means always shown. At most 10 levels deep and 2 KB. See "
+    "`checklists/logic_cases.json` for conformance cases."
+)
+
+
+@extend_schema_field(
+    {
+        "description": SHOW_IF_DOC,
+        "example": {"===": [{"var": "greeted_within_30s"}, False]},
+    }
+)
+class ShowIfField(serializers.JSONField):
+    pass
+
+
 # One variant per item type (``oneOf`` with ``type`` as discriminator), once as sent (defaults may
 # be omitted) and once as stored (every common key present).
 
@@ -57,16 +116,15 @@ class PhotoBoundsDefinitionSerializer(serializers.Serializer):
 
 class ChoiceOptionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64)
-    # The contract's key is ``label``, which the stubs see shadowing ``Field.label``; at run time
-    # DRF's metaclass moves declared fields off the class, so nothing is shadowed.
-    label = serializers.CharField(max_length=MAX_LENGTHS["label"])  # type: ignore[assignment]
+    label = _translatable(MAX_LENGTHS["label"])
     points = serializers.FloatField(min_value=0, help_text="Item score = points / best points of the item.")
 
 
 def _type_field(kind: str):
-    # A pattern rather than a one-value enum: the schema's enum post-processing would otherwise
-    # hoist six anonymous "type" enums into colliding components.
-    @extend_schema_field({"type": "string", "pattern": f"^{kind}$", "description": f"Always `{kind}`."})
+    # A one-value enum, so that generated clients tell the item types apart (a pattern is ignored by
+    # most of them, and every item would parse as the first variant). Each enum is named by
+    # SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (``YesNoItemTypeEnum``...), else the six would collide.
+    @extend_schema_field({"type": "string", "enum": [kind], "description": f"Always `{kind}`."})
     class TypeField(serializers.CharField):
         pass
 
@@ -79,10 +137,8 @@ def _common_item_fields(*, stored: bool) -> dict[str, serializers.Field[Any, Any
         "key": serializers.SlugField(
             max_length=64, help_text="Unique across the whole version; answers use it."
         ),
-        "prompt": serializers.CharField(max_length=MAX_LENGTHS["prompt"]),
-        "help_text": serializers.CharField(
-            max_length=MAX_LENGTHS["help_text"], allow_blank=True, help_text='Default "".', **optional
-        ),
+        "prompt": _translatable(MAX_LENGTHS["prompt"]),
+        "help_text": _translatable(MAX_LENGTHS["help_text"], help_text='Default "".', **optional),
         "weight": WeightField(help_text="Greater than 0; default 1.", **optional),
         "critical": serializers.BooleanField(
             help_text="Default false. A critical item scoring 0 fails the visit (scored items only).",
@@ -99,6 +155,7 @@ def _common_item_fields(*, stored: bool) -> dict[str, serializers.Field[Any, Any
             help_text="Photo evidence bounds, min <= max; default {min: 0, max: 3}, {min: 1, max: 5} for photo items.",
             **optional,
         ),
+        "show_if": ShowIfField(required=False, help_text=SHOW_IF_DOC),
     }
 
 
@@ -163,16 +220,35 @@ def _items_field(*, stored: bool):
 
 class SectionDefinitionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64, help_text="Unique within the version.")
-    title = serializers.CharField(max_length=MAX_LENGTHS["title"])
+    title = _translatable(MAX_LENGTHS["title"])
     weight = WeightField(required=False, help_text="Greater than 0; default 1.")
+    show_if = ShowIfField(required=False, help_text=SHOW_IF_DOC)
     items = _items_field(stored=False)
 
 
 class SectionSerializer(serializers.Serializer):
     key = serializers.SlugField(max_length=64)
-    title = serializers.CharField(max_length=MAX_LENGTHS["title"])
+    title = _translatable(MAX_LENGTHS["title"])
     weight = WeightField()
+    show_if = ShowIfField(required=False, help_text=SHOW_IF_DOC)
     items = _items_field(stored=True)
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "example": "fr"},
+        "maxItems": 20,
+        "example": ["en", "fr"],
+        "description": "Language tags the version's texts are written in; the first is the default. "
+        "Absent or [] when none are declared (texts are then plain strings).",
+    }
+)
+class LanguagesInputField(serializers.Field):
+    """Raw JSON, checked by ``checklists.definition`` with the rest of the definition."""
+
+    def to_internal_value(self, data):
+        return data
 
 
 @extend_schema_field(SectionDefinitionSerializer(many=True, allow_empty=False))
@@ -200,6 +276,8 @@ if TYPE_CHECKING:
 else:
     _SerializerBase = object
 
+DEFINITION_FIELDS = ("sections", "pass_threshold", "languages")
+
 
 class DefinitionInputMixin(_SerializerBase):
     """Report field errors and every definition mistake together, in one 400."""
@@ -214,9 +292,9 @@ class DefinitionInputMixin(_SerializerBase):
                 raise
             errors.update(exc.detail)
         if isinstance(data, Mapping):
-            for name in ("sections", "pass_threshold"):
+            for name in DEFINITION_FIELDS:
                 errors.pop(name, None)  # the definition check says it better
-            given = {name: data[name] for name in ("sections", "pass_threshold") if name in data}
+            given = {name: data[name] for name in DEFINITION_FIELDS if name in data}
             for problem in definition_problems(**given):
                 errors.setdefault(problem.path, []).append(
                     serializers.ErrorDetail(problem.message, code=problem.code)
@@ -255,6 +333,7 @@ class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     description = TextField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices)
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
+    languages = LanguagesInputField(required=False)
     sections = SectionsInputField(help_text="The definition, published as version 1.")
 
 
@@ -268,6 +347,7 @@ class ChecklistUpdateSerializer(StrictSerializer):
 
 class VersionPublishSerializer(DefinitionInputMixin, StrictSerializer):
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
+    languages = LanguagesInputField(required=False)
     sections = SectionsInputField(help_text="The whole definition of the new version.")
 
 
@@ -275,16 +355,39 @@ class VersionSummarySerializer(serializers.ModelSerializer):
     checklist = serializers.IntegerField(source="checklist_id", read_only=True)
     pass_threshold = serializers.FloatField(read_only=True)
     etag = serializers.CharField(read_only=True, help_text="The version's strong ETag, unquoted.")
+    languages = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Declared languages, the default first; [] when none are declared.",
+    )
 
     class Meta:
         model = ChecklistVersion
-        fields = ["checklist", "number", "published_at", "pass_threshold", "etag"]
+        fields = ["checklist", "number", "published_at", "pass_threshold", "etag", "languages"]
         read_only_fields = fields
 
 
 class ChecklistVersionSerializer(VersionSummarySerializer):
+    """The whole tree; with ``lang`` in the context every text is resolved to a string."""
+
+    lang = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The language every text is resolved to (asked with `?lang=` or `Accept-Language`, "
+        "falling back to the default language); null when the tree carries all translations. "
+        "`etag` is then this language's own ETag.",
+    )
     sections = SectionsOutputField()
 
     class Meta(VersionSummarySerializer.Meta):
-        fields = [*VersionSummarySerializer.Meta.fields, "sections"]
+        fields = [*VersionSummarySerializer.Meta.fields, "lang", "sections"]
         read_only_fields = fields
+
+    def to_representation(self, version):
+        data = super().to_representation(version)
+        language = self.context.get("lang")
+        data["lang"] = language
+        if language is not None:
+            data["etag"] = language_etag(version.etag, language)
+            data["sections"] = resolve_texts(version.sections, language, version.languages)
+        return data

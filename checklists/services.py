@@ -16,6 +16,7 @@ from core.exceptions import DomainConflict
 from .definition import (
     MISSING,
     definition_problems,
+    normalize_languages,
     normalize_sections,
     problems_as_dict,
     to_threshold,
@@ -52,14 +53,18 @@ def checklist_create(
     sections: Any,
     description: str = "",
     builtin_key: str = "",
+    languages: Any = None,
 ) -> Checklist:
     """Create a checklist and publish its definition as version 1."""
     errors = _text_problems(name=name, description=description, name_required=True)
-    problems = definition_problems(sections=sections, pass_threshold=pass_threshold, channel=channel)
+    problems = definition_problems(
+        sections=sections, pass_threshold=pass_threshold, channel=channel, languages=languages
+    )
     errors.update(problems_as_dict(problems))
     if errors:
         raise ValidationError(errors)
-    threshold, tree = to_threshold(pass_threshold), normalize_sections(sections)
+    tags = normalize_languages(languages)
+    threshold, tree = to_threshold(pass_threshold), normalize_sections(sections, languages=tags)
     checklist = Checklist.objects.create(
         organization=organization,
         name=name.strip(),
@@ -68,16 +73,18 @@ def checklist_create(
         current_version=1,
         builtin_key=builtin_key,
     )
-    ChecklistVersion.objects.create(checklist=checklist, number=1, pass_threshold=threshold, sections=tree)
+    ChecklistVersion.objects.create(
+        checklist=checklist, number=1, pass_threshold=threshold, sections=tree, languages=tags
+    )
     return checklist
 
 
 @transaction.atomic
 def checklist_version_publish(
-    *, checklist: Checklist, pass_threshold: Any, sections: Any
+    *, checklist: Checklist, pass_threshold: Any, sections: Any, languages: Any = None
 ) -> ChecklistVersion:
     """Publish the next version of ``checklist``; earlier versions stay exactly as they were."""
-    definition = validate_definition(sections=sections, pass_threshold=pass_threshold)
+    definition = validate_definition(sections=sections, pass_threshold=pass_threshold, languages=languages)
     # Lock the checklist so that two publishers get consecutive numbers instead of a clash.
     locked = Checklist.objects.select_for_update().get(pk=checklist.pk)
     number = locked.current_version + 1
@@ -88,6 +95,7 @@ def checklist_version_publish(
                 number=number,
                 pass_threshold=definition.pass_threshold,
                 sections=definition.sections,
+                languages=definition.languages,
             )
     except IntegrityError:
         raise DomainConflict(
@@ -162,17 +170,27 @@ def _library_install_one(organization: Organization, entry: dict[str, Any], *, u
                     pass_threshold=entry["pass_threshold"],
                     sections=entry["sections"],
                     builtin_key=entry["builtin_key"],
+                    languages=entry.get("languages"),
                 )
         except IntegrityError:
             return "unchanged"  # a concurrent run installed it first
         return "created"
     if not update:
         return "unchanged"
-    definition = validate_definition(sections=entry["sections"], pass_threshold=entry["pass_threshold"])
+    definition = validate_definition(
+        sections=entry["sections"], pass_threshold=entry["pass_threshold"], languages=entry.get("languages")
+    )
     current = ChecklistVersion.objects.get(checklist=existing, number=existing.current_version)
-    if current.sections == definition.sections and current.pass_threshold == definition.pass_threshold:
+    if (
+        current.sections == definition.sections
+        and current.pass_threshold == definition.pass_threshold
+        and current.languages == definition.languages
+    ):
         return "unchanged"
     checklist_version_publish(
-        checklist=existing, pass_threshold=entry["pass_threshold"], sections=entry["sections"]
+        checklist=existing,
+        pass_threshold=entry["pass_threshold"],
+        sections=entry["sections"],
+        languages=entry.get("languages"),
     )
     return "updated"

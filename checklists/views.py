@@ -21,11 +21,13 @@ from rest_framework.response import Response
 
 from accounts.authentication import caller_of, caller_organization
 from core.exceptions import ErrorResponseSerializer, error_responses
+from core.languages import requested_language
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
 from core.principal import principal_of
 
 from . import selectors, services
+from .definition import language_etag
 from .models import Channel
 from .serializers import (
     ChecklistCreateSerializer,
@@ -155,6 +157,23 @@ ETAG_HEADER = OpenApiParameter(
     response=[200, 201, 304],
     description="Strong validator of the tree.",
 )
+LANG = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="A language tag (`fr`, `pt-BR`): every text is resolved to a string in the version's "
+    "declared language that matches best (`fr-CA` finds `fr`), falling back to its default language; the "
+    "answer has its own `ETag`. Without it, `Accept-Language` is used the same way; with neither, the tree "
+    "carries every translation. A malformed tag is a 400 at `lang`.",
+)
+ACCEPT_LANGUAGE = OpenApiParameter(
+    "Accept-Language",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Used like `lang` when `lang` is absent (a malformed header is ignored).",
+)
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     OpenApiTypes.STR,
@@ -185,9 +204,15 @@ def _if_none_match(request, etag: str) -> bool:
     return any(tag.removeprefix("W/") == quoted for tag in parse_etags(header))
 
 
-def _version_response(version, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
-    headers = {"ETag": quote_etag(version.etag), "Cache-Control": CACHE_CONTROL, **(headers or {})}
-    return Response(ChecklistVersionSerializer(version).data, status=status_code, headers=headers)
+def _version_response(version, *, status_code=status.HTTP_200_OK, headers=None, lang=None) -> Response:
+    data = ChecklistVersionSerializer(version, context={"lang": lang}).data
+    headers = {
+        "ETag": quote_etag(data["etag"]),
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Language",
+        **(headers or {}),
+    }
+    return Response(data, status=status_code, headers=headers)
 
 
 @extend_schema_view(
@@ -279,7 +304,7 @@ class ChecklistViewSet(viewsets.GenericViewSet):
     ),
     retrieve=extend_schema(
         summary="Read a version's whole tree (with ETag; If-None-Match answers 304)",
-        parameters=[IF_NONE_MATCH, ETAG_HEADER],
+        parameters=[LANG, ACCEPT_LANGUAGE, IF_NONE_MATCH, ETAG_HEADER],
         responses={
             200: OpenApiResponse(
                 ChecklistVersionSerializer, examples=[OpenApiExample("Version 2", value=EXAMPLE_VERSION)]
@@ -287,7 +312,7 @@ class ChecklistViewSet(viewsets.GenericViewSet):
             304: OpenApiResponse(
                 description="Not modified: the client's copy (If-None-Match) is current. No body."
             ),
-            **error_responses(401, 403, 404, 429),
+            **error_responses(400, 401, 403, 404, 429),
         },
         tags=TAGS,
     ),
@@ -328,12 +353,15 @@ class ChecklistVersionViewSet(viewsets.GenericViewSet):
         version = selectors.version_get(
             principal=caller_of(request), checklist_id=checklist_id, number=number
         )
-        if _if_none_match(request, version.etag):
+        lang = requested_language(request, version.languages)
+        etag = version.etag if lang is None else language_etag(version.etag, lang)
+        if _if_none_match(request, etag):
             response = HttpResponseNotModified()
-            response["ETag"] = quote_etag(version.etag)
+            response["ETag"] = quote_etag(etag)
             response["Cache-Control"] = CACHE_CONTROL
+            response["Vary"] = "Accept-Language"
             return response
-        return _version_response(version)
+        return _version_response(version, lang=lang)
 
     def create(self, request, checklist_id=None):
         checklist = selectors.checklist_get(principal=caller_of(request), checklist_id=checklist_id)

@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.throttling import throttle_password_posts
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -13,15 +14,24 @@ api_v1 = [
     path("", include("photos.urls")),
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),
+    path("", include("disputes.urls")),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/", core_views.RedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", core_views.redoc_bundle, name="redoc-bundle"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # The admin's password forms are throttled per address like the token endpoint (before the
+    # admin's own routes, which they shadow; reverse("admin:login") still names the same path).
+    path("admin/login/", throttle_password_posts(admin.site.login)),
+    path(
+        "admin/password_change/",
+        throttle_password_posts(admin.site.admin_view(admin.site.password_change, cacheable=True)),
+    ),
     path("admin/", admin.site.urls),
 ]
 

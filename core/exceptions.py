@@ -40,12 +40,16 @@ class ServiceUnavailable(exceptions.APIException):
 
 
 class DomainConflict(Exception):
-    """Raised by services when a write clashes with the current state (rendered as 409)."""
+    """Raised by services when a write clashes with the current state (rendered as 409).
 
-    def __init__(self, message: str, code: str = "conflict"):
+    ``attr`` names the field of the body the clash is about (``items.0.item``), when there is one.
+    """
+
+    def __init__(self, message: str, code: str = "conflict", attr: str | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.attr = attr
 
 
 class StorageUnavailable(Exception):
@@ -92,6 +96,8 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=as_serializer_error(exc))
         if isinstance(exc, DomainConflict):
+            if exc.attr:
+                return Conflict(detail={exc.attr: [exceptions.ErrorDetail(exc.message, exc.code)]})
             return Conflict(detail=exc.message, code=exc.code)
         if isinstance(exc, StorageUnavailable):
             return ServiceUnavailable(
@@ -134,7 +140,14 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 
 class ErrorResponseSerializer(serializers.Serializer[Any]):
-    type = serializers.CharField(help_text="`validation_error`, `client_error` or `server_error`.")
+    type = serializers.ChoiceField(
+        choices=[
+            ("validation_error", "validation_error"),
+            ("client_error", "client_error"),
+            ("server_error", "server_error"),
+        ],
+        help_text="`validation_error` (a field fails validation), `client_error` (another 4xx) or `server_error` (5xx).",
+    )
     # The contract's key is ``errors``, which the stubs see shadowing ``Serializer.errors``; at run
     # time DRF's metaclass moves declared fields off the class, so nothing is shadowed.
     errors = ErrorSerializer(many=True)  # type: ignore[assignment]

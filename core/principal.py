@@ -60,7 +60,7 @@ class Nobody:
 NOBODY: Final = Nobody()
 
 
-def organization_of(principal: Principal) -> int:
+def organization_id_of(principal: Principal) -> int:
     """The organization id of a caller a service acts for.
 
     ``RolePermission`` admits no caller without an organization, so a service never sees one;

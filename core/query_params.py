@@ -1,14 +1,20 @@
-"""Query parameters given with no value are a 400, not silently ignored.
+"""Query parameters given with no value, or holding a NUL, are a 400, not silently ignored.
 
 django-filter and most parsers treat ``?to=`` as "no filter", so a client whose date failed to
 render would get every row back and never notice. A parameter that is present must have a value;
 only free-text search and pagination cursors may be blank.
+
+``%00`` decodes to a NUL character, which no filter can use (PostgreSQL refuses it in any text
+parameter), so it is refused here for every parameter, on either database, before a view runs.
+Lone surrogates cannot arrive this way: Django decodes invalid UTF-8 in a query string as U+FFFD.
 """
 
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .text import NULL_CODE
 
 ALLOW_BLANK = frozenset({"search", "cursor"})
 
@@ -31,21 +37,15 @@ class BlankQueryParamMiddleware:
     ) -> HttpResponse | None:
         if not request.path.startswith("/api/v1/") or not _handles(view_func, request.method):
             return None
-        blank = sorted(
-            name for name, values in request.GET.lists() if name not in ALLOW_BLANK and "" in values
-        )
-        if not blank:
+        errors = []
+        for name, values in sorted(request.GET.lists()):
+            if "\x00" in name or any("\x00" in value for value in values):
+                errors.append({"code": NULL_CODE, "detail": "Null characters are not allowed.", "attr": name})
+            elif name not in ALLOW_BLANK and "" in values:
+                errors.append({"code": "blank", "detail": "This parameter may not be blank.", "attr": name})
+        if not errors:
             return None
-        return JsonResponse(
-            {
-                "type": "validation_error",
-                "errors": [
-                    {"code": "blank", "detail": "This parameter may not be blank.", "attr": name}
-                    for name in blank
-                ],
-            },
-            status=400,
-        )
+        return JsonResponse({"type": "validation_error", "errors": errors}, status=400)
 
 
 def _handles(view_func: Callable[..., HttpResponse], method: str | None) -> bool:

@@ -100,6 +100,8 @@ def _out_of_range(value: object) -> bool:
         text = value.strip()
         if not text.lstrip("-").isdigit():
             return False
+        if len(text) > 20:  # beyond any 64-bit id (and int() refuses 4,300 digits and more)
+            return True
         value = int(text)
     return isinstance(value, int) and not -_MAX_DB_INT - 1 <= value <= _MAX_DB_INT
 

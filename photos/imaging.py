@@ -9,6 +9,17 @@ hash of the upright picture. Every way an upload can be wrong maps to one of two
 * ``InvalidImage`` (400): the type is right but the content is not a sane picture (truncated,
   corrupt, a decompression bomb, absurd dimensions).
 
+A third, ``DecoderBusy`` (503), says that no decode slot came free in time (see below).
+
+Decompression bombs under the pixel cap: a 40-byte lossless WebP of 16383x3662 or a 100 KB 16-bit
+PNG of 7745x7745 stays under ``max_pixels`` yet decodes into hundreds of MiB. So, after the header
+is read and before a single pixel is decoded, ``decode_cost`` adds up what decoding will hold in
+memory (pixels x bytes per pixel of the decoded mode, the decoder's own copies per format, a
+full-size conversion for modes that cannot be shrunk as they are, a multi-scan JPEG's coefficient
+buffer) and anything over ``max_decode_bytes`` is refused (400 ``image_too_large``). At most
+``max_concurrent_decodes`` pictures are decoded at once per process; a caller waits up to
+``decode_wait`` seconds for a slot, then gets ``DecoderBusy``.
+
 Speed matters (12 MP phone photos on a 2-core box): JPEGs are decoded with ``Image.draft`` at the
 smallest DCT scale that still covers the display size, resizing uses ``reducing_gap``, orientation is
 applied to the already-small image, and the thumbnail and hash are made from the display image.
@@ -22,8 +33,10 @@ import io
 import logging
 import re
 import struct
+import threading
 import warnings
 import zoneinfo
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -44,6 +57,11 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 DEFAULT_MAX_PIXELS = 60_000_000  # 48 MP iPhones and 50 MP Android sensors fit; bombs do not.
 DEFAULT_MAX_SIDE = 20_000
+# What decoding one picture may hold in memory: any baseline phone JPEG (decoded at a reduced DCT
+# scale), a 12 MP HEIC, a 16 MP PNG or a 6 MP WebP fit; the bombs above do not.
+DEFAULT_MAX_DECODE_BYTES = 96 * 1024 * 1024
+DEFAULT_MAX_CONCURRENT_DECODES = 2
+DEFAULT_DECODE_WAIT_SECONDS = 10.0
 DISPLAY_SIZE = 1600
 THUMB_SIZE = 400
 JPEG_QUALITY = 82
@@ -94,6 +112,135 @@ class UnsupportedImageType(ImageRejected):
 
 class InvalidImage(ImageRejected):
     code = "invalid_image"
+
+
+class DecoderBusy(Exception):
+    """Every decode slot of this process stayed taken for the whole wait (a 503 with Retry-After)."""
+
+
+# --- Decode cost and slots ------------------------------------------------------------------------
+
+# Bytes one decoded pixel takes in Pillow's memory: one for 1/L/P, two for 16-bit greyscale, four
+# for everything else (Pillow keeps RGB, LA, YCbCr... in 32-bit pixels).
+_ONE_BYTE_MODES = {"1", "L", "P"}
+# Peak memory of a format's decoder in multiples of Pillow's decoded image (measured as the peak RSS
+# growth of a fresh process): libwebp decodes into its own canvas and hands Pillow a bytes copy;
+# libheif keeps its own planes; zlib and the row buffers add a little to PNG.
+_DECODER_COPIES = {"JPEG": 1.0, "PNG": 1.3, "WEBP": 3.0, "HEIF": 1.4}
+
+
+def _pixel_bytes(mode: str) -> int:
+    if mode in _ONE_BYTE_MODES:
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def _jpeg_scans(stream: IO[bytes]) -> int:
+    """How many SOS (start of scan) markers the JPEG has: 1 for a baseline one-scan photo.
+
+    Walks the marker segments up to the first scan (so an EXIF thumbnail's own markers are skipped),
+    then counts further SOS markers in the entropy-coded data, where byte stuffing guarantees that
+    ``FF DA`` is a marker and nothing else.
+    """
+    stream.seek(2)
+    while True:
+        marker = stream.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return 1
+        if marker[1] == 0xFF:  # fill byte
+            stream.seek(-1, io.SEEK_CUR)
+            continue
+        if marker[1] == 0xDA:
+            break
+        if marker[1] in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            continue
+        length = stream.read(2)
+        if len(length) < 2:
+            return 1
+        stream.seek(int.from_bytes(length, "big") - 2, io.SEEK_CUR)
+    scans, tail = 1, b""
+    while chunk := stream.read(1024 * 1024):
+        data = tail + chunk
+        scans += data.count(b"\xff\xda")
+        tail = data[-1:] if not data.endswith(b"\xff\xda") else b""
+    return scans
+
+
+# Bytes per pixel of the (already reduced) picture that ``_to_rgb`` allocates while flattening it.
+_FLATTEN_BYTES = {"RGB": 0, "RGBA": 9, "LA": 9, "PA": 9, "La": 9, "RGBa": 9, "I": 13, "F": 13}
+
+
+def _reduction(width: int, height: int, target: tuple[int, int]) -> int:
+    """The whole factor a picture is box-reduced by before anything else (1: not reduced)."""
+    return max(1, min(width // max(target[0], 1), height // max(target[1], 1)))
+
+
+def _working_mode(mode: str, info: dict) -> str:
+    """The mode the picture is reduced in: modes ``Image.reduce`` cannot handle are converted first."""
+    if mode.startswith("I;16"):
+        return "I"
+    if mode == "1":
+        return "L"
+    if mode == "P":
+        return "RGBA" if "transparency" in info else "RGB"
+    return mode
+
+
+def decode_cost(
+    source: Image.Image, kind: str, stream: IO[bytes], full_size: tuple[int, int], target: tuple[int, int]
+) -> int:
+    """Bytes that decoding and shrinking ``source`` (opened, JPEG draft chosen, not loaded) will hold.
+
+    ``full_size`` is the picture's declared size (``source.size`` is the draft size for a JPEG) and
+    ``target`` the display size. Mirrors ``_shrink``: decode, convert if needed, reduce, flatten.
+    """
+    width, height = source.size
+    pixels = width * height
+    cost = pixels * _pixel_bytes(source.mode) * _DECODER_COPIES.get(kind, 3.0)
+    mode = _working_mode(source.mode, source.info)
+    if mode != source.mode:
+        cost += pixels * 4
+    factor = _reduction(width, height, target)
+    reduced = -(-width // factor) * -(-height // factor)
+    if factor > 1:
+        cost += reduced * 4
+    cost += reduced * _FLATTEN_BYTES.get(mode, 4)
+    cost += target[0] * target[1] * 4 * 2  # the display image and its sRGB conversion
+    if kind == "JPEG":
+        # A progressive or otherwise multi-scan JPEG makes libjpeg keep every DCT coefficient of the
+        # full-size picture (2 bytes each) until the last scan, whatever the draft scale.
+        position = stream.tell()
+        try:
+            multi_scan = _jpeg_scans(stream) > 1
+        finally:
+            stream.seek(position)
+        if multi_scan:
+            full_w, full_h = full_size
+            layers = getattr(source, "layer", None) or [("Y", 1, 1, 0)] * len(source.getbands())
+            h_max = max(layer[1] for layer in layers) or 1
+            v_max = max(layer[2] for layer in layers) or 1
+            for _, h_samp, v_samp, _ in layers:
+                cost += -(-full_w * h_samp // h_max) * -(-full_h * v_samp // v_max) * 2
+    return int(cost)
+
+
+_slots_guard = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+@contextmanager
+def decode_slot(limit: int, wait: float):
+    """Hold one of this process's ``limit`` decode slots, waiting at most ``wait`` seconds for it."""
+    with _slots_guard:
+        slots = _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+    if not slots.acquire(timeout=wait):
+        raise DecoderBusy(f"{limit} pictures are being decoded already; retry shortly.")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 @dataclass(frozen=True)
@@ -248,6 +395,16 @@ def _target_size(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Box-reduce by the whole factor that still covers ``size``, in the decoded mode when possible
+    (LANCZOS does the rest): conversions then work on a picture about the display size."""
+    factor = _reduction(image.width, image.height, size)
+    mode = _working_mode(image.mode, image.info)
+    if mode != image.mode:
+        image = image.convert(mode)
+    return image.reduce(factor) if factor > 1 else image
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
     """Flatten whatever mode the source has into 8-bit RGB (transparency onto white)."""
     if image.mode == "RGB":
@@ -303,6 +460,9 @@ def process_image(
     quality: int = JPEG_QUALITY,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_side: int = DEFAULT_MAX_SIDE,
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
+    max_concurrent_decodes: int = DEFAULT_MAX_CONCURRENT_DECODES,
+    decode_wait: float = DEFAULT_DECODE_WAIT_SECONDS,
 ) -> ProcessedImage:
     """Judge, decode, orient, strip and re-encode one uploaded picture (see the module docstring)."""
     stream.seek(0)
@@ -330,10 +490,12 @@ def process_image(
                 quality=quality,
                 max_pixels=max_pixels,
                 max_side=max_side,
+                max_decode_bytes=max_decode_bytes,
+                slot=lambda: decode_slot(max_concurrent_decodes, decode_wait),
                 content_hash=content_hash,
                 size_bytes=size_bytes,
             )
-    except ImageRejected:
+    except (ImageRejected, DecoderBusy):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidImage("The image declares more pixels than a photo may have.", "too_many_pixels")
@@ -356,6 +518,8 @@ def _decode_and_derive(
     quality: int,
     max_pixels: int,
     max_side: int,
+    max_decode_bytes: int,
+    slot,
     content_hash: str,
     size_bytes: int,
 ) -> ProcessedImage:
@@ -372,9 +536,6 @@ def _decode_and_derive(
                 f"The image has {width * height} pixels; at most {max_pixels} are accepted.",
                 "too_many_pixels",
             )
-        orientation, taken_at = _exif_facts(source, default_tz)
-        icc_profile = source.info.get("icc_profile")
-
         display_w, display_h = _target_size(width, height, display_size)
         if kind == "JPEG":
             # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT when that still covers the
@@ -382,11 +543,24 @@ def _decode_and_derive(
             source.draft("RGB", (display_w, display_h))
         if getattr(source, "n_frames", 1) > 1:
             source.seek(0)  # animated WebP/PNG: the first frame is the photo
-        source.load()
-        frame = _to_rgb(source)
+        cost = decode_cost(source, kind, stream, (width, height), (display_w, display_h))
+        if cost > max_decode_bytes:
+            raise InvalidImage(
+                f"Decoding this {width}x{height} {kind} would take {cost // 2**20} MiB of memory; "
+                f"at most {max_decode_bytes // 2**20} MiB are allowed.",
+                "image_too_large",
+            )
+        with slot():
+            # After the cost check: PNG's getexif() decodes the whole picture to find eXIf chunks.
+            orientation, taken_at = _exif_facts(source, default_tz)
+            icc_profile = source.info.get("icc_profile")
+            source.load()
+            # Shrink in the decoded mode first: conversions and resampling then work on a picture
+            # not much bigger than the display size, never on a second full-size copy.
+            frame = _to_rgb(_shrink(source, (display_w, display_h)))
+            display = frame.resize((display_w, display_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            del frame
 
-    display = frame.resize((display_w, display_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    del frame
     for step in _UPRIGHT.get(orientation, ()):
         display = display.transpose(step)
     display = _to_srgb(display, icc_profile)

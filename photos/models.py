@@ -1,4 +1,8 @@
-"""Photo evidence attached to a visit, stored as upright, metadata-free JPEG derivatives."""
+"""Photo evidence attached to a visit, stored as upright, metadata-free JPEG derivatives.
+
+A photo with a ``dispute`` is that dispute's evidence (sent by the location's side): it belongs to
+the disputed visit for storage, links and retention, but is never listed or counted as the visit's own.
+"""
 
 import uuid
 
@@ -9,6 +13,9 @@ class Photo(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="photos")
     visit = models.ForeignKey("audits.Visit", on_delete=models.CASCADE, related_name="photos")
+    dispute = models.ForeignKey(
+        "disputes.Dispute", on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
     item_key = models.CharField(max_length=100, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -14,6 +15,10 @@ from core.tenancy import get_scoped_or_404
 
 from .imaging import band_neighbours, bands, hamming, to_unsigned64
 from .models import Photo
+
+# A ``disputes.Dispute`` (whose evidence a photo may be). Photos sit below disputes and cannot import
+# it, so its rows are passed through untyped.
+DisputeRow = Any
 
 # Multi-index hashing: the 64-bit hash is cut into 4 bands of 16 bits. If two hashes are within
 # distance d, at least one band is within floor(d / 4) of its counterpart (otherwise the total would
@@ -29,7 +34,12 @@ def visit_for_photos(principal: Principal, visit_id: object) -> Visit:
 
 
 def photos_of_visit(visit: Visit) -> QuerySet[Photo]:
-    return Photo.objects.filter(visit=visit)
+    """The visit's own photos (dispute evidence is listed with its dispute)."""
+    return Photo.objects.filter(visit=visit, dispute__isnull=True)
+
+
+def photos_of_dispute(dispute: DisputeRow) -> QuerySet[Photo]:
+    return Photo.objects.filter(dispute=dispute)
 
 
 def photo_by_id(photo_id: object) -> Photo | None:
@@ -47,8 +57,9 @@ def link_target_or_404(photo_id: object, variant: str) -> tuple[Photo, str]:
     return photo, (photo.image if variant == "display" else photo.thumbnail)
 
 
-def photo_count_for_item(visit: Visit, item_key: str) -> int:
-    return Photo.objects.filter(visit=visit, item_key=item_key).count()
+def photo_count_for_item(visit: Visit, item_key: str, dispute: DisputeRow | None = None) -> int:
+    """Photos of the visit (or, with ``dispute``, of that dispute's evidence) for one item."""
+    return Photo.objects.filter(visit=visit, dispute=dispute, item_key=item_key).count()
 
 
 def visit_submitter_id(visit: Visit) -> int | None:
@@ -68,6 +79,8 @@ def reuse_match_exists(
 ) -> bool:
     """Whether a photo of another visit in the organization is within ``max_distance`` of ``dhash``.
 
+    Dispute evidence is never a candidate: a location's own picture must not flag an auditor's.
+
     One indexed query (an OR of four ``(organization, band)`` index probes), then the exact
     distance is checked on the few candidates.
     """
@@ -76,7 +89,7 @@ def reuse_match_exists(
     for index, band in enumerate(bands(dhash)):
         probes |= Q(**{f"phash_band{index}__in": band_neighbours(band, radius)})
     candidates = (
-        Photo.objects.filter(probes, organization_id=organization_id)
+        Photo.objects.filter(probes, organization_id=organization_id, dispute__isnull=True)
         .exclude(visit_id=exclude_visit_id)
         .values_list("phash", flat=True)
     )

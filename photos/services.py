@@ -1,4 +1,5 @@
-"""Writes for photos: adding a photo to a visit, deleting photos, sweeping orphaned objects.
+"""Writes for photos: adding a photo to a visit (or to a dispute of it), deleting photos, sweeping
+orphaned objects.
 
 Write order (no row without its objects, no objects without a row):
 
@@ -28,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audits.models import Visit, VisitStatus
-from core.exceptions import DomainConflict
+from core.exceptions import DomainConflict, ServiceUnavailable
 from core.principal import Principal
 from core.roles import API_KEY_ROLE, Role
 from webhooks.models import EventType
@@ -36,7 +37,7 @@ from webhooks.services import event_record
 
 from . import imaging, storage
 from .models import Photo
-from .selectors import photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
+from .selectors import DisputeRow, photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
 from .serializers import photo_public_data
 
 OPEN_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.RETURNED)
@@ -70,11 +71,13 @@ def item_photo_rules(sections: Any) -> dict[str, dict[str, int]]:
     return rules
 
 
-def _item_limit(visit: Visit, item_key: str) -> int:
+def _item_limit(visit: Visit, item_key: str, dispute: DisputeRow | None = None) -> int:
     if not item_key:
         unattached: int = settings.PHOTO_MAX_UNATTACHED
         return unattached
     rules = item_photo_rules(visit.checklist_version.sections)
+    if dispute is not None and item_key not in dispute.item_keys:
+        raise ValidationError({"item": ValidationError("Not an item of this dispute.", "invalid")})
     if item_key not in rules:
         raise ValidationError(
             {"item": ValidationError("Unknown item key for this visit's checklist.", "invalid")}
@@ -94,40 +97,63 @@ def _may_upload(actor: Principal, visit: Visit) -> bool:
     return False
 
 
-def _replay(existing: Photo, visit: Visit) -> PhotoAddResult:
-    if existing.visit_id != visit.pk:
-        raise DomainConflict("This photo id is already used by another visit.", code="photo_id_conflict")
+def _replay(existing: Photo, visit: Visit, dispute: DisputeRow | None = None) -> PhotoAddResult:
+    if existing.visit_id != visit.pk or existing.dispute_id != getattr(dispute, "pk", None):
+        where = "visit" if dispute is None else "visit or dispute"
+        raise DomainConflict(f"This photo id is already used by another {where}.", code="photo_id_conflict")
     return PhotoAddResult(existing, created=False)
 
 
-def _check_capacity(visit: Visit, item_key: str, limit: int) -> None:
-    if photo_count_for_item(visit, item_key) >= limit:
+def _check_dispute_open(status: str) -> None:
+    if status != "open":
+        raise DomainConflict(
+            f"Evidence may be added only while the dispute is open (it is {status}).", code="dispute_closed"
+        )
+
+
+def _check_capacity(visit: Visit, item_key: str, limit: int, dispute: DisputeRow | None = None) -> None:
+    if photo_count_for_item(visit, item_key, dispute) >= limit:
         what = f"item {item_key!r}" if item_key else "this visit (photos without an item)"
         raise DomainConflict(f"No more photos may be added to {what}: at most {limit}.", code="photo_limit")
 
 
 def photo_add(
-    *, actor: Principal, visit: Visit, photo_id: uuid.UUID, item_key: str, image: IO[bytes]
+    *,
+    actor: Principal,
+    visit: Visit,
+    photo_id: uuid.UUID,
+    item_key: str,
+    image: IO[bytes],
+    dispute: DisputeRow | None = None,
 ) -> PhotoAddResult:
     """Attach an uploaded picture to ``visit``; retry-safe on ``photo_id`` (see the module docstring).
 
+    With ``dispute`` (a ``disputes.Dispute`` of this visit) the picture is that dispute's evidence:
+    the caller has decided who may send it; it is taken while the dispute is open, for one of the
+    disputed items (or none), under the same ``photo.max`` counted per dispute, and records no
+    ``photo.added`` event (the visit's photos do not change).
+
     Raises ``ValidationError`` (400: unknown item, bad picture), ``UnsupportedMedia`` (415),
-    ``PermissionDenied`` (403), ``DomainConflict`` (409: id taken by another visit, visit closed,
-    ``photo.max`` reached) and ``StorageUnavailable`` (503).
+    ``PermissionDenied`` (403), ``DomainConflict`` (409: id taken by another visit, visit or dispute
+    closed, ``photo.max`` reached), ``StorageUnavailable`` (503) and ``ServiceUnavailable`` (503: every
+    decode slot of this process stayed busy for ``PHOTO_DECODE_WAIT_SECONDS``).
     """
     item_key = item_key or ""
     existing = photo_by_id(photo_id)
     if existing is not None:  # a retry: answer what is stored, whatever happened to the visit since
-        return _replay(existing, visit)
-    if not _may_upload(actor, visit):
-        raise PermissionDenied("Only the visit's submitter or an admin may add photos.")
-    if visit.status not in OPEN_STATUSES:
-        raise DomainConflict(
-            f"Photos may be added only while the visit is submitted or returned (it is {visit.status}).",
-            code="visit_closed",
-        )
-    limit = _item_limit(visit, item_key)
-    _check_capacity(visit, item_key, limit)
+        return _replay(existing, visit, dispute)
+    if dispute is not None:
+        _check_dispute_open(dispute.status)
+    else:
+        if not _may_upload(actor, visit):
+            raise PermissionDenied("Only the visit's submitter or an admin may add photos.")
+        if visit.status not in OPEN_STATUSES:
+            raise DomainConflict(
+                f"Photos may be added only while the visit is submitted or returned (it is {visit.status}).",
+                code="visit_closed",
+            )
+    limit = _item_limit(visit, item_key, dispute)
+    _check_capacity(visit, item_key, limit, dispute)
 
     try:
         processed = imaging.process_image(
@@ -137,7 +163,12 @@ def photo_add(
             thumb_size=settings.PHOTO_THUMB_SIZE,
             quality=settings.PHOTO_JPEG_QUALITY,
             max_pixels=settings.PHOTO_MAX_PIXELS,
+            max_decode_bytes=settings.PHOTO_MAX_DECODE_BYTES,
+            max_concurrent_decodes=settings.PHOTO_MAX_CONCURRENT_DECODES,
+            decode_wait=settings.PHOTO_DECODE_WAIT_SECONDS,
         )
+    except imaging.DecoderBusy as exc:
+        raise ServiceUnavailable(detail=str(exc), code="decoder_busy")
     except imaging.UnsupportedImageType as exc:
         raise UnsupportedMedia(exc.message)
     except imaging.InvalidImage as exc:
@@ -166,6 +197,7 @@ def photo_add(
             processed=processed,
             names=names,
             reused=reused,
+            dispute=dispute,
         )
     except IntegrityError:
         # A concurrent twin with the same id won the insert: answer as a retry would.
@@ -173,7 +205,7 @@ def photo_add(
         _discard(names, keep=twin)
         if twin is None:
             raise
-        return _replay(twin, visit)
+        return _replay(twin, visit, dispute)
     except BaseException:
         _discard(names, keep=None)
         raise
@@ -190,18 +222,24 @@ def _photo_row_create(
     processed: imaging.ProcessedImage,
     names: dict[str, str],
     reused: bool,
+    dispute: DisputeRow | None = None,
 ) -> Photo:
-    # Serialize writers of this visit: status and photo.max are re-checked under the lock.
-    locked = Visit.objects.select_for_update().only("id", "status").get(pk=visit.pk)
-    if locked.status not in OPEN_STATUSES:
-        raise DomainConflict("The visit was closed while the photo was uploading.", code="visit_closed")
-    _check_capacity(visit, item_key, limit)
+    # Serialize writers of this visit (or dispute): status and photo.max are re-checked under the lock.
+    if dispute is not None:
+        locked = type(dispute).objects.select_for_update().only("id", "status").get(pk=dispute.pk)
+        _check_dispute_open(locked.status)
+    else:
+        locked = Visit.objects.select_for_update().only("id", "status").get(pk=visit.pk)
+        if locked.status not in OPEN_STATUSES:
+            raise DomainConflict("The visit was closed while the photo was uploading.", code="visit_closed")
+    _check_capacity(visit, item_key, limit, dispute)
     phash = imaging.to_signed64(processed.dhash)
     band0, band1, band2, band3 = imaging.bands(processed.dhash)
     photo = Photo.objects.create(
         id=photo_id,
         organization_id=visit.organization_id,
         visit=visit,
+        dispute=dispute,
         item_key=item_key,
         width=processed.width,
         height=processed.height,
@@ -217,7 +255,10 @@ def _photo_row_create(
         reused=reused,
         size_bytes=min(processed.size_bytes, 2**31 - 1),
     )
-    event_record(organization=visit.organization, type=EventType.PHOTO_ADDED, data=photo_public_data(photo))
+    if dispute is None:
+        event_record(
+            organization=visit.organization, type=EventType.PHOTO_ADDED, data=photo_public_data(photo)
+        )
     return photo
 
 

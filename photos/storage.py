@@ -122,7 +122,9 @@ def link_signature(photo_id, variant: str, expires: int) -> str:
 
 def link_check(photo_id, variant: str, expires: str, signature: str, *, now: float | None = None) -> str:
     """'ok', 'expired' or 'invalid' for a local file link's query parameters."""
-    if variant not in VARIANTS or not expires.isdigit() or not signature:
+    # ``exp``: ASCII digits, no longer than a Unix time (``int()`` refuses 4,300 digits and more).
+    well_formed = expires.isascii() and expires.isdigit() and len(expires) <= 12
+    if variant not in VARIANTS or not well_formed or not signature:
         return "invalid"
     expected = link_signature(photo_id, variant, int(expires))
     if not constant_time_compare(expected, signature):

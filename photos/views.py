@@ -24,7 +24,7 @@ from .models import Photo
 from .selectors import link_target_or_404, photos_of_visit, visit_for_photos
 from .serializers import PhotoSerializer, PhotoUploadSerializer
 from .services import UnsupportedMedia, photo_add
-from .uploads import CappedUploadHandler, check_declared_length, too_large
+from .uploads import CappedUploadHandler, check_declared_length, spool_unsized_body, too_large
 
 UPLOADERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.STAFF})
 
@@ -66,6 +66,7 @@ class VisitPhotosView(GenericAPIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method == "POST":
+            spool_unsized_body(request._request, settings.PHOTO_MAX_UPLOAD_BYTES)
             check_declared_length(request.META, settings.PHOTO_MAX_UPLOAD_BYTES)
 
     @extend_schema(
@@ -95,6 +96,7 @@ class VisitPhotosView(GenericAPIView):
             409: _error(
                 "The id belongs to another visit, the visit is closed, or the item's photo.max is reached."
             ),
+            411: _error("A chunked body through a server that cannot decode it: send a Content-Length."),
             413: _error("The photo is larger than 20 MiB."),
             415: _error("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
             503: _error("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),

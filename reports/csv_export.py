@@ -35,6 +35,9 @@ COLUMNS = (
     "comment",
 )
 AUDITOR_COLUMN = "auditor"
+#: With ``?lang=``: the item's prompt and, for choice items, the chosen option's label, in that
+#: language (before ``auditor``).
+LANG_COLUMNS = ("prompt", "value_label")
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -78,12 +81,16 @@ class _Decimals:
         return text
 
 
-def header(*, with_auditor: bool) -> list[str]:
-    return [*COLUMNS, AUDITOR_COLUMN] if with_auditor else list(COLUMNS)
+def header(*, with_auditor: bool, with_texts: bool = False) -> list[str]:
+    return [*COLUMNS, *(LANG_COLUMNS if with_texts else ()), *((AUDITOR_COLUMN,) if with_auditor else ())]
 
 
 def stream_csv(
-    visits: Iterable[tuple[tuple, list[tuple]]], *, with_auditor: bool, rows_per_chunk: int = 2000
+    visits: Iterable[tuple[tuple, list[tuple]]],
+    *,
+    with_auditor: bool,
+    rows_per_chunk: int = 2000,
+    texts=None,
 ) -> Iterator[bytes]:
     """Yield the CSV as UTF-8 byte chunks of about ``rows_per_chunk`` rows (header first).
 
@@ -91,6 +98,8 @@ def stream_csv(
     ``EXPORT_ANSWER_FIELDS`` order, each answer's ``value`` as JSON text. A visit's columns are rendered once for all its answers, and
     the answer cells, which repeat a lot (item, value, score, no comment), are rendered once per
     distinct combination: that keeps one Python process well above 100k rows per second.
+    With ``texts`` (``selectors.ExportTexts``), each visit row ends with its checklist version's id
+    and the ``LANG_COLUMNS`` are filled from it.
     """
     two, four = _Decimals(2), _Decimals(4)
     text = _Memo(neutralize)
@@ -98,7 +107,7 @@ def stream_csv(
     lines: dict = {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header(with_auditor=with_auditor))
+    writer.writerow(header(with_auditor=with_auditor, with_texts=texts is not None))
     cell_buffer = io.StringIO()
     # The terminator must contain CR and LF: the writer quotes cells holding its characters.
     cell_writer = csv.writer(cell_buffer, lineterminator="\r\n")
@@ -125,9 +134,10 @@ def stream_csv(
             ),
         )
         auditor = neutralize(visit[12] or "") if with_auditor else None
+        version_id = visit[-1] if texts is not None else None
         for _, section, item, value, na, score, comment in answers:
             # ``value`` is JSON text: equal texts render equally (and "true" is not "1").
-            key = None if comment else (section, item, value, na, score, auditor)
+            key = None if comment else (section, item, value, na, score, auditor, version_id)
             line = lines.get(key) if key else None
             if line is None:
                 cells = [
@@ -138,6 +148,9 @@ def stream_csv(
                     four(score),
                     neutralize(comment) if comment else "",
                 ]
+                if texts is not None:
+                    prompt, label = texts.cells(version_id, item, value)
+                    cells += [neutralize(prompt), neutralize(label)]
                 if auditor is not None:  # set exactly when with_auditor
                     cells.append(auditor)
                 line = _render(cell_buffer, cell_writer, cells) + "\r\n"

@@ -24,7 +24,9 @@ from django.db import connection
 from django.db.models import Avg, Count, F, Model, Q, QuerySet
 
 from audits.models import Answer, Visit, VisitKind, VisitStatus
+from checklists.definition import text_in
 from checklists.models import ChecklistVersion
+from core.languages import negotiate
 from core.principal import Principal
 from core.tenancy import scope_rows
 
@@ -321,25 +323,45 @@ def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[di
 # --- items -----------------------------------------------------------------------------------
 
 
-def _item_catalogue(checklist_ids: Iterable[int]) -> dict[tuple[int, str], dict[str, str]]:
+@dataclass(frozen=True)
+class Language:
+    """What a report's texts should be read in: ``?lang=``, else ``Accept-Language``, else each
+    version's default language (``core.languages.negotiate`` per version, with fallback)."""
+
+    lang: str | None = None
+    accept_language: str | None = None
+
+    def pick(self, available: list[str]) -> str | None:
+        return negotiate(lang=self.lang, accept_language=self.accept_language, available=available)
+
+
+def _item_catalogue(
+    checklist_ids: Iterable[int], language: Language = Language()
+) -> dict[tuple[int, str], dict[str, Any]]:
     """``(checklist_id, item_key) -> {prompt, section}`` from each checklist's newest version
-    that defines the item (an item dropped from a later version keeps its old prompt)."""
-    catalogue: dict[tuple[int, str], dict[str, str]] = {}
+    that defines the item (an item dropped from a later version keeps its old prompt); prompts
+    are resolved to a string in the language asked for, falling back to the version's default."""
+    catalogue: dict[tuple[int, str], dict[str, Any]] = {}
     wanted = set(checklist_ids)
     if not wanted:
         return catalogue
     versions = ChecklistVersion.objects.filter(checklist_id__in=wanted).order_by("checklist_id", "-number")
-    for checklist_id, sections in versions.values_list("checklist_id", "sections"):
+    for checklist_id, sections, languages in versions.values_list("checklist_id", "sections", "languages"):
+        chosen = language.pick(languages or [])
         for section in sections or []:
             for item in section.get("items", []):
-                catalogue.setdefault(
-                    (checklist_id, item.get("key")),
-                    {"prompt": item.get("prompt", ""), "section": section.get("key")},
-                )
+                key = (checklist_id, item.get("key"))
+                if key not in catalogue:
+                    catalogue[key] = {
+                        "prompt": text_in(item.get("prompt", ""), chosen, languages or []),
+                        "section": section.get("key"),
+                    }
     return catalogue
 
 
-def item_performance(*, principal: Principal, filters: ReportFilters) -> list[dict[str, Any]]:
+def item_performance(
+    *, principal: Principal, filters: ReportFilters, language: Language = Language()
+) -> list[dict[str, Any]]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
 
     An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
@@ -355,8 +377,8 @@ def item_performance(*, principal: Principal, filters: ReportFilters) -> list[di
         ),
         filters.values(),
     )
-    catalogue = _item_catalogue(row[0] for row in rows)
-    results: list[dict[str, Any]] = []
+    catalogue = _item_catalogue((row[0] for row in rows), language)
+    results = []
     for checklist_id, section_key, item_key, answers, average in rows:
         known = catalogue.get((checklist_id, item_key), {})
         results.append(
@@ -373,7 +395,9 @@ def item_performance(*, principal: Principal, filters: ReportFilters) -> list[di
     return results
 
 
-def perception_gap(*, principal: Principal, filters: ReportFilters) -> dict[str, Any]:
+def perception_gap(
+    *, principal: Principal, filters: ReportFilters, language: Language = Language()
+) -> dict[str, Any]:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
 
     Both kinds count with status submitted or approved (``status`` narrows both). Items are
@@ -396,8 +420,8 @@ def perception_gap(*, principal: Principal, filters: ReportFilters) -> dict[str,
         ),
         values,
     )
-    catalogue = _item_catalogue(row[0] for row in rows)
-    results: list[dict[str, Any]] = []
+    catalogue = _item_catalogue((row[0] for row in rows), language)
+    results = []
     for checklist_id, section_key, item_key, self_average, mystery_average in rows:
         known = catalogue.get((checklist_id, item_key), {})
         own = _times_100(self_average)
@@ -470,12 +494,17 @@ EXPORT_VISIT_FIELDS = (
     "passed",
 )
 EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "score", "comment")
+# One visit, or one answer, as the export reads it (``EXPORT_VISIT_FIELDS``, ``EXPORT_ANSWER_FIELDS``).
+ExportRow = tuple[Any, ...]
 
 
 def export_visits(
-    principal: Principal, filters: ExportFilters, *, with_auditor: bool
-) -> QuerySet[Visit, tuple[Any, ...]]:
-    """The visits to export, scoped like the visit list, oldest first (a stable order)."""
+    principal: Principal, filters: ExportFilters, *, with_auditor: bool, with_version: bool = False
+) -> QuerySet[Visit, ExportRow]:
+    """The visits to export, scoped like the visit list, oldest first (a stable order).
+
+    ``with_version`` appends the checklist version's id (for ``ExportTexts``) after the auditor.
+    """
     qs = scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
     lookups: dict[str, object] = {}
     if filters.date_from is not None:
@@ -493,10 +522,45 @@ def export_visits(
     if filters.checklist_id is not None:
         lookups["checklist_id"] = filters.checklist_id
     fields = EXPORT_VISIT_FIELDS + (("auditor__username",) if with_auditor else ())
+    fields += ("checklist_version_id",) if with_version else ()
     return qs.filter(**lookups).order_by("started_at", "id").values_list(*fields)
 
 
-ExportRow = tuple[Any, ...]
+class ExportTexts:
+    """Item prompts and chosen option labels, in one language, for the CSV's ``lang`` columns.
+
+    Each version's texts are read once (one query per distinct version in the export) and resolved
+    to the declared language that matches ``lang`` best, falling back to the version's default.
+    """
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self._versions: dict[int, dict[str, tuple[str, dict[str, str]]]] = {}
+
+    def _load(self, version_id: int) -> dict[str, tuple[str, dict[str, str]]]:
+        row = ChecklistVersion.objects.filter(pk=version_id).values_list("sections", "languages").first()
+        sections, languages = row if row is not None else ([], [])
+        chosen = negotiate(lang=self.lang, accept_language=None, available=languages or [])
+        table = {}
+        for section in sections or []:
+            for item in section.get("items", []):
+                labels = {
+                    option.get("key"): text_in(option.get("label", ""), chosen, languages or [])
+                    for option in item.get("options") or []
+                }
+                table[item.get("key")] = (text_in(item.get("prompt", ""), chosen, languages or []), labels)
+        return table
+
+    def cells(self, version_id: int, item_key: str, raw_value: str | None) -> tuple[str, str]:
+        """``(prompt, label)``; ``raw_value`` is the answer's value as JSON text (a choice's key)."""
+        table = self._versions.get(version_id)
+        if table is None:
+            table = self._versions[version_id] = self._load(version_id)
+        prompt, labels = table.get(item_key, ("", {}))
+        label = ""
+        if labels and raw_value and raw_value.startswith('"'):
+            label = labels.get(json.loads(raw_value), "")
+        return prompt, label
 
 
 def iter_export(

@@ -15,7 +15,9 @@ from rest_framework import serializers
 
 from accounts.selectors import locations_visible_to, regions_visible_to
 from audits.models import VisitKind, VisitStatus
+from audits.submission import MAX_YEAR, MIN_YEAR
 from checklists.selectors import checklists_visible_to
+from core.languages import canonical_tag
 from core.principal import Principal
 
 from . import selectors
@@ -30,6 +32,22 @@ _LATEST_ZONE = dt.timezone(dt.timedelta(hours=14))
 
 def today() -> dt.date:
     return timezone.now().astimezone(_LATEST_ZONE).date()
+
+
+class ReportDateField(serializers.DateField):
+    """A window's date. Visits exist only between the years ``MIN_YEAR`` and ``MAX_YEAR``, so a
+    report date outside them is refused: every window derived from it (defaults, the ranking's
+    previous window, a trend's last period) then stays well inside the calendar."""
+
+    default_error_messages = {
+        "date_out_of_range": f"Must fall between the years {MIN_YEAR} and {MAX_YEAR} (as visits do)."
+    }
+
+    def to_internal_value(self, value):
+        date = super().to_internal_value(value)
+        if not MIN_YEAR <= date.year <= MAX_YEAR:
+            self.fail("date_out_of_range")
+        return date
 
 
 class ScopedIdField(serializers.IntegerField):
@@ -99,13 +117,15 @@ class WindowQuerySerializer(_ScopedIds, serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         # ``from`` is a Python keyword: declare the pair here.
-        fields["from"] = serializers.DateField(
+        fields["from"] = ReportDateField(
             required=False,
-            help_text=f"First local date (inclusive); default: {self.default_days} days before `to`.",
+            help_text=f"First local date (inclusive); default: {self.default_days} days before `to`. "
+            f"Years {MIN_YEAR} to {MAX_YEAR}.",
         )
-        fields["to"] = serializers.DateField(
+        fields["to"] = ReportDateField(
             required=False,
-            help_text="Last local date (inclusive); default: today (UTC+14, the latest date anywhere).",
+            help_text="Last local date (inclusive); default: today (UTC+14, the latest date anywhere). "
+            f"Years {MIN_YEAR} to {MAX_YEAR}.",
         )
         return fields
 
@@ -157,14 +177,33 @@ class TrendQuerySerializer(WindowQuerySerializer):
         fields = super().get_fields()
         fields["from"].help_text = (
             f"First local date (inclusive); default: the start of the period {DEFAULT_TREND_PERIODS - 1} "
-            "periods before the one holding `to`."
+            f"periods before the one holding `to`. Years {MIN_YEAR} to {MAX_YEAR}."
         )
         return fields
+
+
+class LangField(serializers.CharField):
+    """``?lang=``: a language tag, returned in its conventional case; anything else is a 400."""
+
+    default_error_messages = {"invalid_language": "Must be a language tag such as 'en', 'fr' or 'pt-BR'."}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=35, **kwargs)
+
+    def to_internal_value(self, data):
+        tag = canonical_tag(super().to_internal_value(data))
+        if tag is None:
+            self.fail("invalid_language")
+        return tag
 
 
 class ScopeQuerySerializer(WindowQuerySerializer):
     region = _scoped_pk_field(help_text="Only this region's locations.")
     location = _scoped_pk_field(help_text="Only this location.")
+    lang = LangField(
+        help_text="Language of the item prompts (`fr`, `pt-BR`): each checklist's best-matching declared "
+        "language, else its default. Without it, `Accept-Language` is used the same way."
+    )
 
 
 class RankingQuerySerializer(WindowQuerySerializer):
@@ -179,6 +218,10 @@ class ExportQuerySerializer(_ScopedIds, serializers.Serializer):
     checklist = _scoped_pk_field()
     kind = serializers.ChoiceField(choices=VisitKind.choices, required=False)
     status = serializers.ChoiceField(choices=VisitStatus.choices, required=False)
+    lang = LangField(
+        help_text="Adds the columns `prompt` and `value_label` (a choice's option label) before `auditor`, "
+        "in this language (each checklist version's best match, else its default)."
+    )
 
     def get_fields(self):
         fields = super().get_fields()

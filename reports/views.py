@@ -49,6 +49,11 @@ class ReportView(APIView):
         query.is_valid(raise_exception=True)
         return query
 
+    def language(self, query) -> selectors.Language:
+        return selectors.Language(
+            lang=query.validated_data.get("lang"), accept_language=self.request.headers.get("Accept-Language")
+        )
+
 
 class _TrendView(ReportView):
     query_serializer_class = TrendQuerySerializer
@@ -196,10 +201,11 @@ class ItemPerformanceView(ReportView):
         tags=TAGS,
     )
     def get(self, request):
-        filters = self.parse_query().filters()
-        return Response(
-            {"results": selectors.item_performance(principal=caller_of(request), filters=filters)}
+        query = self.parse_query()
+        results = selectors.item_performance(
+            principal=caller_of(request), filters=query.filters(), language=self.language(query)
         )
+        return Response({"results": results})
 
 
 class PerceptionGapView(ReportView):
@@ -235,8 +241,12 @@ class PerceptionGapView(ReportView):
         tags=TAGS,
     )
     def get(self, request):
-        filters = self.parse_query().filters()
-        return Response(selectors.perception_gap(principal=caller_of(request), filters=filters))
+        query = self.parse_query()
+        return Response(
+            selectors.perception_gap(
+                principal=caller_of(request), filters=query.filters(), language=self.language(query)
+            )
+        )
 
 
 class JSONErrorsNegotiation(BaseContentNegotiation):
@@ -260,24 +270,29 @@ class VisitExportView(ReportView):
         description=(
             "Streamed `text/csv` (UTF-8, CRLF), same filters as the visit list, all optional. Columns, in "
             "this order: " + ", ".join(f"`{c}`" for c in csv_export.COLUMNS) + ", then `auditor` (username) "
-            "for admins and managers only. `started_at` is UTC ISO 8601, `local_date` the location's date; "
+            "for admins and managers only (with `lang`, the columns `prompt` and `value_label` come before it). `started_at` is UTC ISO 8601, `local_date` the location's date; "
             "`value` is `true`/`false`, a number or the text given; scores are rounded half up (visit two "
             "decimals, item four). Text starting with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` "
             "against formula injection. Rows: oldest visit first, answers in checklist order."
         ),
         parameters=[ExportQuerySerializer],
         responses={
-            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.BINARY, description="The CSV stream."),
+            # Text, not binary: a generated client reads the body as a string (as it is: UTF-8 CSV).
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="The CSV stream."),
             **ERRORS,
         },
         tags=TAGS,
     )
     def get(self, request):
-        filters = self.parse_query().filters()
+        query = self.parse_query()
         with_auditor = shows_auditor_identity(caller_of(request))
-        visits = selectors.export_visits(caller_of(request), filters, with_auditor=with_auditor)
+        lang = query.validated_data.get("lang")
+        visits = selectors.export_visits(
+            caller_of(request), query.filters(), with_auditor=with_auditor, with_version=lang is not None
+        )
+        texts = selectors.ExportTexts(lang) if lang is not None else None
         response = StreamingHttpResponse(
-            csv_export.stream_csv(selectors.iter_export(visits), with_auditor=with_auditor),
+            csv_export.stream_csv(selectors.iter_export(visits), with_auditor=with_auditor, texts=texts),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="visits.csv"'

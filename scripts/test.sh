@@ -22,7 +22,7 @@ DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check
 
 step "production settings: check --deploy"
 DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-only-$(date +%s%N)-0123456789abcdefghijklmnopqrstuvwxyz" \
-  ALLOWED_HOSTS=example.com $PY manage.py check --deploy --fail-level WARNING
+  ALLOWED_HOSTS=example.com CACHE_URL=redis://127.0.0.1:6379/0 $PY manage.py check --deploy --fail-level WARNING
 
 step "OpenAPI schema is valid and matches openapi/schema.yaml"
 fresh=$(mktemp --suffix=.yaml)
@@ -31,6 +31,24 @@ if ! cmp -s "$fresh" openapi/schema.yaml; then
   diff -u openapi/schema.yaml "$fresh" | head -40
   echo "openapi/schema.yaml is stale: run 'make schema' and commit it." >&2
   exit 1
+fi
+
+step "a Python client generated from the schema (openapi-python-client), without a single warning"
+client_dir=$(mktemp -d)
+root=$PWD
+generated=$(cd "$client_dir" && "$root/.venv/bin/openapi-python-client" generate --path "$root/openapi/schema.yaml" \
+  --config "$root/openapi/client-config.yaml" --meta none --output-path "$client_dir/client" 2>&1) || { echo "$generated"; exit 1; }
+rm -rf "$client_dir"
+if grep -qi warning <<<"$generated"; then echo "$generated"; echo "The client generator warned: fix the schema." >&2; exit 1; fi
+# tests/integration/test_generated_client.py runs a scenario with that client against gunicorn.
+step "json-logic-js for the show-if conformance cases (npm ci --prefix tests/js)"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+elif [ "${CI:-}" = "true" ]; then
+  echo "Node.js and npm are required in CI: the conformance cases must run through json-logic-js." >&2
+  exit 1
+else
+  echo "!!! Node.js/npm not found: the json-logic-js conformance leg will be SKIPPED (install Node.js to run it)."
 fi
 
 legs=()

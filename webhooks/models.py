@@ -10,6 +10,8 @@ class EventType(models.TextChoices):
     VISIT_REVISED = "visit.revised", "visit.revised"
     VISIT_REVIEWED = "visit.reviewed", "visit.reviewed"
     PHOTO_ADDED = "photo.added", "photo.added"
+    DISPUTE_OPENED = "dispute.opened", "dispute.opened"
+    DISPUTE_DECIDED = "dispute.decided", "dispute.decided"
 
 
 class Event(models.Model):

@@ -40,15 +40,17 @@ INSTALLED_APPS = [
     "photos",
     "reports",
     "webhooks",
+    "disputes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestLogMiddleware",
+    "core.middleware.ApiErrorShapeMiddleware",
     "core.query_params.BlankQueryParamMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -100,9 +102,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "DB_CONNECT_TIMEOUT", default=5
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the worker and the web process share the file.
+    # WAL and a busy timeout let the worker and the web process share the file. Transactions begin
+    # IMMEDIATE (take the write lock up front, waiting up to the busy timeout for it): a deferred
+    # transaction that reads first and then writes must upgrade its lock, and SQLite refuses that
+    # upgrade at once ("database is locked", no busy wait) while another writer holds the lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -178,6 +187,12 @@ if USE_S3:
 # Photo pipeline limits and choices (see photos/imaging.py and the README).
 PHOTO_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=60_000_000)
+# Memory one decode may take (decoded pixels x bytes per pixel x the format's decoder copies,
+# estimated from the header before decoding; 400 image_too_large past it) and how many pictures one
+# process decodes at once (others wait up to PHOTO_DECODE_WAIT_SECONDS, then 503 + Retry-After).
+PHOTO_MAX_DECODE_BYTES = env.int("PHOTO_MAX_DECODE_BYTES", default=96 * 1024 * 1024)
+PHOTO_MAX_CONCURRENT_DECODES = env.int("PHOTO_MAX_CONCURRENT_DECODES", default=2)
+PHOTO_DECODE_WAIT_SECONDS = env.float("PHOTO_DECODE_WAIT_SECONDS", default=10.0)
 PHOTO_DISPLAY_SIZE = 1600
 PHOTO_THUMB_SIZE = 400
 PHOTO_JPEG_QUALITY = 82
@@ -198,7 +213,7 @@ TASKS = {
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
         "accounts.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.RolePermission"],
@@ -262,10 +277,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        # Each checklist item variant's one-value `type` (the discriminator) gets its own name.
+        "YesNoItemTypeEnum": ["yes_no"],
+        "ScaleItemTypeEnum": ["scale"],
+        "ChoiceItemTypeEnum": ["choice"],
+        "NumberItemTypeEnum": ["number"],
+        "TextItemTypeEnum": ["text"],
+        "PhotoItemTypeEnum": ["photo"],
+        "ErrorTypeEnum": ["validation_error", "client_error", "server_error"],
+        "RoleEnum": "accounts.models.Role",
+        "MeRoleEnum": "accounts.serializers.ME_ROLE_CHOICES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -277,10 +304,12 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode415Enum": "drf_standardized_errors.openapi_serializers.ErrorCode415Enum.choices",
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
+        "ItemDecisionEnum": "disputes.models.ItemDecision.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "core.openapi.strict_request_bodies",
+        "core.openapi.create_links",
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -325,4 +354,8 @@ LOGGING = {
 
 DRF_STANDARDIZED_ERRORS["EXCEPTION_HANDLER_CLASS"] = "core.exceptions.ExceptionHandler"
 
+# Throttle counters live in this cache: in production it must be shared by every process
+# (production.py refuses to start otherwise), e.g. CACHE_URL=redis://127.0.0.1:6379/0 (Django's
+# RedisCache, with the `redis` package). CACHE_KEY_PREFIX keeps deployments sharing one server apart.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audits.scoring import AnswerInput, item_score, round_half_up, score_visit
+from audits.scoring import AnswerInput, HiddenItemAnswered, item_score, round_half_up, score_visit
 
 
 def yes_no(key, weight=1, critical=False, allow_na=False):
@@ -303,3 +303,130 @@ def test_any_critical_item_at_zero_means_not_passed(visit):
         assert result.passed is False
     elif result.score is not None:
         assert result.passed == (result.score >= threshold)
+
+
+# --- hidden items (show_if) ----------------------------------------------------------------------
+
+
+def _without(sections, keys):
+    out = copy.deepcopy(sections)
+    for sec in out:
+        sec["items"] = [item for item in sec["items"] if item["key"] not in keys]
+    return out
+
+
+def _never(sections, key):
+    """A show_if that is false whatever the answers, reading an earlier item when there is one."""
+    keys = [item["key"] for sec in sections for item in sec["items"]]
+    earlier = keys[: keys.index(key)]
+    if not earlier:
+        return {"!": True}
+    return {"and": [{"===": [{"var": earlier[0]}, "no such answer"]}, True]}
+
+
+@settings(max_examples=150, deadline=None)
+@given(visits(), st.data())
+def test_hiding_an_item_changes_no_other_items_contribution(visit, data):
+    """An item hidden by its show_if scores the visit exactly as if it were not in the checklist."""
+    sections, given_answers, threshold = visit
+    key = data.draw(st.sampled_from(sorted(given_answers)))
+    hidden = copy.deepcopy(sections)
+    for sec in hidden:
+        for item in sec["items"]:
+            if item["key"] == key:
+                item["show_if"] = _never(sections, key)
+    others = {k: v for k, v in given_answers.items() if k != key}
+
+    shown = score_visit(hidden, others, threshold)
+    removed = score_visit(_without(sections, {key}), others, threshold)
+    assert shown.hidden_items == [key]
+    assert shown.items[key].score is None and key not in shown.critical_failures
+    assert shown.score == removed.score and shown.passed == removed.passed
+    assert [s.score for s in shown.sections] == [s.score for s in removed.sections]
+    assert {k: v.score for k, v in shown.items.items() if k != key} == {
+        k: v.score for k, v in removed.items.items()
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(visits(), st.data())
+def test_a_visit_whose_hidden_items_carry_answers_is_refused(visit, data):
+    sections, given_answers, threshold = visit
+    key = data.draw(st.sampled_from(sorted(given_answers)))
+    hidden = copy.deepcopy(sections)
+    for sec in hidden:
+        for item in sec["items"]:
+            if item["key"] == key:
+                item["show_if"] = _never(sections, key)
+    with pytest.raises(HiddenItemAnswered) as refused:
+        score_visit(hidden, given_answers, threshold)
+    assert refused.value.keys == [key]
+    # A re-score of stored answers may drop them instead: exactly as if the item were absent.
+    rescored = score_visit(hidden, given_answers, threshold, drop_hidden=True)
+    others = {k: v for k, v in given_answers.items() if k != key}
+    assert rescored.score == score_visit(_without(sections, {key}), others, threshold).score
+
+
+@st.composite
+def visits_with_logic(draw):
+    """A visit whose items carry random show_if over earlier items (answers given to shown ones)."""
+    sections, given_answers, threshold = draw(visits())
+    keys = [item["key"] for sec in sections for item in sec["items"]]
+    logic_sections = copy.deepcopy(sections)
+    position = 0
+    for sec in logic_sections:
+        for item in sec["items"]:
+            earlier = keys[:position]
+            if earlier and draw(st.booleans()):
+                target = draw(st.sampled_from(earlier))
+                item["show_if"] = draw(
+                    st.sampled_from(
+                        [
+                            {"var": target},
+                            {"!": {"var": target}},
+                            {"===": [{"var": target}, None]},
+                            {"in": [{"var": target}, [True, 1, "a"]]},
+                            {"or": [{"var": target}, {"!": {"var": target}}]},
+                        ]
+                    )
+                )
+            position += 1
+    return logic_sections, given_answers, threshold
+
+
+@settings(max_examples=150, deadline=None)
+@given(visits_with_logic())
+def test_a_visit_scores_like_its_checklist_without_the_hidden_items(visit):
+    sections, given_answers, threshold = visit
+    result = score_visit(sections, given_answers, threshold, drop_hidden=True)
+    hidden = set(result.hidden_items)
+    kept = {k: v for k, v in given_answers.items() if k not in hidden}
+    plain = _without(sections, hidden)
+    for sec in plain:
+        for item in sec["items"]:
+            item.pop("show_if", None)
+    expected = score_visit(plain, kept, threshold)
+    assert result.score == expected.score and result.passed == expected.passed
+    assert result.critical_failures == expected.critical_failures
+    assert result.unanswered_items == expected.unanswered_items == []
+
+
+def test_a_rescore_that_reveals_an_item_lists_it_as_unanswered():
+    sections = [
+        section(
+            "greeting",
+            [
+                yes_no("greeted"),
+                {**yes_no("acknowledged"), "show_if": {"!": {"var": "greeted"}}},
+                yes_no("smiled"),
+            ],
+        )
+    ]
+    # Submitted with greeted = true: the follow-up was hidden and had no answer.
+    first = score_visit(sections, answers(greeted=True, smiled=True), 80)
+    assert (first.hidden_items, first.unanswered_items, first.score) == (["acknowledged"], [], Decimal(100))
+    # A dispute flips greeted to false: the follow-up shows, has no answer, and is left out.
+    again = score_visit(sections, answers(greeted=False, smiled=True), 80, drop_hidden=True)
+    assert again.hidden_items == [] and again.unanswered_items == ["acknowledged"]
+    assert again.items["acknowledged"].score is None
+    assert again.score == 50

@@ -52,7 +52,7 @@ def test_versions_list_is_newest_first_without_trees(admin, client_for, checklis
     client.post(versions_url(checklist), publish_body(definition), format="json")
     rows = client.get(versions_url(checklist)).json()["results"]
     assert [row["number"] for row in rows] == [2, 1]
-    assert set(rows[0]) == {"checklist", "number", "published_at", "pass_threshold", "etag"}
+    assert set(rows[0]) == {"checklist", "number", "published_at", "pass_threshold", "etag", "languages"}
 
 
 def test_publishing_reports_every_mistake_with_its_path(admin, client_for, checklist, definition):

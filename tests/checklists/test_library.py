@@ -17,7 +17,10 @@ IDS = [entry["builtin_key"] for entry in LIBRARY]
 @pytest.mark.parametrize("entry", LIBRARY, ids=IDS)
 def test_every_library_checklist_passes_the_validator(entry):
     problems = definition_problems(
-        sections=entry["sections"], pass_threshold=entry["pass_threshold"], channel=entry["channel"]
+        sections=entry["sections"],
+        pass_threshold=entry["pass_threshold"],
+        channel=entry["channel"],
+        languages=entry["languages"],
     )
     assert problems == []
 
@@ -34,7 +37,7 @@ def test_library_checklists_are_a_realistic_size_with_critical_items(entry):
     assert 3 <= len(entry["sections"]) <= 5
     assert 8 <= len(items) <= 20
     assert any(item["critical"] for item in items)
-    assert all(item["prompt"].strip() for item in items)
+    assert all(item["prompt"]["en"].strip() and item["prompt"]["fr"].strip() for item in items)
     assert entry["name"] and entry["description"]
 
 
@@ -151,3 +154,65 @@ def test_installed_library_versions_are_served_normalized(org, admin, client_for
     storefront = items_by_key(tree["sections"])["storefront"][1]
     assert storefront["type"] == "photo" and storefront["photo"] == {"min": 1, "max": 3}
     assert storefront["source"] == "Make a great first impression"
+
+
+# --- languages and branching ------------------------------------------------------------------
+
+
+def _texts(entry):
+    """Every translatable text of an entry: section titles, prompts, help texts, option labels."""
+    for section in entry["sections"]:
+        yield section["title"]
+        for item in section["items"]:
+            yield item["prompt"]
+            yield item["help_text"]
+            for option in item.get("options", []):
+                yield option["label"]
+
+
+@pytest.mark.parametrize("entry", LIBRARY, ids=IDS)
+def test_every_library_text_is_in_english_and_in_french(entry):
+    assert entry["languages"] == ["en", "fr"]
+    for text in _texts(entry):
+        if text == "":
+            continue  # an empty help text
+        assert set(text) == {"en", "fr"}, text
+        assert text["fr"].strip() and text["fr"] != text["en"], text
+
+
+def test_the_french_texts_name_only_items_that_exist():
+    from checklists.library_fr import FR
+
+    for entry in LIBRARY:
+        texts = FR[entry["builtin_key"]]
+        items = {item["key"]: item for _, item in items_by_key(entry["sections"]).values()}
+        assert set(texts["items"]) == set(items)
+        assert set(texts["sections"]) == {section["key"] for section in entry["sections"]}
+        for key, french in texts["items"].items():
+            assert (len(french) > 1) == (items[key]["help_text"] != ""), key
+        for key, labels in texts["options"].items():
+            assert set(labels) == {option["key"] for option in items[key]["options"]}
+
+
+def test_the_library_branches_where_a_real_program_would():
+    branching = {
+        entry["builtin_key"]
+        for entry in LIBRARY
+        for section in entry["sections"]
+        if section.get("show_if") or any(item.get("show_if") for item in section["items"])
+    }
+    assert branching == {entry["builtin_key"] for entry in LIBRARY}
+    in_person = next(entry for entry in LIBRARY if entry["channel"] == "in_person")
+    follow_up = items_by_key(in_person["sections"])["acknowledged_within_2min"][1]
+    assert follow_up["show_if"] == {"===": [{"var": "greeted_within_30s"}, False]}
+
+
+def test_installed_library_versions_are_served_in_french(org, admin, client_for):
+    library_install(organization=org)
+    phone = Checklist.objects.get(organization=org, builtin_key="builtin-phone")
+    url = f"/api/v1/checklists/{phone.pk}/versions/1/"
+    tree = client_for(admin).get(url, {"lang": "fr"}).json()
+    assert tree["lang"] == "fr" and tree["languages"] == ["en", "fr"]
+    assert tree["sections"][0]["title"] == "La prise d'appel"
+    english = client_for(admin).get(url, {"lang": "en"}).json()
+    assert english["sections"][0]["title"] == "Answering the call"

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Role
 from accounts.services import api_key_create
 from audits.services import visit_submit
+from disputes.services import dispute_open, evidence_add
 from photos.services import photo_add
 from tests.factories import (
     AssignmentFactory,
@@ -89,8 +90,11 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
         item_key="",
         image=io.BytesIO(jpeg_bytes()),
     ).photo
+    dispute, evidence = _dispute_with_evidence(visit, users["staff"])
     data.objects.update(
         visit=visit,
+        dispute=dispute,
+        evidence=evidence,
         photo=photo,
         webhook=webhook,
         delivery=Delivery.objects.filter(event=event, webhook=webhook).first(),
@@ -120,7 +124,10 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     far_photo = photo_add(
         actor=far_auditor, visit=far_visit, photo_id=uuid.uuid4(), item_key="", image=io.BytesIO(jpeg_bytes())
     ).photo
+    far_staff = UserFactory(organization=org, role=Role.STAFF, locations=[far_location])
+    far_dispute, _ = _dispute_with_evidence(far_visit, far_staff)
     data.outside = {
+        "dispute": far_dispute,
         "region": far_region,
         "location": far_location,
         "assignment": far_assignment,
@@ -136,6 +143,23 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
         organization=org, name="spare", scopes=["read"], created_by=None
     )[0]
     return data
+
+
+def _dispute_with_evidence(visit, opener):
+    """An open dispute of the visit's ``smile`` item by location staff, with one evidence photo."""
+    dispute, _ = dispute_open(
+        actor=opener,
+        visit_id=visit.pk,
+        data={
+            "id": str(uuid.uuid4()),
+            "comment": "",
+            "items": [{"item": "smile", "reason": "It was warmer.", "proposed": {"value": 5, "na": False}}],
+        },
+    )
+    evidence = evidence_add(
+        actor=opener, dispute=dispute, photo_id=uuid.uuid4(), item_key="smile", image=io.BytesIO(jpeg_bytes())
+    ).photo
+    return dispute, evidence
 
 
 def jpeg_bytes(color=(200, 30, 30)) -> bytes:

@@ -19,9 +19,22 @@ SCOPED_PATHS = {
         "/api/v1/assignments/",
         "/api/v1/visits/",
         "/api/v1/photos/",
+        "/api/v1/disputes/",
     ),
-    "auditor": ("/api/v1/locations/", "/api/v1/assignments/", "/api/v1/visits/", "/api/v1/photos/"),
-    "staff": ("/api/v1/locations/", "/api/v1/visits/", "/api/v1/photos/", "/api/v1/assignments/"),
+    "auditor": (
+        "/api/v1/locations/",
+        "/api/v1/assignments/",
+        "/api/v1/visits/",
+        "/api/v1/photos/",
+        "/api/v1/disputes/",
+    ),
+    "staff": (
+        "/api/v1/locations/",
+        "/api/v1/visits/",
+        "/api/v1/photos/",
+        "/api/v1/assignments/",
+        "/api/v1/disputes/",
+    ),
 }
 CASES = [
     (role, method, path)
@@ -70,6 +83,7 @@ def test_no_auditor_identity_reaches_staff_or_api_keys(dataset, role):
             _assert_no_auditor_field(response.json(), path)
     # The check means something only if the visit endpoints were actually read.
     assert "/api/v1/visits/" in seen and "/api/v1/exports/visits.csv" in seen, seen
+    assert "/api/v1/disputes/{id}/" in seen and "/api/v1/reports/disputes/" in seen, seen
 
 
 def _assert_no_auditor_field(payload, path):

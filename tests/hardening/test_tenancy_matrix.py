@@ -15,6 +15,7 @@ import yaml
 from accounts.models import ApiKey, Location, Region, User
 from audits.models import Assignment, Visit, VisitHistory
 from checklists.models import Checklist, ChecklistVersion
+from disputes.models import Dispute
 from photos.models import Photo
 from webhooks.models import Delivery, Webhook
 
@@ -57,6 +58,10 @@ PATH_PARAMS = {
     "/api/v1/visits/{id}/history/": lambda o: {"id": o["visit"].pk},
     "/api/v1/visits/{id}/review/": lambda o: {"id": o["visit"].pk},
     "/api/v1/visits/{visit_id}/photos/": lambda o: {"visit_id": o["visit"].pk},
+    "/api/v1/visits/{visit_id}/disputes/": lambda o: {"visit_id": o["visit"].pk},
+    "/api/v1/disputes/{id}/": lambda o: {"id": o["dispute"].pk},
+    "/api/v1/disputes/{id}/decision/": lambda o: {"id": o["dispute"].pk},
+    "/api/v1/disputes/{id}/evidence/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/photos/{id}/file/": lambda o: {"id": o["photo"].pk},
     "/api/v1/webhooks/{id}/": lambda o: {"id": o["webhook"].pk},
     "/api/v1/webhooks/{id}/rotate-secret/": lambda o: {"id": o["webhook"].pk},
@@ -85,6 +90,14 @@ BODIES = {
     ("put", "/api/v1/visits/{id}/"): lambda o: visit_body(o["assignment"]),
     ("post", "/api/v1/visits/{id}/review/"): lambda o: {"decision": "approve", "comment": ""},
     ("patch", "/api/v1/webhooks/{id}/"): lambda o: {"events": ["visit.reviewed"]},
+    ("post", "/api/v1/visits/{visit_id}/disputes/"): lambda o: {
+        "id": "5d0c8a4e-1f2b-4c3d-8e9f-0a1b2c3d4e5f",
+        "items": [{"item": "greeted_within_30s", "reason": "We did.", "proposed": {"value": False}}],
+    },
+    ("post", "/api/v1/disputes/{id}/decision/"): lambda o: {
+        "comment": "",
+        "items": [{"item": "smile", "decision": "upheld"}],
+    },
 }
 
 # The model behind each list, to count organization A's rows in organization B's answer.
@@ -99,6 +112,8 @@ LIST_MODELS = {
     "/api/v1/visits/": Visit,
     "/api/v1/visits/{id}/history/": VisitHistory,
     "/api/v1/visits/{visit_id}/photos/": Photo,
+    "/api/v1/disputes/": Dispute,
+    "/api/v1/disputes/{id}/evidence/": Photo,
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
 }
@@ -141,7 +156,7 @@ def _missing_params(path: str, params: dict) -> dict:
     value = MISSING[last]
     if last == "id" and "visits/{id}" in path:
         value = MISSING["visit_id"]
-    if last == "id" and "photos/{id}" in path:
+    if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path):
         value = MISSING["visit_id"]
     return {**params, last: value}
 

@@ -73,3 +73,69 @@ def test_generate_load_writes_scored_visits_with_period_keys(db, client_for):
 
     call_command("generate_load", visits=10, locations=2, stdout=io.StringIO())
     assert Location.objects.filter(organization__name="Load Test Org").count() == 5
+
+
+def test_seed_demo_leaves_open_assignments_for_each_demo_auditor_to_try(db, client_for):
+    """A newcomer signing in as a demo auditor finds work due over the coming weeks and can do it."""
+    import uuid
+
+    from django.utils import timezone
+
+    from audits.models import Assignment
+
+    call_command("seed_demo", weeks=2, stdout=io.StringIO())
+    now = timezone.now()
+    open_count = Assignment.objects.filter(status="open").count()
+    call_command("seed_demo", weeks=2, stdout=io.StringIO())
+    assert Assignment.objects.filter(status="open").count() == open_count == 6  # a re-run adds nothing
+
+    for username in ("demo-auditor", "demo-auditor-2"):
+        auditor = User.objects.get(username=username)
+        client = client_for(auditor)
+        listed = client.get("/api/v1/assignments/", {"status": "open"}).json()["results"]
+        assert len(listed) == 3, username
+        for row in listed:
+            assert dt.datetime.fromisoformat(row["due_from"]) <= now
+            assert dt.datetime.fromisoformat(row["due_until"]) >= now + dt.timedelta(days=13)
+        # The auditor's whole flow: read the checklist version, submit a visit for the assignment.
+        first = listed[0]
+        version = client.get(
+            f"/api/v1/checklists/{first['checklist']}/versions/{first['checklist_version']}/"
+        )
+        assert version.status_code == 200
+        items = [item for section in version.json()["sections"] for item in section["items"]]
+        answers = [
+            {"item": i["key"], "na": True} if i["allow_na"] else {"item": i["key"], "value": _any_value(i)}
+            for i in items
+            if i["type"] != "photo"
+        ]
+        started = now - dt.timedelta(minutes=30)
+        response = client.post(
+            "/api/v1/visits/",
+            {
+                "id": str(uuid.uuid4()),
+                "assignment": first["id"],
+                "kind": "mystery",
+                "started_at": started.isoformat(),
+                "ended_at": (started + dt.timedelta(minutes=20)).isoformat(),
+                "answers": answers,
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+
+    Assignment.objects.filter(status="open").update(due_until=now - dt.timedelta(days=1))
+    out = io.StringIO()
+    call_command("seed_demo", weeks=2, stdout=out)
+    assert "topped up" in out.getvalue()  # once they ran out, a re-run brings new ones
+    assert Assignment.objects.filter(status="open", due_until__gt=now).count() == 6
+
+
+def _any_value(item):
+    return {
+        "yes_no": True,
+        "scale": item.get("scale_max"),
+        "choice": (item.get("options") or [{}])[0].get("key"),
+        "number": item.get("pass_min") if item.get("pass_min") is not None else 0,
+        "text": "ok",
+    }[item["type"]]

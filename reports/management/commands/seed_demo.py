@@ -4,14 +4,18 @@
 every role, the built-in checklists, six months of weekly mystery visits made through the real
 services (assignments, ``visit_submit``, reviews, photos), and fortnightly staff
 self-assessments. Some stores improve over the months, others slip; staff rate themselves
-systematically better than the shoppers do, which is what the perception gap shows. Runs in a
-few seconds; a second run changes nothing and prints the credentials again.
+systematically better than the shoppers do, which is what the perception gap shows. Each demo
+auditor also gets open assignments due over the coming weeks, so a newcomer can try the auditor's
+flow at once. Store staff dispute a few recent visits (upheld, partly upheld, rejected,
+still open) for the disputes report. Runs in a few seconds; a second run changes nothing (it only tops up open
+assignments that have run out) and prints the credentials again.
 """
 
 import datetime as dt
 import io
 import random
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.management import call_command
@@ -22,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Organization, Role, User
 from accounts.services import location_create, region_create, user_create
 from audits.services import assignment_create, visit_review, visit_submit
+from checklists.logic import visibility
 from checklists.models import Checklist
 
 ORG_NAME = "Demo Coffee Co."
@@ -57,6 +62,12 @@ STORES = [
     ),
 ]
 SELF_BIAS = 0.14  # staff see their store rosier than a customer does
+# Open assignments waiting for each demo auditor: (auditor, store codes), due over the next weeks.
+OPEN_ASSIGNMENTS = {
+    "demo-auditor": ("AMS-01", "UTR-01", "BOS-01"),
+    "demo-auditor-2": ("RTM-01", "NYC-01", "TYO-01"),
+}
+OPEN_WEEKS = (2, 3, 4)  # each one's window ends this many weeks from now
 
 
 def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
@@ -92,6 +103,13 @@ def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
     return {"item": item["key"], "value": value, "na": False, "comment": ""}
 
 
+def _shown_only(sections: list, answers: list[dict]) -> list[dict]:
+    """Drop the answers to items that the other answers hide (show_if): a phone never asks them."""
+    given = {a["item"]: SimpleNamespace(value=a.get("value"), na=a.get("na", False)) for a in answers}
+    hidden = visibility(sections, given).hidden
+    return [answer for answer in answers if answer["item"] not in hidden]
+
+
 def _jpeg(rng: random.Random) -> io.BytesIO:
     """A small storefront-ish picture, different every time (so reuse detection stays quiet)."""
     from PIL import Image, ImageDraw
@@ -111,6 +129,22 @@ def _jpeg(rng: random.Random) -> io.BytesIO:
     return buffer
 
 
+def _proposals(visit) -> list[tuple[str, object]]:
+    """``(item, better value)`` for the visit's failed yes/no items and scales below their top."""
+    answers = {answer.item_key: answer for answer in visit.answers.all()}
+    found: list[tuple[str, object]] = []
+    for section in visit.checklist_version.sections:
+        for item in section["items"]:
+            answer = answers.get(item["key"])
+            if answer is None or answer.na:
+                continue
+            if item["type"] == "yes_no" and answer.value is False:
+                found.append((item["key"], True))
+            elif item["type"] == "scale" and answer.value < item["scale_max"]:
+                found.append((item["key"], item["scale_max"]))
+    return found
+
+
 class Command(BaseCommand):
     help = "Build the demo organization (regions, stores in three time zones, users, checklists, visits)."
 
@@ -119,18 +153,27 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, weeks, seed, **options):
-        if Organization.objects.filter(name=ORG_NAME).exists():
-            self.stdout.write(f"{ORG_NAME} already exists: nothing to do.")
+        existing = Organization.objects.filter(name=ORG_NAME).first()
+        if existing is not None:
+            opened = self._open_assignments(existing)
+            if opened:
+                self.stdout.write(f"{ORG_NAME} already exists: {opened} open assignments topped up.")
+            else:
+                self.stdout.write(f"{ORG_NAME} already exists: nothing to do.")
             self._print_credentials()
             return
         rng = random.Random(seed)
         with transaction.atomic():
             people, stores, checklist = self._structure()
         counts = self._history(people, stores, checklist, weeks=weeks, rng=rng)
+        opened = self._open_assignments(people["admin"].organization)
+        counts["disputes"] = self._disputes(people, rng)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
-                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews."
+                f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews, "
+                f"{opened} open assignments, "
+                f"{counts['disputes']} disputes."
             )
         )
         self._print_credentials()
@@ -262,10 +305,108 @@ class Command(BaseCommand):
                     counts["self"] += 1
         return counts
 
+    @transaction.atomic
+    def _open_assignments(self, organization) -> int:
+        """Give each demo auditor open assignments due over the coming weeks (the ones missing)."""
+        from audits.models import Assignment, AssignmentStatus
+
+        admin = User.objects.filter(organization=organization, role=Role.ADMIN, is_active=True).first()
+        checklist = Checklist.objects.filter(
+            organization=organization, builtin_key="builtin-in-person"
+        ).first()
+        if admin is None or checklist is None:
+            return 0
+        now = timezone.now()
+        created = 0
+        for username, codes in OPEN_ASSIGNMENTS.items():
+            auditor = User.objects.filter(
+                organization=organization, username=username, role=Role.AUDITOR, is_active=True
+            ).first()
+            if auditor is None:
+                continue
+            waiting = set(
+                Assignment.objects.filter(
+                    auditor=auditor, status=AssignmentStatus.OPEN, due_from__lte=now, due_until__gt=now
+                ).values_list("location__code", flat=True)
+            )
+            for code, weeks in zip(codes, OPEN_WEEKS, strict=True):
+                location = None if code in waiting else organization.locations.filter(code=code).first()
+                if location is None:
+                    continue
+                assignment_create(
+                    actor=admin,
+                    location=location.pk,
+                    checklist=checklist.pk,
+                    auditor=auditor.pk,
+                    due_from=now - dt.timedelta(days=1),
+                    due_until=now + dt.timedelta(weeks=weeks),
+                    instructions="Try it: order a flat white, ask about the loyalty card, time the wait.",
+                )
+                created += 1
+        return created
+
+    def _disputes(self, people, rng: random.Random) -> int:
+        """A few disputes by store staff on recent visits: upheld, partly upheld, rejected, and open."""
+        from audits.models import Visit, VisitKind, VisitStatus
+        from disputes.services import dispute_decide, dispute_open
+
+        outcomes = [("upheld", "upheld"), ("upheld", "rejected"), ("rejected", "rejected"), None, None]
+        recent = (
+            Visit.objects.filter(
+                organization=people["admin"].organization,
+                kind=VisitKind.MYSTERY,
+                status__in=(VisitStatus.SUBMITTED, VisitStatus.APPROVED),
+            )
+            .select_related("checklist_version")
+            .order_by("-started_at")
+        )
+        made = 0
+        for visit in recent[:20]:
+            if made == len(outcomes):
+                break
+            proposals = _proposals(visit)[:2]
+            if len(proposals) < 2:
+                continue
+            opened_at = visit.ended_at + dt.timedelta(hours=rng.uniform(4, 30))
+            dispute, _ = dispute_open(
+                actor=people["staff"][visit.location_id],
+                visit_id=visit.pk,
+                data={
+                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "comment": "Our till log tells another story.",
+                    "items": [
+                        {
+                            "item": key,
+                            "reason": "The receipt shows otherwise.",
+                            "proposed": {"value": value, "na": False},
+                        }
+                        for key, value in proposals
+                    ],
+                },
+                now=opened_at,
+            )
+            verdicts = outcomes[made]
+            if verdicts is not None:
+                dispute_decide(
+                    actor=people["admin"],
+                    dispute_id=dispute.pk,
+                    data={
+                        "comment": "Checked against the receipt.",
+                        "items": [
+                            {"item": key, "decision": verdict}
+                            for (key, _), verdict in zip(proposals, verdicts, strict=True)
+                        ],
+                    },
+                    now=opened_at + dt.timedelta(hours=rng.uniform(6, 72)),
+                )
+            made += 1
+        return made
+
     def _body(
         self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
     ) -> dict:
         answers = [answer for item in items if (answer := _answer(item, min(1.0, max(0.0, quality)), rng))]
+        answers = _shown_only(version.sections, answers)
         body = {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "location": location.pk,
