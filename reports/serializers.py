@@ -56,11 +56,11 @@ class ScopedIdField(serializers.IntegerField):
 
     default_error_messages = {"does_not_exist": "No such {name} (or not yours)."}
 
-    def __init__(self, **kwargs):
-        self.queryset = None
+    def __init__(self, **kwargs: Any) -> None:
+        self.queryset: QuerySet[Any] | None = None
         super().__init__(min_value=1, max_value=2**63 - 1, required=False, **kwargs)
 
-    def run_validation(self, data=serializers.empty):
+    def run_validation(self, data: Any = serializers.empty) -> Any:
         pk = super().run_validation(data)  # an integer within range, or an "invalid" error
         if pk is None:
             return None
@@ -97,10 +97,8 @@ class _ScopedIds(_SerializerBase):
             return
         for name, visible in self.scoped_fields.items():
             field = self.fields.get(name)
-            if isinstance(field, serializers.RelatedField):
-                # The stubs declare ``queryset`` with ``Manager`` among its types, whose ``__get__``
-                # mypy then applies to this plain instance attribute.
-                field.queryset = visible(principal)  # type: ignore[arg-type]
+            if isinstance(field, ScopedIdField):
+                field.queryset = visible(principal)
 
 
 class WindowQuerySerializer(_ScopedIds, serializers.Serializer):
