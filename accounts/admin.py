@@ -6,13 +6,23 @@ and saves are all pinned to it, so the admin site keeps the API's tenancy rule.
 API keys are created through the API (the key is shown once there); here they can be revoked.
 """
 
+from collections import defaultdict
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db import router, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from core.exceptions import DomainConflict
+
+from . import services
 from .models import ApiKey, Location, Organization, Region, Role, User
+from .usernames import username_key, validate_new_username
 
 
 def _is_org_admin(request: HttpRequest) -> bool:
@@ -151,8 +161,43 @@ class LocationAdmin(OrganizationScopedAdmin):
     list_select_related = ["region", "organization"]
 
 
+class UsernameRulesMixin:
+    """The API's username rules in the admin site's forms: a new or changed name must be free once
+    case and look-alikes are folded (``username_key``), and may not be reserved or mix scripts.
+    The unique index decides a race; this turns the usual case into a form error."""
+
+    # Provided by the ModelForm this is mixed into.
+    cleaned_data: dict[str, Any]
+    instance: User
+
+    def clean_username(self) -> Any:  # the cleaned value, or the missing one as given
+        username = self.cleaned_data.get("username")
+        if not username:
+            return username
+        instance = self.instance
+        if instance.pk is None or username != instance.username:
+            try:
+                username = validate_new_username(username)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages)
+        taken = User.objects.filter(username_key=username_key(username)).exclude(pk=instance.pk)
+        if taken.exists():
+            raise ValidationError(instance.unique_error_message(User, ["username"]))
+        return username
+
+
+class UserAddForm(UsernameRulesMixin, AdminUserCreationForm):
+    pass
+
+
+class UserEditForm(UsernameRulesMixin, UserChangeForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserAddForm
     list_display = ["username", "display_name", "email", "role", "organization", "is_active"]
     list_filter = ["organization", "role", "is_active"]
     search_fields = ["username", "display_name", "email"]
@@ -189,21 +234,27 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None or not (obj.role == Role.ADMIN and obj.is_active):
+        if obj is None or not (obj.role == Role.ADMIN and obj.is_active and obj.organization_id):
             return form
 
         # The admin builds its form class per request: a base known only at run time.
         class KeepOneAdminForm(form):  # type: ignore[valid-type,misc]
-            """As in the API: an organization always keeps one active admin."""
+            """As in the API: an organization always keeps one active admin. The check takes the
+            organization lock, held by the admin's transaction until the change is saved."""
 
             def clean(self):
                 cleaned = super().clean()
-                leaving = cleaned.get("role", Role.ADMIN) != Role.ADMIN or not cleaned.get("is_active", True)
-                others = User.objects.filter(
-                    organization_id=obj.organization_id, role=Role.ADMIN, is_active=True
-                ).exclude(pk=obj.pk)
-                if leaving and obj.organization_id and not others.exists():
-                    raise ValidationError("An organization must keep at least one active admin.")
+                organization = cleaned.get("organization", obj.organization)
+                leaving = (
+                    cleaned.get("role", obj.role) != Role.ADMIN
+                    or not cleaned.get("is_active", obj.is_active)
+                    or (organization.pk if organization is not None else None) != obj.organization_id
+                )
+                if leaving:
+                    try:
+                        services.ensure_admin_remains(organization_id=obj.organization_id, leaving=[obj.pk])
+                    except DomainConflict as exc:
+                        raise ValidationError(exc.message)
                 return cleaned
 
         return KeepOneAdminForm
@@ -212,6 +263,34 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
         if not request.user.is_superuser:
             obj.is_staff = obj.role == Role.ADMIN
         super().save_model(request, obj, form, change)
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting an organization's last active admins is refused like deleting protected rows.
+
+        Runs inside the delete's transaction (the delete view's, and the action's below), so the
+        organization lock taken by the check is held until the rows are gone.
+        """
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        leaving = defaultdict(list)
+        for user in objs:
+            if user.role == Role.ADMIN and user.is_active and user.organization_id:
+                leaving[user.organization_id].append(user.pk)
+        protected = list(protected)
+        for organization_id in sorted(leaving):  # one lock order
+            try:
+                services.ensure_admin_remains(
+                    organization_id=organization_id, leaving=leaving[organization_id]
+                )
+            except DomainConflict:
+                name = Organization.objects.get(pk=organization_id).name
+                protected.append(f"{name}: the last active admin (an organization must keep at least one)")
+        return deleted, model_count, perms_needed, protected
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[User], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().response_action(request, queryset, *args, **kwargs)
 
 
 @admin.register(ApiKey)

@@ -1,7 +1,11 @@
-"""Authentication: JWT for people, ``Authorization: Api-Key <key>`` for integrators.
+"""Authentication: people's JWTs (``Authorization: Bearer <access>``) and integrators' API keys.
 
-Keys look like ``<prefix>.<secret>``; only the SHA-256 of the whole key is stored. A revoked key
-is refused on the very next request (no caching).
+JWTs carry the person's token generation (``gen``); a token of an older generation is refused on
+the very next request, so a password change, deactivation, role change or forgetting ends every
+token at once (``User.token_generation``). Tokens without the claim count as generation 0.
+
+API keys (``Authorization: Api-Key <key>``) look like ``<prefix>.<secret>``; only the SHA-256 of
+the whole key is stored. A revoked key is refused on the very next request (no caching).
 
 A JWT's signature proves who made it, not that its claims make sense: a token whose ``user_id``
 is a list, an object, a float or a number beyond any id (which only a holder of the signing key
@@ -17,35 +21,53 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
-from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
+from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import Token
 
 from core.roles import API_KEY_ROLE
 
 from .models import ApiKey, Organization, User
 
-KEYWORD = "Api-Key"
-MAX_USER_ID = 2**63 - 1
+GENERATION_CLAIM = "gen"
 
 
-def user_id_from_claims(payload) -> int:
-    """The user id a (signature-checked) token names; ``InvalidToken`` unless it is one.
+def user_for_token(token: Token) -> User | None:
+    """The user a validated token names (``None`` if gone), if its generation is the user's current one.
 
-    simplejwt writes the id as a string of digits; older tokens carry a plain integer.
+    Raises ``InvalidToken`` (401 ``token_not_valid``, so clients refresh or log in again) for a
+    malformed user claim or a token that the person's token generation has left behind.
     """
-    value = payload.get(jwt_settings.USER_ID_CLAIM)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if type(value) is not int or not 1 <= value <= MAX_USER_ID:
-        raise InvalidToken("Token contained no recognizable user identification.")
-    return value
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    if (
+        isinstance(user_id, bool)
+        or not isinstance(user_id, str | int)
+        or not (str(user_id).isascii() and str(user_id).isdigit() and len(str(user_id)) <= 19)
+    ):
+        raise InvalidToken("Token contained no recognizable user identification")
+    if int(user_id) > 2**63 - 1:
+        raise InvalidToken("Token contained no recognizable user identification")
+    user = User.objects.filter(pk=int(user_id)).first()
+    if user is None:
+        return None
+    generation = token.get(GENERATION_CLAIM, 0)
+    if isinstance(generation, bool) or generation != user.token_generation:
+        raise InvalidToken("Token was revoked: the password, role or activity of its user changed.")
+    return user
 
 
-class JWTAuthentication(BaseJWTAuthentication):
-    def get_user(self, validated_token):
-        user_id_from_claims(validated_token)
-        return super().get_user(validated_token)
+class JWTAuthentication(jwt_authentication.JWTAuthentication):
+    def get_user(self, validated_token):  # simplejwt types it with an unbound TypeVar
+        user = user_for_token(validated_token)
+        if user is None:
+            raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
+        return user
+
+
+KEYWORD = "Api-Key"
 
 
 def hash_key(raw: str) -> str:

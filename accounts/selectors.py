@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from core.principal import Principal, organization_id_of
 from core.roles import Role
-from core.tenancy import auditor_locations_q, scope_regions, scope_rows
+from core.tenancy import auditor_reach, scope_regions, scope_rows
 
 from .models import ApiKey, Location, Organization, Region, User
 
@@ -40,13 +40,18 @@ def api_keys_visible_to(principal: Principal) -> QuerySet[ApiKey]:
 
 def regions_visible_to(principal: Principal) -> QuerySet[Region]:
     """Regions the caller sees: see ``core.tenancy.scope_regions``."""
-    return scope_regions(Region.objects.all(), principal)
+    visible_locations = None
+    if principal.role in (Role.STAFF, Role.AUDITOR):
+        visible_locations = locations_visible_to(principal)
+    return scope_regions(Region.objects.all(), principal, visible_locations=visible_locations)
 
 
 def locations_visible_to(principal: Principal) -> QuerySet[Location]:
     """Locations the caller sees: the organization (admins, keys), their regions' (managers),
-    their own (staff) or those their assignments send them to (auditors)."""
-    return scope_rows(Location.objects.all(), principal, location="", auditor=auditor_locations_q(principal))
+    their own (staff) or those their assignments send them to (auditors: the reach that
+    ``audits`` registers, ``audits.selectors.auditor_locations_q``)."""
+    auditor = auditor_reach(Location, principal) if principal.role == Role.AUDITOR else None
+    return scope_rows(Location.objects.all(), principal, location="", auditor=auditor)
 
 
 def location_list(*, principal: Principal, region: int | None = None, search: str = "") -> QuerySet[Location]:

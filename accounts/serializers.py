@@ -6,16 +6,21 @@ Rules that need the database (ids in the organization, unique codes) live in the
 
 from typing import TYPE_CHECKING, Any
 
+import pycountry
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from core.languages import canonical_tag
 from core.roles import API_KEY_ROLE
 from core.serializers import StrictMixin, StrictSerializer
 
-from .authentication import user_id_from_claims
+from .authentication import GENERATION_CLAIM, user_for_token
 from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
@@ -109,6 +114,12 @@ def validate_iana_timezone(value: str) -> str:
 
 
 class StrictTokenObtainSerializer(StrictMixin, TokenObtainPairSerializer):
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token[GENERATION_CLAIM] = user.token_generation  # copied into its access and rotated tokens
+        return token
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
@@ -118,28 +129,40 @@ class StrictTokenObtainSerializer(StrictMixin, TokenObtainPairSerializer):
         )
 
 
+# One refresh per refresh token: the answer carries a new refresh token, the old one is blacklisted.
+# Concurrent uses of one token are serialized on its outstanding-token row, so exactly one of them
+# rotates it; the others find it blacklisted (401). A token whose person has changed password, role
+# or activity since (another token generation) is refused too.
 class StrictTokenRefreshSerializer(StrictMixin, TokenRefreshSerializer):
     refresh = StrictCharField()
 
     def validate(self, attrs):
-        user_id_from_claims(self.token_class(attrs["refresh"]).payload)  # 401 unless an id
-        try:
+        with transaction.atomic():
+            token = self.token_class(attrs["refresh"])  # signature, expiry, type; TokenError -> 401
+            user = user_for_token(token)
+            if user is None or not user.is_active:  # the token outlived its user or their activity
+                raise AuthenticationFailed(
+                    "No active account found for the given token.", code="no_active_account"
+                )
+            token.outstand()
+            spent = OutstandingToken.objects.filter(jti=token[jwt_settings.JTI_CLAIM]).order_by()
+            list(spent.select_for_update().values_list("pk"))
+            token.check_blacklist()  # the use we waited for may have spent it
             return super().validate(attrs)
-        except User.DoesNotExist:  # the token outlived its user
-            raise AuthenticationFailed(
-                "No active account found for the given token.", code="no_active_account"
-            )
 
 
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; short-lived.")
     refresh = serializers.CharField(
-        help_text="Exchange at `/api/v1/auth/token/refresh/` for a new access token."
+        help_text="Exchange once at `/api/v1/auth/token/refresh/` for a new access and refresh token."
     )
 
 
-class AccessTokenSerializer(serializers.Serializer):
+class RefreshedTokenPairSerializer(serializers.Serializer):
     access = serializers.CharField(help_text="A new access token.")
+    refresh = serializers.CharField(
+        help_text="A new refresh token: use it next time; the one just sent is spent (refused from now on)."
+    )
 
 
 # --- Me and users -------------------------------------------------------------------------------
@@ -213,7 +236,16 @@ class _UserFields(StrictSerializer):
 
 
 class UserCreateSerializer(_UserFields):
-    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = StrictCharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=(
+            "Letters, digits and @/./+/-/_; stored in Unicode NFKC. Unique across the platform ignoring "
+            "case and compatibility look-alikes (`ÉLISE` = `élise`, `ＡＤＭＩＮ` = `ADMİN` = `admın` = `admin`): "
+            "a taken name is a 409 `username_taken`. Names mixing scripts with look-alike letters and "
+            "`deleted-<number>` are refused (400)."
+        ),
+    )
 
     class Meta:
         fields = ["username", "password", "display_name", "email", "role", "region_ids", "location_ids"]
@@ -345,7 +377,6 @@ class LocationFilterSerializer(serializers.Serializer):
 
 
 def validate_currency(value: str) -> str:
-    import pycountry
 
     if len(value) != 3 or value != value.upper() or pycountry.currencies.get(alpha_3=value) is None:
         raise serializers.ValidationError(
@@ -355,7 +386,6 @@ def validate_currency(value: str) -> str:
 
 
 def validate_language_tag(value: str) -> str:
-    from core.languages import canonical_tag
 
     tag = canonical_tag(value)
     if tag is None:

@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.exceptions import DomainConflict
+from core.exceptions import DomainConflict, RetentionError
 
 from .authentication import hash_key
 from .models import ApiKey, Location, Organization, Region, Role, User
+from .usernames import username_key, validate_new_username
 
 API_KEY_SCOPES = ("read", "write")
 
@@ -107,20 +108,43 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationError({"password": exc.error_list})
 
 
-def _ensure_admin_remains(*, organization: Organization | None, leaving: User) -> None:
-    """An organization always keeps one active admin, or nobody could manage it any more."""
-    others = User.objects.filter(organization=organization, role=Role.ADMIN, is_active=True).exclude(
-        pk=leaving.pk
+def lock_organization(organization_id: int | None) -> None:
+    """Serialize changes to who administers an organization (its row, ``FOR NO KEY UPDATE``).
+
+    Every path that can take an admin away (API, admin site, ``forget_auditor``) takes this lock
+    first, inside its transaction and before any user row, so two admins removing each other at
+    once run one after the other and the second sees the first's result. Rows that merely refer to
+    the organization (visits, regions...) are not held up: their foreign keys take a KEY SHARE lock.
+    """
+    if organization_id is not None:
+        list(Organization.objects.select_for_update(no_key=True).filter(pk=organization_id).values_list("pk"))
+
+
+def ensure_admin_remains(*, organization_id: int | None, leaving: Iterable[int]) -> None:
+    """An organization always keeps one active admin, or nobody could manage it any more.
+
+    Takes the organization lock (see ``lock_organization``); call it inside the transaction that
+    removes the admins, before changing them.
+    """
+    if organization_id is None:
+        return
+    lock_organization(organization_id)
+    others = User.objects.filter(organization_id=organization_id, role=Role.ADMIN, is_active=True).exclude(
+        pk__in=list(leaving)
     )
     if not others.exists():
         raise DomainConflict("An organization must keep at least one active admin.", code="last_admin")
 
 
 def _username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
-    taken = User.objects.filter(username__iexact=username)
+    taken = User.objects.filter(username_key=username_key(username))
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     return taken.exists()
+
+
+def _taken(username: str) -> DomainConflict:
+    return DomainConflict(f"The username '{username}' is taken.", code="username_taken")
 
 
 @transaction.atomic
@@ -135,17 +159,21 @@ def user_create(
     region_ids: list[int] | None = None,
     location_ids: list[int] | None = None,
 ) -> User:
-    """Create a person in the organization with one role and, for managers and staff, their scopes."""
+    """Create a person in the organization with one role and, for managers and staff, their scopes.
+
+    The name is stored in NFKC; a name equal to a taken one after folding case and look-alikes
+    (``accounts.usernames``) is a 409, also when two requests race (the unique index decides).
+    """
     region_ids, location_ids = region_ids or [], location_ids or []
     _check_scopes(role=role, region_ids=region_ids, location_ids=location_ids)
     regions = _org_rows(Region, organization, region_ids, "region_ids")
     locations = _org_rows(Location, organization, location_ids, "location_ids")
     try:
-        User.username_validator(username)
+        username = validate_new_username(username)
     except ValidationError as exc:
         raise ValidationError({"username": exc.error_list})
     if _username_taken(username):
-        raise DomainConflict(f"The username '{username}' is taken.", code="username_taken")
+        raise _taken(username)
     user = User(
         organization=organization,
         username=username,
@@ -160,7 +188,7 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError:  # a concurrent create won the race for the username
-        raise DomainConflict(f"The username '{username}' is taken.", code="username_taken")
+        raise _taken(username)
     user.regions.set(regions)
     user.locations.set(locations)
     return user
@@ -181,12 +209,16 @@ def user_update(
     """Change a person's role, scopes, activity, name, email or password (only what is given).
 
     Scopes that no longer fit the role are dropped: a manager turned auditor loses their regions.
+    A new password, a deactivation or a role change ends every token the person holds (the model
+    bumps their token generation).
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    lock_organization(user.organization_id)  # always before the user row: one lock order everywhere
+    # NO KEY: rows that merely refer to the person (visits, tokens) may still be written meanwhile.
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     new_role = user.role if role is _UNSET else role
     new_active = user.is_active if is_active is _UNSET else is_active
     if user.role == Role.ADMIN and user.is_active and (new_role != Role.ADMIN or not new_active):
-        _ensure_admin_remains(organization=user.organization, leaving=user)
+        ensure_admin_remains(organization_id=user.organization_id, leaving=[user.pk])
     _check_scopes(
         role=new_role,
         region_ids=None if region_ids is _UNSET else region_ids,
@@ -321,7 +353,7 @@ def organization_bootstrap(
     password is not reset). An existing organization without that admin gets it as a new admin.
     """
     organization, org_created = Organization.objects.get_or_create(name=name)
-    existing = User.objects.filter(username=admin_username).first()
+    existing = User.objects.filter(username_key=username_key(admin_username)).first()
     if existing is not None:
         if existing.organization_id != organization.pk or existing.role != Role.ADMIN:
             raise ValidationError(
@@ -368,3 +400,42 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
     except IntegrityError:
         raise DomainConflict("Another organization already has this name.", code="duplicate_name")
     return organization
+
+
+# --- Retention: forgetting a person -------------------------------------------------------------
+
+
+def user_find(*, username_or_id: str) -> User:
+    """Resolve a command-line argument: a username (compared as at login) first, then a user id."""
+    user = User.objects.filter(username_key=username_key(username_or_id)).first()
+    if user is None and username_or_id.isdigit():
+        user = User.objects.filter(pk=int(username_or_id)).first()
+    if user is None:
+        raise RetentionError(f"No user with username or id {username_or_id!r}.")
+    return user
+
+
+def pseudonym_for(user: User) -> str:
+    return f"deleted-{user.pk}"
+
+
+def user_pseudonymise(*, user: User) -> None:
+    """Erase what says who ``user`` was; keep the row (as ``deleted-<id>``) so their records stay.
+
+    Clears names and e-mail, makes the password unusable, deactivates the account (every
+    token the person holds stops working at once: their token generation moves on) and drops their region and location scopes.
+    Call it inside the caller's transaction with the row locked (``audits.services.auditor_forget``).
+    """
+    user.username = pseudonym_for(user)
+    user.first_name = ""
+    user.last_name = ""
+    user.email = ""
+    user.display_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.last_login = None
+    user.set_unusable_password()
+    user.pseudonymised_at = timezone.now()
+    user.save()
+    user.regions.clear()
+    user.locations.clear()

@@ -25,7 +25,6 @@ from . import selectors, services
 from .authentication import Caller, caller_of, caller_organization
 from .models import Organization
 from .serializers import (
-    AccessTokenSerializer,
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
@@ -34,6 +33,7 @@ from .serializers import (
     LocationWriteSerializer,
     MeSerializer,
     OrganizationSettingsSerializer,
+    RefreshedTokenPairSerializer,
     RegionSerializer,
     RegionWriteSerializer,
     StrictTokenObtainSerializer,
@@ -84,7 +84,11 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
 
     @extend_schema(
         summary="Log in: exchange a username and password for an access and a refresh token",
-        description="Inactive users are refused (401). Throttled per client address (429 + `Retry-After`).",
+        description=(
+            "The username is matched as usernames are unique: ignoring case and compatibility look-alikes "
+            "(`ALICE` logs in as `alice`). Inactive users are refused (401). Throttled per client address "
+            "(429 + `Retry-After`). The refresh token is good for one refresh."
+        ),
         responses={200: TokenPairSerializer, **error_responses(400, 401, 415, 429)},
         examples=[_token_pair_example],
         auth=[],
@@ -99,9 +103,13 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
     throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
-        summary="Exchange a refresh token for a new access token",
-        description="Expired or malformed tokens and deactivated users are refused (401).",
-        responses={200: AccessTokenSerializer, **error_responses(400, 401, 415, 429)},
+        summary="Exchange a refresh token, once, for a new access token and a new refresh token",
+        description=(
+            "Refresh tokens rotate: the answer carries a new `refresh`, and the one sent is spent "
+            "(a second use is a 401). Expired, malformed or spent tokens, deactivated users and tokens "
+            "issued before the person's password, role or activity changed are refused (401)."
+        ),
+        responses={200: RefreshedTokenPairSerializer, **error_responses(400, 401, 415, 429)},
         examples=[OpenApiExample("Refresh", value={"refresh": "eyJhbGciOi..."}, request_only=True)],
         auth=[],
         tags=["auth"],

@@ -5,10 +5,15 @@ in its location's time zone and that date's week, month and quarter starts (reso
 time), its exact score, and one ``Answer`` row per item with the item score SQL can average.
 """
 
+import functools
+import json
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
+
+from core.orm import mark_saved
 
 
 class AssignmentStatus(models.TextChoices):
@@ -123,6 +128,56 @@ class Visit(models.Model):
         ]
 
 
+class AnswerQuerySet(models.QuerySet["Answer", "Answer"]):
+    #: The columns ``bulk_insert`` writes (the primary key is left to the database).
+    INSERT_FIELDS = ("visit", "position", "section_key", "item_key", "value", "na", "comment", "score")
+
+    def bulk_insert(self: "AnswerQuerySet[Answer, Answer]", rows: list["Answer"]) -> list["Answer"]:
+        """Store a visit's answers in one statement; like ``bulk_create``, minus the primary keys.
+
+        On PostgreSQL the rows travel as one JSON document through ``jsonb_to_recordset``:
+        compiling and adapting ``bulk_create``'s eight parameters per row was the largest Python
+        cost of a submission. A JSON ``null`` becomes SQL NULL, as ``None`` does through the ORM.
+        The rows keep no primary key (nothing reads it). Elsewhere it is ``bulk_create``.
+        """
+        connection = connections[self.db]
+        if connection.vendor != "postgresql" or not rows:
+            return self.bulk_create(rows)
+        names = [_concrete_field(self.model, name)[0].attname for name in self.INSERT_FIELDS]
+        # Values are parsed JSON already; ``default=str`` only spells the visit's UUID.
+        document = json.dumps([{name: getattr(row, name) for name in names} for row in rows], default=str)
+        with connection.cursor() as cursor:
+            cursor.execute(_recordset_insert_sql(self.model, self.INSERT_FIELDS, self.db), [document])
+        mark_saved(rows, self.db)
+        return rows
+
+
+def _concrete_field(model: type[models.Model], name: str) -> "tuple[models.Field[Any, Any], str]":
+    """The concrete field ``name`` of ``model`` (a column, not a reverse relation) and its column."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column.")
+    return field, field.column
+
+
+@functools.cache
+def _recordset_insert_sql(model: type[models.Model], field_names: tuple[str, ...], alias: str) -> str:
+    """``INSERT ... SELECT FROM jsonb_to_recordset(%s)`` for ``field_names``, built from the model."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = [_concrete_field(model, name) for name in field_names]
+    columns = ", ".join(quote(column) for _, column in fields)
+    # Lengths are dropped from the record type (as Django's own UNNEST insert does): the columns'
+    # types still check them on insert.
+    record = ", ".join(
+        f"{quote(column)} {str(field.db_type(connection)).split('(')[0]}" for field, column in fields
+    )
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x({record})"
+    )
+
+
 class Answer(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="answers")
     position = models.PositiveIntegerField()
@@ -132,6 +187,8 @@ class Answer(models.Model):
     na = models.BooleanField(default=False)
     comment = models.TextField(blank=True)
     score = models.FloatField(null=True, blank=True, help_text="Item score 0..1; null when unscored or N/A.")
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["visit_id", "position"]

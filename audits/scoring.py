@@ -28,13 +28,14 @@ default so that it never depends on that.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from checklists.logic import has_logic, visibility
+from core.validation import is_number, round_half_up
 
 SCORED_TYPES = frozenset({"yes_no", "scale", "choice", "number"})
 UNSCORED_TYPES = frozenset({"text", "photo"})
@@ -121,21 +122,6 @@ def exact(number: Any) -> Fraction:
     raise TypeError(f"not a number: {number!r}")
 
 
-def round_half_up(value: Fraction | int | float | Decimal, places: int) -> Decimal:
-    """Round an exact value half up (away from zero on a tie) to ``places`` decimals."""
-    fraction = exact(value)
-    quantum = Decimal(1).scaleb(-places)
-    # Scale to an integer count of quanta exactly, then round that rational half up.
-    scaled = fraction * 10**places
-    floor = scaled.numerator // scaled.denominator
-    remainder = scaled - floor
-    if remainder >= Fraction(1, 2):
-        floor += 1
-    # Fraction floor division rounds toward -inf; for negatives "half up" means toward +inf on ties,
-    # which the comparison above gives. Scores are never negative anyway.
-    return (Decimal(floor) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
-
-
 def _weight(node: Mapping[str, Any], default: int = 1) -> Fraction | int:
     raw = node.get("weight", default)
     if type(raw) is int:  # the usual case, kept an int: exact, and Fraction arithmetic is slow
@@ -147,56 +133,64 @@ def _weight(node: Mapping[str, Any], default: int = 1) -> Fraction | int:
     return weight if weight > 0 else Fraction(0)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool)
-
-
 def item_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     """The exact 0..1 score of one answered (not N/A) item, or None when the item is unscored.
 
     Values are expected to be validated already; anything that does not fit scores None rather
-    than raising, so the function is total.
+    than raising, so the function is total. Text, photo and unknown types are unscored.
     """
-    kind = item.get("type")
+    scorer = _SCORERS.get(item.get("type"))
+    if scorer is None:
+        return None
     try:
-        if kind == "yes_no":
-            if not isinstance(value, bool):
-                return None
-            return _ONE if value else _ZERO
-        if kind == "scale":
-            if not _is_number(value):
-                return None
-            low, high = exact(item.get("scale_min", 0)), exact(item.get("scale_max", 0))
-            if high <= low:
-                return None
-            return _clamp((exact(value) - low) / (high - low))
-        if kind == "choice":
-            options = item.get("options") or []
-            points = {
-                option.get("key"): option.get("points", 0)
-                for option in options
-                if isinstance(option, Mapping)
-            }
-            if not isinstance(value, str) or value not in points:
-                return None
-            best = max(exact(p) for p in points.values())
-            if best <= 0:
-                return None
-            return _clamp(exact(points[value]) / best)
-        if kind == "number":
-            if not _is_number(value):
-                return None
-            pass_min, pass_max = item.get("pass_min"), item.get("pass_max")
-            if pass_min is None and pass_max is None:
-                return None
-            number = exact(value)
-            inside = (pass_min is None or number >= exact(pass_min)) and (
-                pass_max is None or number <= exact(pass_max)
-            )
-            return _ONE if inside else _ZERO
+        return scorer(item, value)
     except (TypeError, ValueError, ArithmeticError):
         return None
-    return None  # text, photo and unknown types are unscored
+
+
+def _yes_no_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
+    if not isinstance(value, bool):
+        return None
+    return _ONE if value else _ZERO
+
+
+def _scale_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
+    if not is_number(value):
+        return None
+    low, high = exact(item.get("scale_min", 0)), exact(item.get("scale_max", 0))
+    if high <= low:
+        return None
+    return _clamp((exact(value) - low) / (high - low))
+
+
+def _choice_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
+    options = item.get("options") or []
+    points = {option.get("key"): option.get("points", 0) for option in options if isinstance(option, Mapping)}
+    if not isinstance(value, str) or value not in points:
+        return None
+    best = max(exact(p) for p in points.values())
+    if best <= 0:
+        return None
+    return _clamp(exact(points[value]) / best)
+
+
+def _number_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
+    if not is_number(value):
+        return None
+    low, high = item.get("pass_min"), item.get("pass_max")
+    if low is None and high is None:
+        return None
+    number = exact(value)
+    inside = (low is None or number >= exact(low)) and (high is None or number <= exact(high))
+    return _ONE if inside else _ZERO
+
+
+_SCORERS: dict[Any, Callable[[Mapping[str, Any], Any], Fraction | None]] = {
+    "yes_no": _yes_no_score,
+    "scale": _scale_score,
+    "choice": _choice_score,
+    "number": _number_score,
+}
 
 
 def _clamp(value: Fraction) -> Fraction:

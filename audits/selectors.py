@@ -5,14 +5,24 @@ the version tree is joined, answers and photo keys are prefetched, and what a pa
 (the stored request body) is deferred.
 """
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, Q, QuerySet
 
 from core.principal import Principal
 from core.roles import Role
 from core.tenancy import scope_rows
-from photos.models import Photo
 
-from .models import Answer, Assignment, Visit, VisitHistory
+from .models import Answer, Assignment, AssignmentStatus, Visit, VisitHistory
+
+
+def auditor_locations_q(principal: Principal) -> Q:
+    """The ``Location`` rows an auditor may see: those their assignments send them to."""
+    return Q(pk__in=Assignment.objects.filter(auditor_id=principal.pk).values("location_id"))
+
+
+def auditor_checklists_q(principal: Principal) -> Q:
+    """The ``Checklist`` rows an auditor may see: those a (not cancelled) assignment of theirs needs."""
+    needed = Assignment.objects.filter(auditor_id=principal.pk).exclude(status=AssignmentStatus.CANCELLED)
+    return Q(pk__in=needed.values("checklist_id"))
 
 
 def visits_visible_to(principal: Principal) -> QuerySet[Visit]:
@@ -42,11 +52,12 @@ def visit_list(principal: Principal) -> QuerySet[Visit]:
         .defer("request_body")
         .prefetch_related(
             Prefetch("answers", queryset=Answer.objects.order_by("position")),
+            # Photos sit in an app above this one: reach their model through the relation it declares.
             Prefetch(
                 "photos",
-                queryset=Photo.objects.filter(dispute__isnull=True).only(
-                    "id", "visit_id", "item_key", "dispute_id"
-                ),
+                queryset=_photo_model()
+                ._default_manager.filter(dispute__isnull=True)
+                .only("id", "visit_id", "item_key", "dispute_id"),
             ),
         )
     )
@@ -54,3 +65,11 @@ def visit_list(principal: Principal) -> QuerySet[Visit]:
 
 def visit_history(visit: Visit) -> QuerySet[VisitHistory]:
     return VisitHistory.objects.filter(visit=visit).select_related("actor")
+
+
+def _photo_model() -> type[Model]:
+    """The model behind ``Visit.photos`` (declared by ``photos``, which imports this app)."""
+    model = Visit._meta.get_field("photos").related_model
+    if not isinstance(model, type):
+        raise TypeError("Visit.photos names no model.")
+    return model

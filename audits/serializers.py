@@ -2,42 +2,20 @@
 
 Output serializers declare every field (the OpenAPI document is generated from them) but render
 visits with a hand-written ``to_representation``: a visit page renders thousands of answers and
-the generic field machinery would dominate the request time. ``visit_public_data`` is a visit as
-an API key reads it (no auditor identity): the ``data`` of webhook events.
+the generic field machinery would dominate the request time: that rendering is
+``audits.rendering.visit_representation``, which the webhook events reuse (``audits.events``).
 """
-
-from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.rendering import dt_representation
 from core.serializers import StrictSerializer
 
 from .filters import MAX_ID
 from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
-
-_datetime = serializers.DateTimeField()
-
-
-def _dt(value):
-    return None if value is None else _datetime.to_representation(value)
-
-
-_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
-
-
-def _rounded(value: float | None, places: int) -> float | None:
-    """Half-up rounding of a stored float, read as the decimal it prints as (exact, and fast)."""
-    if value is None:
-        return None
-    text = repr(value)
-    dot = text.find(".")
-    if dot >= 0 and len(text) - dot - 1 <= places and "e" not in text:
-        return value  # already has at most ``places`` decimals (0.0, 1.0, 0.25...): nothing to round
-    return float(Decimal(text).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
-
+from .rendering import visit_representation
 
 # --- assignments ------------------------------------------------------------------------------
 
@@ -74,13 +52,13 @@ class AssignmentSerializer(serializers.Serializer):
             "checklist": assignment.checklist_id,
             "checklist_version": version,
             "auditor": assignment.auditor_id if show_auditor else None,
-            "due_from": _dt(assignment.due_from),
-            "due_until": _dt(assignment.due_until),
+            "due_from": dt_representation(assignment.due_from),
+            "due_until": dt_representation(assignment.due_until),
             "status": assignment.status,
             "instructions": assignment.instructions,
             "visit": str(assignment.visit_uuid) if getattr(assignment, "visit_uuid", None) else None,
-            "created_at": _dt(assignment.created_at),
-            "updated_at": _dt(assignment.updated_at),
+            "created_at": dt_representation(assignment.created_at),
+            "updated_at": dt_representation(assignment.updated_at),
         }
 
 
@@ -180,21 +158,6 @@ class PhotoMissingSerializer(serializers.Serializer):
     missing = serializers.IntegerField(min_value=1)
 
 
-def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:
-    """Items whose ``photo.min`` is not met yet (N/A and hidden items need no evidence)."""
-    missing = []
-    for section in sections or []:
-        for item in section.get("items") or []:
-            key = item.get("key")
-            wanted = (item.get("photo") or {}).get("min", 1 if item.get("type") == "photo" else 0) or 0
-            if key in na_items or wanted <= 0:
-                continue
-            short = wanted - photo_items.get(key, 0)
-            if short > 0:
-                missing.append({"item": key, "missing": short})
-    return missing
-
-
 class VisitSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     assignment = serializers.IntegerField(allow_null=True)
@@ -239,70 +202,6 @@ class VisitSerializer(serializers.Serializer):
         return visit_representation(visit, show_auditor=self.context.get("show_auditor", False))
 
 
-def visit_representation(visit, *, show_auditor: bool) -> dict:
-    """A visit as the API renders it: a plain dict, built without any serializer machinery."""
-    answers = list(visit.answers.all())
-    # Dispute evidence is stored as photos of the visit too, but it is not the visit's evidence.
-    photo_items = Counter(photo.item_key for photo in visit.photos.all() if photo.dispute_id is None)
-    hidden_items = list(visit.hidden_items or [])
-    na_items = {answer.item_key for answer in answers if answer.na} | set(hidden_items)
-    position = None
-    if visit.latitude is not None and visit.longitude is not None:
-        position = {
-            "latitude": visit.latitude,
-            "longitude": visit.longitude,
-            "accuracy_m": visit.accuracy_m,
-        }
-    return {
-        "id": str(visit.pk),
-        "assignment": visit.assignment_id,
-        "location": visit.location_id,
-        "checklist": visit.checklist_id,
-        "checklist_version": visit.checklist_version.number,
-        "kind": visit.kind,
-        "status": visit.status,
-        "auditor": visit.auditor_id if show_auditor else None,
-        "started_at": _dt(visit.started_at),
-        "ended_at": _dt(visit.ended_at),
-        "position": position,
-        "notes": visit.notes,
-        "score": visit.score,
-        "original_score": visit.original_score,
-        "passed": visit.passed,
-        "critical_failures": list(visit.critical_failures or []),
-        "sections": [{"key": s.get("key"), "score": s.get("score")} for s in visit.section_scores or []],
-        "answers": [
-            {
-                "item": answer.item_key,
-                "value": answer.value,
-                "na": answer.na,
-                "comment": answer.comment,
-                "score": _rounded(answer.score, 4),
-            }
-            for answer in answers
-        ],
-        "photos_missing": photos_missing(visit.checklist_version.sections, photo_items, na_items),
-        "hidden_items": hidden_items,
-        "unanswered_items": list(visit.unanswered_items or []),
-        "off_site": visit.off_site,
-        "outside_window": visit.outside_window,
-        "created_at": _dt(visit.created_at),
-        "updated_at": _dt(visit.updated_at),
-    }
-
-
-def visit_public_data(visit) -> dict:
-    """A visit as an API key reads it (never who audited it): the ``data`` of webhook events.
-
-    Services call it last, once the visit is final for the request, so the rendering is kept on
-    the instance and the response to an auditor or staff member (who read the same) reuses it.
-    """
-    cached = visit.__dict__.get("_public_data")
-    if cached is None:
-        cached = visit.__dict__["_public_data"] = visit_representation(visit, show_auditor=False)
-    return cached
-
-
 class ReviewSerializer(StrictSerializer):
     decision = serializers.ChoiceField(
         choices=[("approve", "approve"), ("return", "return"), ("reject", "reject")]
@@ -340,4 +239,9 @@ class VisitHistorySerializer(serializers.Serializer):
         if entry.actor_id is not None and not (hide_auditor and entry.actor_id == auditor_id):
             user = entry.actor
             actor = {"id": user.pk, "display_name": user.display_name or user.username}
-        return {"at": _dt(entry.at), "action": entry.action, "actor": actor, "changes": entry.changes}
+        return {
+            "at": dt_representation(entry.at),
+            "action": entry.action,
+            "actor": actor,
+            "changes": entry.changes,
+        }

@@ -1,7 +1,7 @@
 """Writes for the audit loop: assignments, visit submission, revision and review.
 
 Every service is keyword-only and atomic. A visit's webhook event is recorded in the same
-transaction as the visit (``webhooks.services.event_record``), and its history entry too.
+transaction as the visit (``audits.events``, through ``core.events``), and its history entry too.
 
 Idempotency of ``visit_submit``: the phone makes the visit's UUID, which is the primary key. A
 body whose id exists answers with the stored visit when it says what the stored one said (compared
@@ -14,26 +14,27 @@ the loser's transaction fails and a second pass answers it like a resent body.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Field, Model
+from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.authentication import Caller
-from accounts.models import Location, Organization, Role, User
+from accounts.models import Location, Role, User
+from accounts.services import ensure_admin_remains, lock_organization, user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
-from core.exceptions import DomainConflict
+from core.events import EventType
+from core.exceptions import DomainConflict, RetentionError
+from core.orm import prefetched_set
 from core.principal import organization_id_of
 from core.tenancy import get_scoped_or_404, scope_rows
-from reports.periods import period_keys
-from webhooks.services import event_record
+from core.validation import Problems
 
 from . import geo
+from .events import visit_event_publish
 from .models import (
     Answer,
     Assignment,
@@ -44,12 +45,11 @@ from .models import (
     VisitKind,
     VisitStatus,
 )
+from .periods import period_keys
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visits_visible_to
-from .serializers import visit_public_data
 from .submission import (
     ParsedAnswer,
-    Problems,
     VisitBody,
     canonical_hash,
     check_shape,
@@ -73,19 +73,6 @@ def _actor_fields(actor: Caller) -> dict[str, Any]:
     if actor.is_api_key:
         return {"actor": None, "actor_api_key": actor.api_key}
     return {"actor": actor, "actor_api_key": None}
-
-
-def _prime(instance: Model, name: str, objects: Sequence[Model]) -> None:
-    """Fill a related manager's prefetch cache with rows we already hold (saves a query per read)."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = list(objects)
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
-def _org(visit: Visit) -> Organization:
-    """The visit's organization for the outbox row; only its id is needed, so no query."""
-    return Organization(pk=visit.organization_id)
 
 
 def _is_reviewer(actor: Caller) -> bool:
@@ -355,55 +342,7 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
                 score=score,
             )
         )
-    return _insert_answers(rows)
-
-
-_ANSWER_COLUMNS = ("visit", "position", "section_key", "item_key", "value", "na", "comment", "score")
-
-
-def _answer_column(name: str) -> tuple[Field[Any, Any], str]:
-    """The concrete field ``name`` of ``Answer`` and its column."""
-    field = Answer._meta.get_field(name)
-    if not isinstance(field, Field) or field.column is None:
-        raise TypeError(f"Answer.{name} is not a column.")
-    return field, field.column
-
-
-@functools.cache
-def _answer_recordset_sql() -> str:
-    """``INSERT ... SELECT FROM jsonb_to_recordset(%s)`` for answers, built from the model's fields."""
-    quote = connection.ops.quote_name
-    fields = [_answer_column(name) for name in _ANSWER_COLUMNS]
-    columns = ", ".join(quote(column) for _, column in fields)
-    # Lengths are dropped from the record type (as Django's own UNNEST insert does): the columns'
-    # types still check them on insert.
-    record = ", ".join(
-        f"{quote(column)} {str(field.db_type(connection)).split('(')[0]}" for field, column in fields
-    )
-    return (
-        f"INSERT INTO {quote(Answer._meta.db_table)} ({columns}) "
-        f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x({record})"
-    )
-
-
-def _insert_answers(rows: list[Answer]) -> list[Answer]:
-    """Store a visit's answers in one statement.
-
-    On PostgreSQL the rows travel as one JSON document: compiling and adapting ``bulk_create``'s
-    eight parameters per row was the largest Python cost of a submission. A JSON ``null`` becomes
-    SQL NULL, as ``None`` does through the ORM. The rows keep no primary key (nothing reads it).
-    """
-    if connection.vendor != "postgresql" or not rows:
-        return Answer.objects.bulk_create(rows)
-    names = [_answer_column(name)[0].attname for name in _ANSWER_COLUMNS]
-    # Values are parsed JSON already; ``default=str`` only spells the visit's UUID.
-    document = json.dumps([{name: getattr(row, name) for name in names} for row in rows], default=str)
-    with connection.cursor() as cursor:
-        cursor.execute(_answer_recordset_sql(), [document])
-    alias = connection.alias
-    for row in rows:
-        row._state.adding, row._state.db = False, alias
-    return rows
+    return Answer.objects.bulk_insert(rows)
 
 
 def visit_submit(*, actor: Caller, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
@@ -473,8 +412,8 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
-    _prime(visit, "answers", _answer_rows(visit, answers, result))
-    _prime(visit, "photos", [])
+    prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    prefetched_set(visit, "photos", [])
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.SUBMITTED,
@@ -484,7 +423,7 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     if assignment is not None:
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, updated_at=now)
         assignment.status, assignment.updated_at = AssignmentStatus.SUBMITTED, now
-    event_record(organization=_org(visit), type="visit.submitted", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_SUBMITTED)
     return visit, True
 
 
@@ -543,14 +482,14 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
     visit.revision_hash = comparable_hash(data, _filled_in(visit))
     visit.save()
     visit.answers.all().delete()
-    _prime(visit, "answers", _answer_rows(visit, answers, result))
+    prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.REVISED,
         changes={"status": [VisitStatus.RETURNED, VisitStatus.SUBMITTED], "score": [old_score, visit.score]},
         **_actor_fields(actor),
     )
-    event_record(organization=_org(visit), type="visit.revised", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_REVISED)
     return visit
 
 
@@ -584,5 +523,67 @@ def visit_review(*, actor: Caller, visit_id: object, decision: str, comment: str
     if comment:
         changes["comment"] = comment
     VisitHistory.objects.create(visit=visit, action=action, changes=changes, **_actor_fields(actor))
-    event_record(organization=_org(visit), type="visit.reviewed", data=visit_public_data(visit))
+    visit_event_publish(visit, EventType.VISIT_REVIEWED)
     return visit
+
+
+# --- retention: forgetting a departed auditor ---------------------------------------------------
+#
+# Forgetting pseudonymises a person instead of deleting them: their visits, answers and history
+# are the organization's records and stay (reports do not change), but everything that says who
+# the person was is erased (``accounts.services.user_pseudonymise``). The user row survives as
+# ``deleted-<id>`` so that "the same auditor submitted and later revised this visit" still holds.
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    user_id: int
+    username: str
+    already_forgotten: bool
+    visits_kept: int
+    history_entries: int
+    assignments_cancelled: int
+
+
+@transaction.atomic
+def auditor_forget(*, user: User, allow_any_role: bool = False) -> ForgetResult:
+    """Erase a departed person's personal data; keep their visits under a pseudonym.
+
+    Clears names and e-mail, makes the password unusable, deactivates the account (outstanding
+    JWTs stop working: simplejwt refuses inactive users), drops their region and location scopes
+    and cancels their still-open assignments so that managers can send someone else.
+    Running it again on a forgotten user changes nothing.
+    """
+    lock_organization(user.organization_id)  # as every path that may take an admin away
+    # NO KEY: rows that merely refer to the person (visits, tokens) may still be written meanwhile.
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    if user.role != Role.AUDITOR and not allow_any_role:
+        raise RetentionError(
+            f"User {user.pk} is a {user.role}, not an auditor; pass --any-role to forget them anyway."
+        )
+    if user.is_superuser:
+        raise RetentionError("Refusing to forget a superuser; remove the superuser flag first.")
+
+    visits_kept = user.visits.count()
+    history_entries = _history_entries_of(user)
+    if user.pseudonymised_at is not None:
+        return ForgetResult(user.pk, user.username, True, visits_kept, history_entries, 0)
+    if user.role == Role.ADMIN and user.is_active:
+        try:
+            ensure_admin_remains(organization_id=user.organization_id, leaving=[user.pk])
+        except DomainConflict as exc:
+            raise RetentionError(f"Refusing to forget user {user.pk}: {exc.message}")
+
+    user_pseudonymise(user=user)
+    # Open assignments would otherwise wait forever for someone who has left; cancelling bumps
+    # updated_at, so phones and tools syncing with ?updated_since= see the change.
+    assignments_cancelled = Assignment.objects.filter(auditor=user, status=AssignmentStatus.OPEN).update(
+        status=AssignmentStatus.CANCELLED, updated_at=timezone.now()
+    )
+    return ForgetResult(user.pk, user.username, False, visits_kept, history_entries, assignments_cancelled)
+
+
+def _history_entries_of(user: User) -> int:
+    # History rows keep pointing at the (now pseudonymous) user: the actor renders as
+    # "deleted-<id>" and the trail of who did what to a visit stays consistent.
+    return VisitHistory.objects.filter(actor=user).count()

@@ -2,7 +2,7 @@
 
 ``parse_visit_body`` checks the envelope (ids, kind, times, position, notes) and
 ``parse_answers`` checks the answers against a checklist version's sections. Both add every
-problem they find to one ``Problems`` collection under the field's path (``answers.3.value``), so
+problem they find to one ``Problems`` collection (``core.validation``) under the field's path (``answers.3.value``), so
 the caller can report all of them at once. ``comparable_hash`` is the idempotency fingerprint: two
 bodies with the same JSON values (key order, ``1`` vs ``1.0``) and the same meaning (optional fields
 left out or written out with their defaults, an id in capitals, a time in another offset) have the
@@ -17,7 +17,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 
 from checklists.definition import items_by_key
 from checklists.logic import has_logic, visibility
+from core.validation import Problems, canonical_json, is_integer, is_number
 
 KINDS = ("mystery", "self_assessment")
 VISIT_FIELDS = frozenset(
@@ -52,27 +53,6 @@ MAX_NOTES = 10_000
 MAX_COMMENT = 2_000
 MAX_TEXT = 5_000
 MAX_ANSWERS = 1_000
-MAX_NUMBER = 10**15  # integers beyond this are typos, and beyond what a float column keeps exactly
-
-
-class Problems:
-    """Validation problems keyed by field path, raised together as one Django ``ValidationError``."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    def add(self, path: str, message: str, code: str = "invalid") -> None:
-        self.errors.setdefault(path, []).append(ValidationError(message, code=code))
-
-    def __contains__(self, path: str) -> bool:
-        return path in self.errors
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
 
 
 # --- canonical JSON ---------------------------------------------------------------------------
@@ -133,12 +113,9 @@ def check_shape(data: Any) -> None:
         )
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_hash(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
+    """The idempotency fingerprint: SHA-256 of the canonical JSON of the body's canonical values."""
+    return hashlib.sha256(canonical_json(_canonical(value)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- the body as compared for idempotency -----------------------------------------------------
@@ -249,23 +226,6 @@ class VisitBody:
     accuracy_m: float | None = None
     notes: str = ""
     answers: Any = field(default_factory=list)
-
-
-def is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) <= MAX_NUMBER
-    return isinstance(value, float) and math.isfinite(value)
-
-
-def is_integer(value: Any) -> bool:
-    """An integer, or a float with no fractional part (JSON does not tell ``3`` from ``3.0``)."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) <= MAX_NUMBER
-    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
 
 
 def parse_visit_id(raw: Any) -> uuid.UUID | None:
@@ -392,12 +352,25 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     if not isinstance(data, Mapping):
         problems.add("non_field_errors", "A JSON object is required.", "invalid")
         return body
+    _check_keys_and_characters(data, problems)
+    _parse_ids(data, body, problems, revising=revising)
+    _parse_kind(data, body, problems, revising=revising)
+    _parse_times(data, body, problems, now=now)
+    _parse_position(data.get("position"), body, problems)
+    _parse_notes(data, body, problems)
+    body.answers = _answer_list(data, problems)
+    return body
+
+
+def _check_keys_and_characters(data: Mapping, problems: Problems) -> None:
     if _may_hold_unstorable(data):
         for path in _unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
     for key in sorted(_printable(k) for k in set(data) - VISIT_FIELDS):
         problems.add(key, "Unknown field.", "unknown_field")
 
+
+def _parse_ids(data: Mapping, body: VisitBody, problems: Problems, *, revising: bool) -> None:
     if "id" in data or not revising:
         body.id = parse_visit_id(data.get("id"))
         if body.id is None:
@@ -407,6 +380,8 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     body.checklist = _parse_id(data, "checklist", problems, required=False)
     body.checklist_version = _parse_id(data, "checklist_version", problems, required=False)
 
+
+def _parse_kind(data: Mapping, body: VisitBody, problems: Problems, *, revising: bool) -> None:
     kind = data.get("kind")
     if kind is None:
         if not revising:
@@ -416,6 +391,8 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     else:
         body.kind = kind
 
+
+def _parse_times(data: Mapping, body: VisitBody, problems: Problems, *, now: dt.datetime) -> None:
     body.started_at = _parse_datetime(data, "started_at", problems)
     body.ended_at = _parse_datetime(data, "ended_at", problems)
     if body.started_at and body.ended_at and body.started_at >= body.ended_at:
@@ -423,8 +400,8 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     if body.started_at and body.started_at > now + FUTURE_TOLERANCE:
         problems.add("started_at", "started_at is in the future.", "in_future")
 
-    _parse_position(data.get("position"), body, problems)
 
+def _parse_notes(data: Mapping, body: VisitBody, problems: Problems) -> None:
     notes = data.get("notes", "")
     if notes is None:
         notes = ""
@@ -435,19 +412,19 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     else:
         body.notes = notes
 
+
+def _answer_list(data: Mapping, problems: Problems) -> list:
+    """The raw answers when they are a list of acceptable length, else ``[]`` (and a problem)."""
     answers = data.get("answers")
     if answers is None:
         problems.add("answers", "This field is required.", "required")
-        body.answers = []
     elif not isinstance(answers, list):
         problems.add("answers", "A list of answers is required.", "invalid")
-        body.answers = []
     elif len(answers) > MAX_ANSWERS:
         problems.add("answers", f"At most {MAX_ANSWERS} answers.", "max_length")
-        body.answers = []
     else:
-        body.answers = answers
-    return body
+        return answers
+    return []
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -472,27 +449,50 @@ def _check_value(item: Mapping, value: Any, path: str, problems: Problems) -> No
     if value is None:
         problems.add(path, "A value is required (or mark the answer N/A where allowed).", "required")
         return
-    if kind == "yes_no":
-        if not isinstance(value, bool):
-            problems.add(path, "true or false is required.", "invalid_type")
-    elif kind == "scale":
-        low, high = item.get("scale_min", 0), item.get("scale_max", 0)
-        if not is_integer(value) or not low <= value <= high:
-            problems.add(path, f"An integer from {low} to {high} is required.", "out_of_range")
-    elif kind == "choice":
-        keys = [option.get("key") for option in item.get("options") or [] if isinstance(option, Mapping)]
-        if not isinstance(value, str) or value not in keys:
-            problems.add(
-                path, f"One of the option keys is required: {', '.join(map(str, keys))}.", "invalid_choice"
-            )
-    elif kind == "number":
-        if not is_number(value):
-            problems.add(path, "A number is required.", "invalid_type")
-    elif kind == "text":
-        if not isinstance(value, str):
-            problems.add(path, "A string is required.", "invalid_type")
-        elif len(value) > MAX_TEXT:
-            problems.add(path, f"At most {MAX_TEXT} characters.", "max_length")
+    check = _VALUE_CHECKS.get(kind)
+    if check is not None:
+        check(item, value, path, problems)
+
+
+def _check_yes_no(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    if not isinstance(value, bool):
+        problems.add(path, "true or false is required.", "invalid_type")
+
+
+def _check_scale(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    low, high = item.get("scale_min", 0), item.get("scale_max", 0)
+    if not is_integer(value) or not low <= value <= high:
+        problems.add(path, f"An integer from {low} to {high} is required.", "out_of_range")
+
+
+def _check_choice(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    keys = [option.get("key") for option in item.get("options") or [] if isinstance(option, Mapping)]
+    if not isinstance(value, str) or value not in keys:
+        problems.add(
+            path, f"One of the option keys is required: {', '.join(map(str, keys))}.", "invalid_choice"
+        )
+
+
+def _check_number(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    if not is_number(value):
+        problems.add(path, "A number is required.", "invalid_type")
+
+
+def _check_text(item: Mapping, value: Any, path: str, problems: Problems) -> None:
+    if not isinstance(value, str):
+        problems.add(path, "A string is required.", "invalid_type")
+    elif len(value) > MAX_TEXT:
+        problems.add(path, f"At most {MAX_TEXT} characters.", "max_length")
+
+
+# Keyed by whatever the definition says (a stored definition is not trusted to be well formed).
+_VALUE_CHECKS: dict[Any, Callable[[Mapping[str, Any], Any, str, Problems], None]] = {
+    "yes_no": _check_yes_no,
+    "scale": _check_scale,
+    "choice": _check_choice,
+    "number": _check_number,
+    "text": _check_text,
+}
 
 
 def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[ParsedAnswer]:
@@ -506,52 +506,15 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
     seen: set[str] = set()
     for index, raw in enumerate(raw_answers):
         path = f"answers.{index}"
-        if not isinstance(raw, Mapping):
-            problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
-            continue
-        if not raw.keys() <= ANSWER_FIELDS:
-            for unknown in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
-                problems.add(f"{path}.{unknown}", "Unknown field.", "unknown_field")
-        key = raw.get("item")
-        if not isinstance(key, str) or not key:
-            problems.add(f"{path}.item", "An item key is required.", "required")
-            continue
-        if key not in known:
-            problems.add(
-                f"{path}.item", f"Unknown item '{_printable(key)}' in this checklist version.", "unknown_item"
-            )
-            continue
-        if key in seen:
-            problems.add(
-                f"{path}.item", f"Item '{_printable(key)}' is answered more than once.", "duplicate_item"
-            )
+        key = _answer_item(raw, path, known, seen, problems)
+        if key is None:
             continue
         seen.add(key)
         section, item = known[key]
-
-        na = raw.get("na", False)
-        if na is None:
-            na = False
-        if not isinstance(na, bool):
-            problems.add(f"{path}.na", "true or false is required.", "invalid_type")
-            na = False
-        comment = raw.get("comment", "")
-        if comment is None:
-            comment = ""
-        if not isinstance(comment, str):
-            problems.add(f"{path}.comment", "A string is required.", "invalid_type")
-            comment = ""
-        elif len(comment) > MAX_COMMENT:
-            problems.add(f"{path}.comment", f"At most {MAX_COMMENT} characters.", "max_length")
-
+        na = _answer_na(raw, path, problems)
+        comment = _answer_comment(raw, path, problems)
         value = raw.get("value")
-        if na:
-            if not item.get("allow_na", False):
-                problems.add(f"{path}.na", "This item cannot be marked N/A.", "na_not_allowed")
-            if value is not None:
-                problems.add(f"{path}.value", "An N/A answer takes no value.", "no_value_allowed")
-        else:
-            _check_value(item, value, f"{path}.value", problems)
+        _check_na_or_value(item, na, value, path, problems)
         parsed.append(
             ParsedAnswer(
                 position=index,
@@ -579,3 +542,60 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
     if missing:
         problems.add("answers", f"Unanswered items: {', '.join(missing)}.", "unanswered_items")
     return parsed
+
+
+def _answer_item(raw: Any, path: str, known: Mapping, seen: set[str], problems: Problems) -> str | None:
+    """The answer's item key, or None (with its problem) when the answer cannot be read further."""
+    if not isinstance(raw, Mapping):
+        problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
+        return None
+    if not raw.keys() <= ANSWER_FIELDS:
+        for unknown in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
+            problems.add(f"{path}.{unknown}", "Unknown field.", "unknown_field")
+    key = raw.get("item")
+    if not isinstance(key, str) or not key:
+        problems.add(f"{path}.item", "An item key is required.", "required")
+        return None
+    if key not in known:
+        problems.add(
+            f"{path}.item", f"Unknown item '{_printable(key)}' in this checklist version.", "unknown_item"
+        )
+        return None
+    if key in seen:
+        problems.add(
+            f"{path}.item", f"Item '{_printable(key)}' is answered more than once.", "duplicate_item"
+        )
+        return None
+    return key
+
+
+def _answer_na(raw: Mapping, path: str, problems: Problems) -> bool:
+    na = raw.get("na", False)
+    if na is None:
+        return False
+    if not isinstance(na, bool):
+        problems.add(f"{path}.na", "true or false is required.", "invalid_type")
+        return False
+    return na
+
+
+def _answer_comment(raw: Mapping, path: str, problems: Problems) -> str:
+    comment = raw.get("comment", "")
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        problems.add(f"{path}.comment", "A string is required.", "invalid_type")
+        return ""
+    if len(comment) > MAX_COMMENT:
+        problems.add(f"{path}.comment", f"At most {MAX_COMMENT} characters.", "max_length")
+    return comment
+
+
+def _check_na_or_value(item: Mapping, na: bool, value: Any, path: str, problems: Problems) -> None:
+    if not na:
+        _check_value(item, value, f"{path}.value", problems)
+        return
+    if not item.get("allow_na", False):
+        problems.add(f"{path}.na", "This item cannot be marked N/A.", "na_not_allowed")
+    if value is not None:
+        problems.add(f"{path}.value", "An N/A answer takes no value.", "no_value_allowed")

@@ -30,7 +30,6 @@ from .serializers import (
     VisitHistorySerializer,
     VisitSerializer,
     VisitSubmitSerializer,
-    visit_public_data,
 )
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -273,9 +272,7 @@ class VisitViewSet(viewsets.GenericViewSet):
         }
 
     def _render(self, visit, code=status.HTTP_200_OK):
-        if shows_auditor_identity(principal_of(self.request)):
-            return Response(self.get_serializer(visit).data, status=code)
-        return Response(visit_public_data(visit), status=code)
+        return Response(self.get_serializer(visit).data, status=code)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

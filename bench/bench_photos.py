@@ -159,9 +159,8 @@ def seed_visits(count: int):
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import Location, Organization, Region, Role, User
-    from audits.models import Visit
     from checklists.models import Checklist, ChecklistVersion
-    from reports.periods import period_keys
+    from tests.factories import VisitFactory  # the one way tests and benches build visits
 
     org = Organization.objects.create(name=f"Photo bench {uuid.uuid4().hex[:6]}")
     region = Region.objects.create(organization=org, code="PB", name="Photo bench")
@@ -182,24 +181,15 @@ def seed_visits(count: int):
     auditor.set_unusable_password()
     auditor.save()
     started = timezone.now() - dt.timedelta(hours=1)
-    keys = period_keys(started, location.timezone)
-    visits = [
-        Visit.objects.create(
-            organization=org,
-            location=location,
-            checklist=checklist,
-            checklist_version=version,
-            kind="mystery",
-            auditor=auditor,
-            started_at=started,
-            ended_at=started + dt.timedelta(minutes=15),
-            local_date=keys.local_date,
-            week_start=keys.week_start,
-            month_start=keys.month_start,
-            quarter_start=keys.quarter_start,
-        )
-        for _ in range(count)
-    ]
+    visits = VisitFactory.create_batch(
+        count,
+        location=location,
+        checklist=checklist,
+        checklist_version=version,
+        auditor=auditor,
+        started_at=started,
+        ended_at=started + dt.timedelta(minutes=15),
+    )
     return str(AccessToken.for_user(auditor)), [str(v.pk) for v in visits]
 
 

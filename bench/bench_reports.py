@@ -92,7 +92,7 @@ from rest_framework_simplejwt.tokens import RefreshToken  # noqa: E402
 
 from accounts.models import Location, Organization, Region, Role, User  # noqa: E402
 from reports import selectors  # noqa: E402
-from reports.selectors import ReportFilters, rate, round_half_up  # noqa: E402
+from reports.selectors import ReportFilters, rate, round_figure  # noqa: E402
 
 END_DATE = dt.date.fromisoformat(END)
 FROM_90 = END_DATE - dt.timedelta(days=89)
@@ -145,8 +145,8 @@ def hand_trend(org, *, column: str, where: str, params: list, first, last):
         args,
     )
     return (
-        sorted((d, n, round_half_up(a), rate(p, n)) for d, n, a, p in totals),
-        sorted((d, k, round_half_up(a)) for d, k, a in sections),
+        sorted((d, n, round_figure(a), rate(p, n)) for d, n, a, p in totals),
+        sorted((d, k, round_figure(a)) for d, k, a in sections),
     )
 
 
@@ -178,7 +178,7 @@ def hand_ranking(org, region, first, last):
         """,
         [first, first, first, first, org.pk, region.pk, prev_first, last, first, first],
     )
-    return sorted((i, n, round_half_up(a), rate(p, n), round_half_up(pa)) for i, _, _, n, a, p, pa in rows)
+    return sorted((i, n, round_figure(a), rate(p, n), round_figure(pa)) for i, _, _, n, a, p, pa in rows)
 
 
 def from_ranking(rows):
@@ -198,7 +198,7 @@ def hand_items(org, region, first, last):
         """,
         [org.pk, region.pk, first, last],
     )
-    return sorted((c, k, n, round_half_up(a * 100)) for c, k, n, a in rows)
+    return sorted((c, k, n, round_figure(a * 100)) for c, k, n, a in rows)
 
 
 def from_items(rows):
@@ -224,13 +224,13 @@ def hand_gap(org, region, first, last):
     return (
         sorted((c, k, _pct(s), _pct(m)) for c, k, s, m in items),
         sorted(
-            {"mystery": None, "self_assessment": None, **{k: round_half_up(a) for k, a in overall}}.items()
+            {"mystery": None, "self_assessment": None, **{k: round_figure(a) for k, a in overall}}.items()
         ),
     )
 
 
 def _pct(average):
-    return None if average is None else round_half_up(average * 100)
+    return None if average is None else round_figure(average * 100)
 
 
 def from_gap(body):

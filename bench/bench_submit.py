@@ -10,7 +10,9 @@ database of its own: ``bench_submit`` on the PostgreSQL server at ``BENCH_POSTGR
 - the median time of ``POST /api/v1/visits/`` with 40 answers over the median time of
   ``GET /api/v1/me/`` (goal: at most 3x), measured in alternating rounds so both see the same
   machine load;
-- the number of SQL queries of a submission with 10 and with 40 answers (must be equal).
+- the number of SQL queries of a submission with 10 and with 40 answers (must be equal);
+- the median time of a 40-item submission whose checklist has 10 ``show_if`` expressions over one
+  with none (goal: within 10%), measured in alternating rounds too.
 """
 
 from __future__ import annotations
@@ -64,6 +66,27 @@ def yes_no_sections(count: int) -> list[dict]:
         }
         for s in range((count + per_section - 1) // per_section)
     ]
+
+
+def with_show_if(sections: list[dict], expressions: int = 10) -> list[dict]:
+    """The same tree with ``show_if`` on ``expressions`` items, each reading an earlier answer
+    (every one shown when the earlier item is answered, so both visits carry the same answers)."""
+    keys = [item["key"] for section in sections for item in section["items"]]
+    step = len(keys) // expressions
+    chosen = {keys[i * step + step - 1]: keys[i * step] for i in range(expressions)}
+    out = []
+    for section in sections:
+        items = []
+        for item in section["items"]:
+            earlier = chosen.get(item["key"])
+            if earlier is not None:
+                item = {
+                    **item,
+                    "show_if": {"or": [{"===": [{"var": earlier}, True]}, {"!==": [{"var": earlier}, True]}]},
+                }
+            items.append(item)
+        out.append({**section, "items": items})
+    return out
 
 
 def main() -> None:
@@ -122,21 +145,18 @@ def run(rounds: int, database: str) -> None:
     )
 
     versions = {}
-    for count in (10, 40):
+    trees = {10: yes_no_sections(10), 40: yes_no_sections(40), "logic": with_show_if(yes_no_sections(40))}
+    for count, tree in trees.items():
         checklist = Checklist.objects.create(
             organization=org, name=f"{count} items", channel="in_person", current_version=1
         )
         versions[count] = ChecklistVersion.objects.create(
-            checklist=checklist,
-            number=1,
-            pass_threshold=80,
-            sections=yes_no_sections(count),
-            etag=f"bench-{count}",
+            checklist=checklist, number=1, pass_threshold=80, sections=tree, etag=f"bench-{count}"
         )
 
     now = timezone.now()
 
-    def assignment_for(count: int) -> Assignment:
+    def assignment_for(count) -> Assignment:
         version = versions[count]
         return Assignment.objects.create(
             organization=org,
@@ -148,7 +168,7 @@ def run(rounds: int, database: str) -> None:
             due_until=now + dt.timedelta(days=1),
         )
 
-    def body(count: int) -> dict:
+    def body(count) -> dict:
         job = assignment_for(count)
         items = [item["key"] for section in versions[count].sections for item in section["items"]]
         started = now - dt.timedelta(hours=1)
@@ -204,9 +224,20 @@ def run(rounds: int, database: str) -> None:
         posts.append(post(payload))
         gets.append(get_me())
 
+    # 40 items with 10 show_if expressions against 40 items with none, alternating.
+    pairs = [(body(40), body("logic")) for _ in range(rounds)]
+    plain, logic = [], []
+    for _ in range(10):
+        post(body("logic"))
+    for without, with_logic in pairs:
+        plain.append(post(without))
+        logic.append(post(with_logic))
+
     post_ms = statistics.median(posts) * 1000
     get_ms = statistics.median(gets) * 1000
     ratio = post_ms / get_ms
+    plain_ms, logic_ms = statistics.median(plain) * 1000, statistics.median(logic) * 1000
+    logic_ratio = logic_ms / plain_ms
     print(f"database: {database}; rounds: {rounds}")
     print(f"GET /api/v1/me/ (baseline)        median {get_ms:7.2f} ms")
     print(f"POST /api/v1/visits/ (40 answers) median {post_ms:7.2f} ms")
@@ -214,6 +245,11 @@ def run(rounds: int, database: str) -> None:
     print(
         f"queries per submission: 10 answers -> {query_counts[10]}, 40 answers -> {query_counts[40]} "
         f"-> {'equal' if query_counts[10] == query_counts[40] else 'GROWS'}"
+    )
+    print(f"POST, 40 items, no show_if           median {plain_ms:7.2f} ms")
+    print(f"POST, 40 items, 10 show_if           median {logic_ms:7.2f} ms")
+    print(
+        f"ratio show_if/none: {logic_ratio:.3f} (goal <= 1.10) -> {'OK' if logic_ratio <= 1.10 else 'OVER'}"
     )
 
 

@@ -10,19 +10,26 @@ photos, reports, phones) can rely on every key being present. Nothing here touch
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import re
 from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from core.languages import canonical_tag
 from core.text import unstorable_text_problem
+from core.validation import (
+    Problem,
+    Problems,
+    canonical_json,
+    is_integer,
+    is_number,
+    problems_as_dict,
+    round_half_up,
+)
 
 from .logic import expression_problems
 
@@ -69,50 +76,16 @@ DEFAULT_PHOTO = {"min": 0, "max": 3}
 DEFAULT_PHOTO_FOR_PHOTO_ITEM = {"min": 1, "max": 5}
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-    code: str = "invalid"
-
-
-# --- small type predicates (JSON values: bool is not a number) ------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return False
-    return not (isinstance(value, float) and not math.isfinite(value)) and not (
-        isinstance(value, Decimal) and not value.is_finite()
-    )
-
-
-def _is_int(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    # 3.0 arrives from some JSON encoders for 3; accept it as the integer it is.
-    return isinstance(value, float) and value.is_integer()
-
-
 def _is_text(value: Any, *, blank: bool) -> bool:
     return isinstance(value, str) and (blank or value.strip() != "")
 
 
-def _describe(value: Any) -> str:
-    return type(value).__name__ if not isinstance(value, bool) else "boolean"
-
-
-class _Collector:
-    """Accumulates problems so that one pass reports every mistake."""
+class _Collector(Problems):
+    """The shared problems collector, plus the checks every node of a definition repeats."""
 
     def __init__(self) -> None:
-        self.problems: list[Problem] = []
+        super().__init__()
         self.languages: list[str] = []  # declared by the version (first = default); see _check_languages
-
-    def add(self, path: str, message: str, code: str = "invalid") -> None:
-        self.problems.append(Problem(path, message, code))
 
     def unknown_fields(self, obj: Mapping[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
         for name in obj:
@@ -152,7 +125,7 @@ class _Collector:
         return value
 
     def weight(self, obj: Mapping[str, Any], path: str) -> None:
-        if "weight" in obj and not (_is_number(obj["weight"]) and obj["weight"] > 0):
+        if "weight" in obj and not (is_number(obj["weight"]) and obj["weight"] > 0):
             self.add(_join(path, "weight"), "Must be a number greater than 0.", "invalid_weight")
 
     def boolean(self, obj: Mapping[str, Any], name: str, path: str) -> None:
@@ -191,26 +164,57 @@ def definition_problems(
 def _check_threshold(out: _Collector, value: Any) -> None:
     if value is MISSING:
         out.add("pass_threshold", "This field is required.", "required")
-    elif not _is_number(value):
+    elif not is_number(value):
         out.add("pass_threshold", "Must be a number from 0 to 100.", "invalid")
     elif not 0 <= value <= 100:
         out.add("pass_threshold", "Must be between 0 and 100.", "out_of_range")
-    elif Decimal(str(value)) != Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+    elif Decimal(str(value)) != round_half_up(Decimal(str(value)), 2):
         out.add("pass_threshold", "At most two decimal places.", "max_decimal_places")
 
 
-def _check_sections(out: _Collector, sections: Any) -> None:
+def _sections_list_problem(sections: Any) -> tuple[str, str] | None:
+    """What is wrong with ``sections`` as a whole, as ``(message, code)``, or None."""
     if sections is MISSING:
-        out.add("sections", "This field is required.", "required")
-        return
+        return "This field is required.", "required"
     if not isinstance(sections, list):
-        out.add("sections", "Must be a list of sections.", "not_a_list")
-        return
+        return "Must be a list of sections.", "not_a_list"
     if not sections:
-        out.add("sections", "A checklist needs at least one section.", "empty")
-        return
+        return "A checklist needs at least one section.", "empty"
     if len(sections) > MAX_SECTIONS:
-        out.add("sections", f"At most {MAX_SECTIONS} sections.", "max_length")
+        return f"At most {MAX_SECTIONS} sections.", "max_length"
+    return None
+
+
+def _note_key(
+    out: _Collector, key: str | None, seen: dict[str, int], index: int, path: str, what: str
+) -> None:
+    """Remember a section or option key, or report it as a duplicate of an earlier one."""
+    if key is None:
+        return
+    if key in seen:
+        out.add(f"{path}.key", f"Duplicate {what} key '{key}' (also {what}s.{seen[key]}).", "duplicate_key")
+    else:
+        seen[key] = index
+
+
+def _section_items(out: _Collector, section: Mapping[str, Any], path: str) -> list[Any] | None:
+    """The section's items when they are a non-empty list, else None (with the problem)."""
+    items = section.get("items", MISSING)
+    if items is MISSING:
+        out.add(f"{path}.items", "This field is required.", "required")
+    elif not isinstance(items, list):
+        out.add(f"{path}.items", "Must be a list of items.", "not_a_list")
+    elif not items:
+        out.add(f"{path}.items", "A section needs at least one item.", "empty")
+    else:
+        return items
+    return None
+
+
+def _check_sections(out: _Collector, sections: Any) -> None:
+    problem = _sections_list_problem(sections)
+    if problem is not None:
+        out.add("sections", *problem)
         return
     section_keys: dict[str, int] = {}
     item_keys: dict[str, str] = {}
@@ -221,32 +225,18 @@ def _check_sections(out: _Collector, sections: Any) -> None:
             out.add(path, "Must be an object.", "not_an_object")
             continue
         out.unknown_fields(section, SECTION_FIELDS, path, "a section")
-        key = out.key(section, path)
-        if key is not None:
-            if key in section_keys:
-                out.add(
-                    f"{path}.key",
-                    f"Duplicate section key '{key}' (also sections.{section_keys[key]}).",
-                    "duplicate_key",
-                )
-            else:
-                section_keys[key] = s_index
+        _note_key(out, out.key(section, path), section_keys, s_index, path, "section")
         out.text(section, "title", path, required=True)
         out.weight(section, path)
-        items = section.get("items", MISSING)
-        if items is MISSING:
-            out.add(f"{path}.items", "This field is required.", "required")
-        elif not isinstance(items, list):
-            out.add(f"{path}.items", "Must be a list of items.", "not_a_list")
-        elif not items:
-            out.add(f"{path}.items", "A section needs at least one item.", "empty")
-        else:
-            total_items += len(items)
-            if total_items > MAX_ITEMS:
-                out.add(f"{path}.items", f"A checklist has at most {MAX_ITEMS} items.", "max_length")
-                return
-            for i_index, item in enumerate(items):
-                _check_item(out, item, f"{path}.items.{i_index}", item_keys)
+        items = _section_items(out, section, path)
+        if items is None:
+            continue
+        total_items += len(items)
+        if total_items > MAX_ITEMS:
+            out.add(f"{path}.items", f"A checklist has at most {MAX_ITEMS} items.", "max_length")
+            return
+        for i_index, item in enumerate(items):
+            _check_item(out, item, f"{path}.items.{i_index}", item_keys)
 
 
 def _check_item(out: _Collector, item: Any, path: str, item_keys: dict[str, str]) -> None:
@@ -440,7 +430,7 @@ def _check_photo(out: _Collector, item: Mapping[str, Any], path: str, kind: Any)
     out.unknown_fields(photo, ("min", "max"), ppath, "photo")
     ok = True
     for bound in ("min", "max"):
-        if bound in photo and not (_is_int(photo[bound]) and 0 <= photo[bound] <= MAX_PHOTOS):
+        if bound in photo and not (is_integer(photo[bound]) and 0 <= photo[bound] <= MAX_PHOTOS):
             out.add(
                 f"{ppath}.{bound}", f"Must be a whole number from 0 to {MAX_PHOTOS}.", "invalid_photo_count"
             )
@@ -461,7 +451,7 @@ def _check_scale(out: _Collector, item: Mapping[str, Any], path: str) -> None:
         if bound not in item:
             out.add(f"{path}.{bound}", "This field is required for scale items.", "required")
             ok = False
-        elif not _is_int(item[bound]) or abs(item[bound]) > 1000:
+        elif not is_integer(item[bound]) or abs(item[bound]) > 1000:
             out.add(f"{path}.{bound}", "Must be a whole number (between -1000 and 1000).", "invalid_integer")
             ok = False
     if ok and not item["scale_min"] < item["scale_max"]:
@@ -491,46 +481,37 @@ def _check_options(out: _Collector, item: Mapping[str, Any], path: str) -> None:
             points_ok = False
             continue
         out.unknown_fields(option, ("key", "label", "points"), p, "an option")
-        key = out.key(option, p)
-        if key is not None:
-            if key in seen:
-                out.add(
-                    f"{p}.key", f"Duplicate option key '{key}' (also options.{seen[key]}).", "duplicate_key"
-                )
-            else:
-                seen[key] = index
+        _note_key(out, out.key(option, p), seen, index, p, "option")
         out.text(option, "label", p, required=True)
-        if "points" not in option:
-            out.add(f"{p}.points", "This field is required.", "required")
-            points_ok = False
-        elif not (_is_number(option["points"]) and option["points"] >= 0):
-            out.add(f"{p}.points", "Must be a number of 0 or more.", "invalid_points")
-            points_ok = False
-        elif option["points"] > 0:
-            any_positive = True
+        points = _option_points(out, option, p)
+        points_ok = points_ok and points is not None
+        any_positive = any_positive or bool(points)
     if points_ok and options and not any_positive:
         # The item score is points / best points: at least one option must be worth something.
         out.add(opath, "At least one option must be worth more than 0 points.", "no_positive_points")
+
+
+def _option_points(out: _Collector, option: Mapping[str, Any], path: str) -> Any:
+    """An option's points when valid (a number of 0 or more), else None (with the problem)."""
+    if "points" not in option:
+        out.add(f"{path}.points", "This field is required.", "required")
+        return None
+    if not (is_number(option["points"]) and option["points"] >= 0):
+        out.add(f"{path}.points", "Must be a number of 0 or more.", "invalid_points")
+        return None
+    return option["points"]
 
 
 def _check_number_bounds(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     ok = True
     for bound in ("pass_min", "pass_max"):
         value = item.get(bound)
-        if value is not None and not _is_number(value):
+        if value is not None and not is_number(value):
             out.add(f"{path}.{bound}", "Must be a number or null.", "invalid_number")
             ok = False
     low, high = item.get("pass_min"), item.get("pass_max")
     if ok and low is not None and high is not None and low > high:
         out.add(f"{path}.pass_min", "pass_min must not exceed pass_max.", "min_above_max")
-
-
-def problems_as_dict(problems: list[Problem]) -> dict[str, list[ValidationError]]:
-    """Group problems by path, as Django's ``ValidationError`` (and the API's ``attr``) expect."""
-    grouped: dict[str, list[ValidationError]] = {}
-    for problem in problems:
-        grouped.setdefault(problem.path, []).append(ValidationError(problem.message, code=problem.code))
-    return grouped
 
 
 @dataclass(frozen=True)
@@ -573,7 +554,7 @@ def normalize_languages(languages: Any) -> list[str]:
 
 def to_threshold(value: Any) -> Decimal:
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return round_half_up(Decimal(str(value)), 2)
     except (InvalidOperation, ValueError, TypeError):
         return Decimal("80.00")
 
@@ -666,11 +647,6 @@ def normalize_sections(sections: Any, languages: list[str] | None = None) -> Any
         ]
         normalized.append(out)
     return normalized
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 text: equal values always give equal strings."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def version_etag(

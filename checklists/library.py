@@ -12,6 +12,8 @@ Change a definition here and run the command with ``--update`` to publish it as 
 
 from dataclasses import dataclass
 
+from .library_fr import FR
+
 
 @dataclass(frozen=True)
 class Practice:
@@ -1018,7 +1020,6 @@ def _bilingual(english: str, french: str | None, where: str) -> str | dict:
 
 def with_french(entry: dict) -> dict:
     """The entry with every text as ``{"en": ..., "fr": ...}`` (KeyError if a translation is missing)."""
-    from .library_fr import FR
 
     texts = FR[entry["builtin_key"]]
     where = entry["builtin_key"]

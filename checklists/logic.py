@@ -32,6 +32,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.validation import Problem
+
 OPERATORS = ("var", "===", "!==", "<", "<=", ">", ">=", "!", "and", "or", "in")
 COMPARISONS = frozenset({"<", "<=", ">", ">="})
 MAX_DEPTH = 10
@@ -92,7 +94,8 @@ _CANONICAL_INDEX = re.compile(r"^(0|[1-9][0-9]*)$")
 # --- JavaScript values ------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
+def _is_js_number(value: Any) -> bool:
+    """A JavaScript number (``typeof value === "number"``): any int or float, not only finite JSON ones."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -112,7 +115,7 @@ def truthy(value: Any) -> bool:
         return False
     if value is True:
         return True
-    if _is_number(value):
+    if _is_js_number(value):
         number = _as_double(value)
         return number != 0 and not math.isnan(number)
     if isinstance(value, str):
@@ -124,7 +127,7 @@ def truthy(value: Any) -> bool:
 
 def strict_equals(a: Any, b: Any) -> bool:
     """JavaScript's ``===``."""
-    if _is_number(a) and _is_number(b):
+    if _is_js_number(a) and _is_js_number(b):
         return _as_double(a) == _as_double(b)  # NaN is never equal, as in JavaScript
     if isinstance(a, str) and isinstance(b, str):
         return a == b
@@ -178,7 +181,7 @@ def to_string(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
-    if _is_number(value):
+    if _is_js_number(value):
         return number_to_string(_as_double(value))
     if isinstance(value, list):
         return ",".join("" if item is None or item is UNDEFINED else to_string(item) for item in value)
@@ -218,7 +221,7 @@ def to_number(value: Any) -> float:
         return 1.0
     if value is UNDEFINED:
         return math.nan
-    if _is_number(value):
+    if _is_js_number(value):
         return _as_double(value)
     if isinstance(value, str):
         return _string_to_number(value)
@@ -306,7 +309,7 @@ def _property(data: Any, name: str) -> Any:
         return _NativeFunction(name) if name in _STRING_PROTO else UNDEFINED
     if isinstance(data, bool):
         return _NativeFunction(name) if name in _OBJECT_PROTO else UNDEFINED
-    if _is_number(data):
+    if _is_js_number(data):
         return _NativeFunction(name) if name in _NUMBER_PROTO else UNDEFINED
     return UNDEFINED  # a function's own properties are out of scope
 
@@ -346,36 +349,46 @@ def apply(logic: Any, data: Any = None) -> Any:
     op, values = next(iter(logic.items()))
     if not isinstance(values, list):
         values = [values]
-    if op == "and" or op == "or":
-        current = UNDEFINED
-        for value in values:
-            current = apply(value, data)
-            if truthy(current) == (op == "or"):
-                return current
-        return current
+    if op in ("and", "or"):
+        return _and_or(op, values, data)
     if op not in OPERATORS:
         raise UnknownOperator(f"Unrecognized operation {op}")
     args = [apply(value, data) for value in values]
-    a = args[0] if args else UNDEFINED
-    b = args[1] if len(args) > 1 else UNDEFINED
     if op == "var":
         return _var(data, args)
-    if op == "===":
-        return strict_equals(a, b)
-    if op == "!==":
-        return not strict_equals(a, b)
-    if op == "!":
-        return not truthy(a)
-    if op == "in":
-        return _index_of(b, a)
-    if op == "<" or op == "<=":
-        compare = _lt if op == "<" else _le
-        if len(args) < 3 or args[2] is UNDEFINED:
-            return compare(a, b)
-        return compare(a, b) and compare(b, args[2])
-    if op == ">":
-        return _lt(b, a)
-    return _le(b, a)  # ">="
+    a = args[0] if args else UNDEFINED
+    b = args[1] if len(args) > 1 else UNDEFINED
+    if op in ("<", "<="):
+        return _between(op, a, b, args[2] if len(args) > 2 else UNDEFINED)
+    return _BINARY[op](a, b)
+
+
+def _and_or(op: str, values: list, data: Any) -> Any:
+    """``and``/``or`` short-circuit: the first falsy (``and``) or truthy (``or``) operand, else the last."""
+    current = UNDEFINED
+    for value in values:
+        current = apply(value, data)
+        if truthy(current) == (op == "or"):
+            return current
+    return current
+
+
+def _between(op: str, a: Any, b: Any, c: Any) -> bool:
+    """``<``/``<=`` with two operands, or json-logic's three-operand "between"."""
+    compare = _lt if op == "<" else _le
+    if c is UNDEFINED:
+        return compare(a, b)
+    return compare(a, b) and compare(b, c)
+
+
+_BINARY = {
+    "===": strict_equals,
+    "!==": lambda a, b: not strict_equals(a, b),
+    "!": lambda a, b: not truthy(a),
+    "in": lambda a, b: _index_of(b, a),
+    ">": lambda a, b: _lt(b, a),
+    ">=": lambda a, b: _le(b, a),
+}
 
 
 def shown(logic: Any, data: Any) -> bool:
@@ -384,13 +397,6 @@ def shown(logic: Any, data: Any) -> bool:
 
 
 # --- publish-time checks ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LogicProblem:
-    path: str
-    message: str
-    code: str
 
 
 def expression_size(logic: Any) -> int:
@@ -413,7 +419,7 @@ def _depth_exceeds(logic: Any, limit: int) -> bool:
 
 def expression_problems(
     logic: Any, path: str, *, earlier: Mapping[str, str], later: Iterable[str], own: str | None
-) -> list[LogicProblem]:
+) -> list[Problem]:
     """Every mistake in one ``show_if``; ``earlier`` maps the keys it may name to their item types.
 
     ``later`` are the keys it may not name (they come after it, or belong to its own section),
@@ -422,12 +428,12 @@ def expression_problems(
     try:
         size = expression_size(logic)
     except (TypeError, ValueError, RecursionError):
-        return [LogicProblem(path, "Not a JSON Logic expression.", "invalid_expression")]
+        return [Problem(path, "Not a JSON Logic expression.", "invalid_expression")]
     if size > MAX_BYTES:
-        return [LogicProblem(path, f"At most {MAX_BYTES} bytes of JSON.", "expression_too_long")]
+        return [Problem(path, f"At most {MAX_BYTES} bytes of JSON.", "expression_too_long")]
     if _depth_exceeds(logic, MAX_DEPTH):
-        return [LogicProblem(path, f"Operations nest at most {MAX_DEPTH} deep.", "expression_too_deep")]
-    problems: list[LogicProblem] = []
+        return [Problem(path, f"Operations nest at most {MAX_DEPTH} deep.", "expression_too_deep")]
+    problems: list[Problem] = []
     checker = _Checker(problems, earlier=earlier, later=set(later), own=own)
     checker.node(logic, path)
     return problems
@@ -447,54 +453,56 @@ ARITY.update({">": (2, 2), ">=": (2, 2), "and": (1, None), "or": (1, None)})
 
 @dataclass
 class _Checker:
-    problems: list[LogicProblem]
+    problems: list[Problem]
     earlier: Mapping[str, str]
     later: set[str]
     own: str | None
     _seen: set = field(default_factory=set)
 
     def add(self, path: str, message: str, code: str) -> None:
-        self.problems.append(LogicProblem(path, message, code))
+        self.problems.append(Problem(path, message, code))
+
+    def arity_ok(self, op: str, args: list, opath: str) -> bool:
+        low, high = ARITY[op]
+        if len(args) < low or (high is not None and len(args) > high):
+            wanted = f"{low}" if low == high else f"{low} to {high}" if high else f"at least {low}"
+            self.add(opath, f"'{op}' takes {wanted} operand(s).", "invalid_arity")
+            return False
+        return True
 
     def node(self, logic: Any, path: str) -> None:
         if isinstance(logic, list):
             for index, item in enumerate(logic):
                 self.node(item, f"{path}.{index}")
-            return
-        if isinstance(logic, dict):
-            if len(logic) != 1:
-                self.add(
-                    path, "An operation is an object with exactly one operator key.", "invalid_expression"
-                )
-                return
-            op, values = next(iter(logic.items()))
-            opath = f"{path}.{op}"
-            if op not in OPERATORS:
-                self.add(
-                    opath, f"Unknown operator '{op}'; allowed: {', '.join(OPERATORS)}.", "unknown_operator"
-                )
-                return
-            args = values if isinstance(values, list) else [values]
-            args_path = (lambda i: f"{opath}.{i}") if isinstance(values, list) else (lambda i: opath)
-            low, high = ARITY[op]
-            if len(args) < low or (high is not None and len(args) > high):
-                wanted = f"{low}" if low == high else f"{low} to {high}" if high else f"at least {low}"
-                self.add(opath, f"'{op}' takes {wanted} operand(s).", "invalid_arity")
-                return
-            if op == "var":
-                self.var(args, args_path)
-                return
-            for index, arg in enumerate(args):
-                self.node(arg, args_path(index))
-            if op in COMPARISONS:
-                for index, arg in enumerate(args):
-                    self.number_operand(arg, args_path(index), op)
-            return
-        if isinstance(logic, float) and not math.isfinite(logic):
+        elif isinstance(logic, dict):
+            self.operation(logic, path)
+        elif isinstance(logic, float) and not math.isfinite(logic):
             self.add(path, "Numbers must be finite.", "invalid_expression")
         elif isinstance(logic, str) and _has_lone_surrogate(logic):
             self.add(path, "Lone surrogates are not allowed.", "invalid_expression")
         # Other literals (strings, numbers, booleans, null) are fine.
+
+    def operation(self, logic: dict, path: str) -> None:
+        if len(logic) != 1:
+            self.add(path, "An operation is an object with exactly one operator key.", "invalid_expression")
+            return
+        op, values = next(iter(logic.items()))
+        opath = f"{path}.{op}"
+        if op not in OPERATORS:
+            self.add(opath, f"Unknown operator '{op}'; allowed: {', '.join(OPERATORS)}.", "unknown_operator")
+            return
+        args = values if isinstance(values, list) else [values]
+        args_path = (lambda i: f"{opath}.{i}") if isinstance(values, list) else (lambda i: opath)
+        if not self.arity_ok(op, args, opath):
+            return
+        if op == "var":
+            self.var(args, args_path)
+            return
+        for index, arg in enumerate(args):
+            self.node(arg, args_path(index))
+        if op in COMPARISONS:
+            for index, arg in enumerate(args):
+                self.number_operand(arg, args_path(index), op)
 
     def var(self, args: list, args_path) -> None:
         key = args[0]

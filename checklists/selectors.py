@@ -5,26 +5,20 @@ organization; auditors only those that one of their assignments (not cancelled) 
 else is indistinguishable from a missing checklist.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from core.principal import Principal
 from core.roles import Role
-from core.tenancy import get_scoped_or_404, scope_rows
+from core.tenancy import auditor_reach, get_scoped_or_404, scope_rows
 
 from .models import Checklist, ChecklistVersion
-
-
-def _auditor_checklists_q(principal: Principal) -> Q:
-    from audits.models import Assignment, AssignmentStatus
-
-    needed = Assignment.objects.filter(auditor_id=principal.pk).exclude(status=AssignmentStatus.CANCELLED)
-    return Q(pk__in=needed.values("checklist_id"))
 
 
 def checklists_visible_to(principal: Principal) -> QuerySet[Checklist]:
     if principal.organization_id is None:
         return Checklist.objects.none()
-    auditor = _auditor_checklists_q(principal) if principal.role == Role.AUDITOR else None
+    # An auditor's reach is registered by ``audits`` (``audits.selectors.auditor_checklists_q``).
+    auditor = auditor_reach(Checklist, principal) if principal.role == Role.AUDITOR else None
     # Checklists belong to the organization, not to a location: managers and staff see them all.
     return scope_rows(Checklist.objects.all(), principal, location=None, auditor=auditor)
 

@@ -333,7 +333,7 @@ class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     description = TextField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices)
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
-    languages = LanguagesInputField(required=False)
+    languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The definition, published as version 1.")
 
 
@@ -347,7 +347,7 @@ class ChecklistUpdateSerializer(StrictSerializer):
 
 class VersionPublishSerializer(DefinitionInputMixin, StrictSerializer):
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
-    languages = LanguagesInputField(required=False)
+    languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The whole definition of the new version.")
 
 
@@ -368,7 +368,7 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class ChecklistVersionSerializer(VersionSummarySerializer):
-    """The whole tree; with ``lang`` in the context every text is resolved to a string."""
+    """A version's whole tree. Read in one language (`lang` set), every text is a string."""
 
     lang = serializers.CharField(
         read_only=True,

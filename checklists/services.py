@@ -12,16 +12,17 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
 from core.exceptions import DomainConflict
+from core.validation import problems_as_dict
 
 from .definition import (
     MISSING,
     definition_problems,
     normalize_languages,
     normalize_sections,
-    problems_as_dict,
     to_threshold,
     validate_definition,
 )
+from .library import LIBRARY
 from .models import Checklist, ChecklistVersion
 
 NAME_MAX_LENGTH = 200
@@ -144,7 +145,6 @@ def library_install(
     twice creates nothing. With ``update=True`` a library definition that differs from the
     installed current version is published as its next version (earlier versions stay).
     """
-    from .library import LIBRARY
 
     outcomes = []
     for entry in LIBRARY if entries is None else entries:

@@ -52,6 +52,10 @@ class DomainConflict(Exception):
         self.attr = attr
 
 
+class RetentionError(Exception):
+    """A retention request (``forget_auditor``, ``purge_photos``) that cannot be carried out as asked."""
+
+
 class StorageUnavailable(Exception):
     """Raised when the photo store cannot be reached (rendered as 503)."""
 
@@ -169,6 +173,7 @@ _ERROR_DOCS = {
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """``{status: OpenApiResponse}`` in the contract's error shape, for ``@extend_schema(responses=...)``."""
+
     return {
         code: OpenApiResponse(response=ErrorResponseSerializer, description=_ERROR_DOCS[code])
         for code in codes

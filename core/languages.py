@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pycountry
+from django.core.exceptions import ValidationError
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 if TYPE_CHECKING:
@@ -99,7 +100,6 @@ def lang_param(query_params: Mapping[str, Any]) -> str | None:
 
     Several ``lang`` values are refused too: a language is one choice.
     """
-    from django.core.exceptions import ValidationError
 
     values = query_params.getlist("lang") if hasattr(query_params, "getlist") else [query_params.get("lang")]
     values = [value for value in values if value is not None]

@@ -12,6 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
+from .exceptions import error_body
 from .principal import request_principal
 
 logger = logging.getLogger("request")
@@ -80,7 +81,6 @@ class ApiErrorShapeMiddleware:
         content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type in _JSON_TYPES:
             return response
-        from .exceptions import error_body
 
         status = response.status_code
         try:

@@ -6,6 +6,7 @@ outside that set are indistinguishable from missing ones: ``get_scoped_or_404`` 
 404 for both.
 """
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
@@ -63,33 +64,48 @@ def scope_rows(
     return qs.none()
 
 
-def scope_regions(qs: QuerySet[_M], principal: Principal) -> QuerySet[_M]:
+def scope_regions(
+    qs: QuerySet[_M], principal: Principal, *, visible_locations: QuerySet[Any] | None = None
+) -> QuerySet[_M]:
     """Filter a ``Region`` queryset: the organization for admins and keys, their own regions for
-    managers (even empty ones), and the regions of the locations they see for staff and auditors.
+    managers (even empty ones), and the regions of ``visible_locations`` (the locations the caller
+    sees) for staff and auditors.
 
     Regions are above locations, so ``scope_rows``' location path cannot express the manager rule;
     sub-selects (not joins) keep one row per region without DISTINCT.
     """
-    from accounts.models import Location  # core must not import apps at module level
-
     role = principal.role
     if role == Role.MANAGER:
         return scope_rows(qs, principal, location=None).filter(managers=principal)
     if role in (Role.STAFF, Role.AUDITOR):
-        locations = scope_rows(
-            Location.objects.all(), principal, location="", auditor=auditor_locations_q(principal)
-        )
+        if visible_locations is None:
+            return qs.none()
         return scope_rows(qs, principal, location=None, auditor=Q()).filter(
-            pk__in=locations.values("region_id")
+            pk__in=visible_locations.values("region_id")
         )
     return scope_rows(qs, principal, location=None)
 
 
-def auditor_locations_q(principal: Principal) -> Q:
-    """The ``Location`` rows an auditor may see: those their assignments send them to."""
-    from audits.models import Assignment
+# --- What an auditor reaches ---------------------------------------------------------------------
+#
+# Auditors see the locations and checklists their assignments need. Assignments live in an app
+# above the ones that own locations and checklists, so the rule is not imported from here: the
+# app that owns assignments registers it at startup (``AuditsConfig.ready``) and the selectors of
+# locations and checklists ask for it by model.
 
-    return Q(pk__in=Assignment.objects.filter(auditor_id=principal.pk).values("location_id"))
+AuditorReach = Callable[[Principal], Q]
+_auditor_reach: dict[str, AuditorReach] = {}
+
+
+def auditor_reach_register(model_label: str, rule: AuditorReach) -> None:
+    """Say which rows of ``model_label`` (``"app.Model"``) an auditor reaches: ``rule(principal) -> Q``."""
+    _auditor_reach[model_label.lower()] = rule
+
+
+def auditor_reach(model: type[Model], principal: Principal) -> Q | None:
+    """The registered reach of ``principal`` (an auditor) over ``model``; ``None`` means nothing."""
+    rule = _auditor_reach.get(model._meta.label_lower)
+    return None if rule is None else rule(principal)
 
 
 def _out_of_range(value: object) -> bool:

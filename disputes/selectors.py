@@ -15,6 +15,7 @@ functions, which is the same value.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
@@ -24,7 +25,7 @@ from core.principal import Principal
 from core.tenancy import get_scoped_or_404, scope_rows
 from photos.models import Photo
 from photos.selectors import photos_of_dispute
-from reports.selectors import ReportFilters, counted_visits, rate, round_half_up
+from reports.selectors import LocationRef, ReportFilters, counted_visits, rate, round_figure
 
 from .models import UPHELD_STATUSES, Dispute, DisputeItem, DisputeStatus
 
@@ -132,7 +133,38 @@ def _medians(principal: Principal, filters: ReportFilters) -> tuple[dict[int, fl
     return per_location, (row[1] if row else None)
 
 
-def disputes_report(*, principal: Principal, filters: ReportFilters) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DisputeFigures:
+    visits: int
+    disputes: int
+    dispute_rate: float | None
+    decided: int
+    upheld: int
+    upheld_rate: float | None
+    median_hours_to_decision: float | None
+
+
+@dataclass(frozen=True)
+class DisputeLocationRow:
+    location: LocationRef
+    visits: int
+    disputes: int
+    dispute_rate: float | None
+    decided: int
+    upheld: int
+    upheld_rate: float | None
+    median_hours_to_decision: float | None
+
+
+@dataclass(frozen=True)
+class DisputesReport:
+    """What ``disputes_report`` returns; ``DisputeReportSerializer`` renders it."""
+
+    overall: DisputeFigures
+    results: list[DisputeLocationRow]
+
+
+def disputes_report(*, principal: Principal, filters: ReportFilters) -> DisputesReport:
     """Per location and overall: visits, disputes, dispute rate, decided, upheld, upheld rate, median."""
     rows = (
         counted_visits(principal, filters)
@@ -147,39 +179,30 @@ def disputes_report(*, principal: Principal, filters: ReportFilters) -> dict[str
         .order_by()
     )
     medians, overall_median = _medians(principal, filters)
-    results: list[dict[str, Any]] = []
+    results: list[DisputeLocationRow] = []
     totals = {"visits": 0, "disputes": 0, "decided": 0, "upheld": 0}
     for counted in rows:
         row: dict[str, Any] = {**counted}
         row.update({name: row[f"n_{name}"] for name in totals})
         for name in totals:
             totals[name] += row[name]
-        results.append(
-            {
-                "location": {
-                    "id": row["location_id"],
-                    "code": row["location__code"],
-                    "name": row["location__name"],
-                },
-                **_figures(row, medians.get(row["location_id"])),
-            }
-        )
-    results.sort(
-        key=lambda r: (-(r["dispute_rate"] or 0), -r["disputes"], r["location"]["name"], r["location"]["id"])
+        location = LocationRef(id=row["location_id"], code=row["location__code"], name=row["location__name"])
+        figures = _figures(row, medians.get(row["location_id"]))
+        results.append(DisputeLocationRow(location=location, **asdict(figures)))
+    results.sort(key=lambda r: (-(r.dispute_rate or 0), -r.disputes, r.location.name, r.location.id))
+    return DisputesReport(overall=_figures(totals, overall_median), results=results)
+
+
+def _figures(counts: Mapping[str, Any], median: float | None) -> DisputeFigures:
+    return DisputeFigures(
+        visits=counts["visits"],
+        disputes=counts["disputes"],
+        dispute_rate=rate(counts["disputes"], counts["visits"]),
+        decided=counts["decided"],
+        upheld=counts["upheld"],
+        upheld_rate=rate(counts["upheld"], counts["decided"]),
+        median_hours_to_decision=round_figure(median),
     )
-    return {"overall": _figures(totals, overall_median), "results": results}
-
-
-def _figures(counts: Mapping[str, Any], median: float | None) -> dict[str, Any]:
-    return {
-        "visits": counts["visits"],
-        "disputes": counts["disputes"],
-        "dispute_rate": rate(counts["disputes"], counts["visits"]),
-        "decided": counts["decided"],
-        "upheld": counts["upheld"],
-        "upheld_rate": rate(counts["upheld"], counts["decided"]),
-        "median_hours_to_decision": round_half_up(median),
-    }
 
 
 def evidence_of(dispute: Dispute) -> QuerySet[Photo]:

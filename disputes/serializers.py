@@ -1,7 +1,7 @@
 """Shapes of disputes as the contract names them.
 
 Request bodies are parsed by ``disputes.services`` (every problem at once, with its path); the
-serializers here document them. A dispute is rendered by ``dispute_representation``, the same for
+serializers here document them. A dispute is rendered by ``disputes.rendering.dispute_representation``, the same for
 every reader and for webhook events: it never says who opened or decided it (only
 ``created_by_role``) nor who audited the visit.
 """
@@ -9,15 +9,13 @@ every reader and for webhook events: it never says who opened or decided it (onl
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from audits.serializers import _dt, _rounded
 from core.roles import API_KEY_ROLE, Role
 from core.serializers import StrictSerializer
 from photos.serializers import PhotoSerializer
 from reports.serializers import LocationRefSerializer
 
 from .models import DisputeStatus, ItemDecision
-
-MAX_TEXT = 2000
+from .rendering import MAX_TEXT, dispute_representation
 
 
 @extend_schema_field(
@@ -108,35 +106,6 @@ class DisputeSerializer(serializers.Serializer):
         return dispute_representation(dispute)
 
 
-def dispute_representation(dispute) -> dict:
-    return {
-        "id": str(dispute.pk),
-        "visit": str(dispute.visit_id),
-        "location": dispute.location_id,
-        "status": dispute.status,
-        "items": [
-            {
-                "item": item.item_key,
-                "reason": item.reason,
-                "proposed": {"value": item.proposed_value, "na": item.proposed_na},
-                "original": {
-                    "value": item.original_value,
-                    "na": item.original_na,
-                    "score": _rounded(item.original_score, 4),
-                },
-                "decision": item.decision or None,
-            }
-            for item in dispute.items.all()
-        ],
-        "comment": dispute.comment,
-        "opened_at": _dt(dispute.opened_at),
-        "decided_at": _dt(dispute.decided_at),
-        "decision_comment": dispute.decision_comment,
-        "created_by_role": dispute.created_by_role,
-        "updated_at": _dt(dispute.updated_at),
-    }
-
-
 class EvidenceSerializer(PhotoSerializer):
     dispute = serializers.UUIDField(source="dispute_id", help_text="The dispute this photo is evidence for.")
 
@@ -160,8 +129,13 @@ class DisputeFiguresSerializer(serializers.Serializer):
     )
 
 
-class DisputeReportRowSerializer(DisputeFiguresSerializer):
+class _LocatedSerializer(serializers.Serializer):
     location = LocationRefSerializer()
+
+
+# A location's figures; ``location`` comes first (the first base's fields lead), as served.
+class DisputeReportRowSerializer(_LocatedSerializer, DisputeFiguresSerializer):
+    pass
 
 
 class DisputeReportSerializer(serializers.Serializer):

@@ -15,44 +15,41 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from accounts.authentication import Caller
-from accounts.models import Organization
 from audits.models import Answer, HistoryAction, Visit, VisitHistory, VisitKind, VisitStatus
-from audits.scoring import SCORED_TYPES, AnswerInput, score_visit
+from audits.rendering import rounded
+from audits.scoring import SCORED_TYPES, AnswerInput, VisitScore, score_visit
 from audits.selectors import visits_visible_to
-from audits.serializers import _rounded
 from audits.submission import (
-    Problems,
-    _check_value,
+    _check_na_or_value,
     _may_hold_unstorable,
     _printable,
     _unstorable_strings,
     canonical_hash,
-    canonical_json,
     check_shape,
     parse_visit_id,
 )
 from checklists.definition import items_by_key
 from core.exceptions import DomainConflict
+from core.orm import prefetched_set
 from core.roles import Role
 from core.tenancy import get_scoped_or_404
+from core.validation import Problems
 from photos.services import PhotoAddResult, photo_add
-from webhooks.models import EventType
-from webhooks.services import event_record
 
+from .events import dispute_decided_publish, dispute_opened_publish
 from .models import Dispute, DisputeItem, DisputeStatus, ItemDecision
+from .rendering import MAX_TEXT
 from .selectors import disputes_visible_to
-from .serializers import MAX_TEXT, dispute_representation
 
 DISPUTABLE_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 OPEN_FIELDS = frozenset({"id", "comment", "items"})
@@ -88,14 +85,6 @@ def _who(actor: Caller, prefix: str) -> dict[str, Any]:
     if actor.is_api_key:
         return {f"{prefix}": None, f"{prefix}_api_key": actor.api_key}
     return {f"{prefix}": actor, f"{prefix}_api_key": None}
-
-
-def _prime(instance: Model, name: str, objects: Sequence[Model]) -> None:
-    """Fill a related manager's prefetch cache with rows we already hold."""
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = list(objects)
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def hidden_items(visit: Visit) -> set[str]:
@@ -199,12 +188,8 @@ def _open(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime) -> tu
                 original_score=None if answer is None else answer.score,
             )
         )
-    _prime(dispute, "items", DisputeItem.objects.bulk_create(rows))
-    event_record(
-        organization=Organization(pk=visit.organization_id),
-        type=EventType.DISPUTE_OPENED,
-        data=dispute_representation(dispute),
-    )
+    prefetched_set(dispute, "items", DisputeItem.objects.bulk_create(rows))
+    dispute_opened_publish(dispute)
     return dispute, True
 
 
@@ -268,7 +253,7 @@ def _unknown(raw: Mapping[str, Any], allowed: frozenset[str], prefix: str, probl
 def _same_answer(value: Any, na: bool, answer: Answer | None) -> bool:
     if answer is None:
         return False
-    return na == answer.na and canonical_json(value) == canonical_json(answer.value)
+    return na == answer.na and canonical_hash(value) == canonical_hash(answer.value)
 
 
 def _parse_open_body(
@@ -284,67 +269,91 @@ def _parse_open_body(
         problems.add("items", "A non-empty list of disputed items is required.", "required")
         return comment, []
     known = items_by_key(visit.checklist_version.sections)
-    hidden = hidden_items(visit)
-    answers = {answer.item_key: answer for answer in visit.answers.all()}
-    seen: set[str] = set()
+    context = _OpenContext(
+        known=known,
+        hidden=hidden_items(visit),
+        answers={answer.item_key: answer for answer in visit.answers.all()},
+        seen=set(),
+    )
     proposals = []
     for index, raw in enumerate(raw_items[: len(known) + 1]):
-        path = f"items.{index}"
-        if not isinstance(raw, Mapping):
-            problems.add(path, "An object {item, reason, proposed} is required.", "invalid")
-            continue
-        _unknown(raw, ITEM_FIELDS, f"{path}.", problems)
-        key = raw.get("item")
-        reason = _text(raw.get("reason"), f"{path}.reason", problems, required=True)
-        if not isinstance(key, str) or not key:
-            problems.add(f"{path}.item", "An item key is required.", "required")
-            continue
-        if key not in known:
-            problems.add(
-                f"{path}.item", f"Unknown item '{_printable(key)}' in this visit's checklist.", "unknown_item"
-            )
-            continue
-        if key in seen:
-            problems.add(f"{path}.item", f"Item '{key}' is listed more than once.", "duplicate_item")
-            continue
-        seen.add(key)
-        _, item = known[key]
-        if not is_scored_item(item):
-            problems.add(
-                f"{path}.item", f"Item '{key}' is not scored: there is nothing to dispute.", "unscored_item"
-            )
-            continue
-        if key in hidden:
-            problems.add(f"{path}.item", f"Item '{key}' is hidden on this visit.", "hidden_item")
-            continue
-        proposed = raw.get("proposed")
-        if not isinstance(proposed, Mapping):
-            problems.add(f"{path}.proposed", "An object {value, na} is required.", "required")
-            continue
-        _unknown(proposed, PROPOSED_FIELDS, f"{path}.proposed.", problems)
-        na = proposed.get("na", False)
-        if na is None:
-            na = False
-        value = proposed.get("value")
-        if not isinstance(na, bool):
-            problems.add(f"{path}.proposed.na", "true or false is required.", "invalid_type")
-            continue
-        if na:
-            if not item.get("allow_na", False):
-                problems.add(f"{path}.proposed.na", "This item cannot be marked N/A.", "na_not_allowed")
-            if value is not None:
-                problems.add(f"{path}.proposed.value", "An N/A answer takes no value.", "no_value_allowed")
-        else:
-            _check_value(item, value, f"{path}.proposed.value", problems)
-        if f"{path}.proposed.value" in problems or f"{path}.proposed.na" in problems:
-            continue
-        if _same_answer(value, na, answers.get(key)):
-            problems.add(f"{path}.proposed", "This is the visit's answer already.", "unchanged")
-            continue
-        proposals.append(ProposedItem(index, key, reason, None if na else value, na))
+        proposal = _proposal(raw, index, context, problems)
+        if proposal is not None:
+            proposals.append(proposal)
     if len(raw_items) > len(known):
         problems.add("items", f"At most {len(known)} items.", "max_length")
     return comment, proposals
+
+
+@dataclass
+class _OpenContext:
+    """What every disputed item is checked against: the version's items and the visit's answers."""
+
+    known: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]]
+    hidden: set[str]
+    answers: dict[str, Answer]
+    seen: set[str]
+
+
+def _proposal(raw: Any, index: int, context: _OpenContext, problems: Problems) -> ProposedItem | None:
+    """One disputed item, or None (with its problems)."""
+    path = f"items.{index}"
+    if not isinstance(raw, Mapping):
+        problems.add(path, "An object {item, reason, proposed} is required.", "invalid")
+        return None
+    _unknown(raw, ITEM_FIELDS, f"{path}.", problems)
+    key: Any = raw.get("item")  # a str once ``_disputable_item`` accepts it
+    reason = _text(raw.get("reason"), f"{path}.reason", problems, required=True)
+    item = _disputable_item(key, path, context, problems)
+    if item is None:
+        return None
+    proposed = raw.get("proposed")
+    if not isinstance(proposed, Mapping):
+        problems.add(f"{path}.proposed", "An object {value, na} is required.", "required")
+        return None
+    _unknown(proposed, PROPOSED_FIELDS, f"{path}.proposed.", problems)
+    na = proposed.get("na", False)
+    if na is None:
+        na = False
+    value = proposed.get("value")
+    if not isinstance(na, bool):
+        problems.add(f"{path}.proposed.na", "true or false is required.", "invalid_type")
+        return None
+    _check_na_or_value(item, na, value, f"{path}.proposed", problems)
+    if f"{path}.proposed.value" in problems or f"{path}.proposed.na" in problems:
+        return None
+    if _same_answer(value, na, context.answers.get(key)):
+        problems.add(f"{path}.proposed", "This is the visit's answer already.", "unchanged")
+        return None
+    return ProposedItem(index, key, reason, None if na else value, na)
+
+
+def _disputable_item(
+    key: Any, path: str, context: _OpenContext, problems: Problems
+) -> Mapping[str, Any] | None:
+    """The checklist item ``key`` names, if it may be disputed (once, scored, shown); else None."""
+    if not isinstance(key, str) or not key:
+        problems.add(f"{path}.item", "An item key is required.", "required")
+        return None
+    if key not in context.known:
+        problems.add(
+            f"{path}.item", f"Unknown item '{_printable(key)}' in this visit's checklist.", "unknown_item"
+        )
+        return None
+    if key in context.seen:
+        problems.add(f"{path}.item", f"Item '{key}' is listed more than once.", "duplicate_item")
+        return None
+    context.seen.add(key)
+    _, item = context.known[key]
+    if not is_scored_item(item):
+        problems.add(
+            f"{path}.item", f"Item '{key}' is not scored: there is nothing to dispute.", "unscored_item"
+        )
+        return None
+    if key in context.hidden:
+        problems.add(f"{path}.item", f"Item '{key}' is hidden on this visit.", "hidden_item")
+        return None
+    return item
 
 
 def _check_not_disputed_before(visit: Visit, proposals: list[ProposedItem]) -> None:
@@ -421,12 +430,8 @@ def dispute_decide(
     for name, value in _who(actor, "decided_by").items():
         setattr(dispute, name, value)
     dispute.save()
-    _prime(dispute, "items", items)
-    event_record(
-        organization=Organization(pk=dispute.organization_id),
-        type=EventType.DISPUTE_DECIDED,
-        data={**dispute_representation(dispute), "rescored": changes},
-    )
+    prefetched_set(dispute, "items", items)
+    dispute_decided_publish(dispute, rescored=changes)
     return dispute
 
 
@@ -476,17 +481,11 @@ def _as_float(value: Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute: Dispute) -> dict[str, Any]:
-    """Apply the upheld answers, score the visit again and store what changed; returns the changes."""
-    version = visit.checklist_version
-    rows = {answer.item_key: answer for answer in visit.answers.all()}
-    inputs = {key: AnswerInput(value=row.value, na=row.na) for key, row in rows.items()}
-    for item in upheld:
-        inputs[item.item_key] = AnswerInput(value=item.proposed_value, na=item.proposed_na)
-    # Stored answers to items the new answers hide are left out of scoring (``drop_hidden``).
-    result = score_visit(version.sections, inputs, version.pass_threshold, drop_hidden=True)
-
-    known = items_by_key(version.sections)
+def _answers_rescore(
+    *, visit: Visit, rows: dict[str, Answer], upheld: list[DisputeItem], result: VisitScore
+) -> dict[str, dict[str, Any]]:
+    """Store the upheld answers and every answer score the re-score moved; returns their changes."""
+    known = items_by_key(visit.checklist_version.sections)
     answer_changes: dict[str, dict[str, Any]] = {}
     changed: list[Answer] = []
     created: list[Answer] = []
@@ -509,7 +508,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute:
         answer_changes[item.item_key] = {
             "value": [row.value, item.proposed_value],
             "na": [row.na, item.proposed_na],
-            "score": [_rounded(row.score, 4), _rounded(new_score, 4)],
+            "score": [rounded(row.score, 4), rounded(new_score, 4)],
         }
         row.value, row.na, row.score = item.proposed_value, item.proposed_na, new_score
         if row not in created:
@@ -519,13 +518,27 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute:
             continue
         new_score = _as_float(result.items[key].score)
         if new_score != row.score:
-            answer_changes[key] = {"score": [_rounded(row.score, 4), _rounded(new_score, 4)]}
+            answer_changes[key] = {"score": [rounded(row.score, 4), rounded(new_score, 4)]}
             row.score = new_score
             changed.append(row)
     if changed:
         Answer.objects.bulk_update(changed, ["value", "na", "score"])
     if created:
         Answer.objects.bulk_create(created)
+    return answer_changes
+
+
+def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute: Dispute) -> dict[str, Any]:
+    """Apply the upheld answers, score the visit again and store what changed; returns the changes."""
+    version = visit.checklist_version
+    rows = {answer.item_key: answer for answer in visit.answers.all()}
+    inputs = {key: AnswerInput(value=row.value, na=row.na) for key, row in rows.items()}
+    for item in upheld:
+        inputs[item.item_key] = AnswerInput(value=item.proposed_value, na=item.proposed_na)
+    # Stored answers to items the new answers hide are left out of scoring (``drop_hidden``).
+    result = score_visit(version.sections, inputs, version.pass_threshold, drop_hidden=True)
+
+    answer_changes = _answers_rescore(visit=visit, rows=rows, upheld=upheld, result=result)
 
     before: dict[str, Any] = {
         "score": visit.score,

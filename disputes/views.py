@@ -7,6 +7,7 @@ they can see but may not do is 403 (decided by the role map, or by the service a
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -40,7 +41,9 @@ from .serializers import (
 
 DISPUTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, API_KEY_ROLE})
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-_dispute_id = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The dispute's UUID.")
+_dispute_id = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The dispute's UUID."
+)
 
 
 def _error(description: str) -> OpenApiResponse:
@@ -88,7 +91,9 @@ class VisitDisputesView(APIView):
             "(`dispute_already_open`), or an item disputed before (`item_already_disputed`, `attr` naming it)."
         ),
         parameters=[
-            OpenApiParameter("visit_id", str, OpenApiParameter.PATH, description="The visit's UUID.")
+            OpenApiParameter(
+                "visit_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The visit's UUID."
+            )
         ],
         request=DisputeOpenSerializer,
         responses={
@@ -292,4 +297,5 @@ class DisputesReportView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response(selectors.disputes_report(principal=caller_of(request), filters=filters))
+        report = selectors.disputes_report(principal=caller_of(request), filters=filters)
+        return Response(DisputeReportSerializer(report).data)

@@ -65,20 +65,3 @@ class PhotoSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_thumbnail_url(self, photo: Photo) -> str:
         return storage.photo_url(photo, "thumb", request=self.context.get("request"))
-
-
-class PhotoEventSerializer(serializers.ModelSerializer):
-    """``photo.added`` webhook data: the photo as an API key reads it, minus links that would expire
-    long before a delayed delivery (receivers fetch fresh ones from the photo list)."""
-
-    visit = serializers.UUIDField(source="visit_id")
-    item = serializers.CharField(source="item_key")
-
-    class Meta:
-        model = Photo
-        fields = ["id", "visit", "item", "width", "height", "taken_at", "reused", "created_at"]
-        read_only_fields = fields
-
-
-def photo_public_data(photo: Photo) -> dict:
-    return dict(PhotoEventSerializer(photo).data)

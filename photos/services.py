@@ -19,26 +19,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from audits.models import Visit, VisitStatus
-from core.exceptions import DomainConflict, ServiceUnavailable
+from core.exceptions import DomainConflict, RetentionError, ServiceUnavailable
 from core.principal import Principal
 from core.roles import API_KEY_ROLE, Role
-from webhooks.models import EventType
-from webhooks.services import event_record
 
 from . import imaging, storage
+from .events import photo_added_publish
 from .models import Photo
 from .selectors import DisputeRow, photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
-from .serializers import photo_public_data
 
 OPEN_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.RETURNED)
 DEFAULT_PHOTO_RULE = {"min": 0, "max": 3}
@@ -98,7 +98,7 @@ def _may_upload(actor: Principal, visit: Visit) -> bool:
 
 
 def _replay(existing: Photo, visit: Visit, dispute: DisputeRow | None = None) -> PhotoAddResult:
-    if existing.visit_id != visit.pk or existing.dispute_id != getattr(dispute, "pk", None):
+    if existing.visit_id != visit.pk or existing.dispute_id != (dispute.pk if dispute is not None else None):
         where = "visit" if dispute is None else "visit or dispute"
         raise DomainConflict(f"This photo id is already used by another {where}.", code="photo_id_conflict")
     return PhotoAddResult(existing, created=False)
@@ -256,9 +256,7 @@ def _photo_row_create(
         size_bytes=min(processed.size_bytes, 2**31 - 1),
     )
     if dispute is None:
-        event_record(
-            organization=visit.organization, type=EventType.PHOTO_ADDED, data=photo_public_data(photo)
-        )
+        photo_added_publish(photo, organization=visit.organization)
     return photo
 
 
@@ -312,3 +310,85 @@ def _photo_id_from_name(name: str) -> uuid.UUID | None:
         return uuid.UUID(parts[3])
     except ValueError:
         return None
+
+
+# --- retention: purging old photos --------------------------------------------------------------
+#
+# Purging removes photos (storage objects first, then rows) of visits that started more than
+# ``PHOTO_RETENTION_DAYS`` ago. Objects go before rows so that a purge interrupted by a crash or a
+# storage outage leaves rows that the next run deletes again, never an object nobody points at.
+
+PURGE_BATCH_SIZE = 200
+
+
+def photo_retention_days() -> int:
+    """Days photos are kept (``PHOTO_RETENTION_DAYS``, from the environment; 730 by default)."""
+    days: int = settings.PHOTO_RETENTION_DAYS
+    return days
+
+
+@dataclass
+class PurgeResult:
+    cutoff: dt.datetime
+    photos: int = 0
+    bytes: int = 0
+    objects_deleted: int = 0
+    dry_run: bool = False
+
+
+def photos_older_than(*, days: int, now: dt.datetime | None = None) -> tuple[QuerySet[Photo], dt.datetime]:
+    """Photos of visits that started more than ``days`` days before ``now``."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    return Photo.objects.filter(visit__started_at__lt=cutoff), cutoff
+
+
+def photos_purge(
+    *,
+    days: int,
+    dry_run: bool = False,
+    storage: Storage | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[PurgeResult], None] | None = None,
+) -> PurgeResult:
+    """Delete the photos (storage objects and rows) of visits older than ``days`` days.
+
+    Works in small batches so a large purge neither holds long locks nor loads every row at once.
+    A storage error stops the purge with a ``RetentionError``: the rows of objects not yet deleted
+    remain, and the next run picks them up.
+    """
+    if days < 0:
+        raise RetentionError("--older-than-days must be zero or more.")
+    storage = storage or default_storage
+    queryset, cutoff = photos_older_than(days=days, now=now)
+    result = PurgeResult(cutoff=cutoff, dry_run=dry_run)
+    if dry_run:
+        result.photos = queryset.count()
+        result.bytes = queryset.aggregate(total=Sum("size_bytes"))["total"] or 0
+        return result
+
+    while True:
+        batch = list(
+            queryset.order_by("pk").values_list("pk", "image", "thumbnail", "size_bytes")[:PURGE_BATCH_SIZE]
+        )
+        if not batch:
+            return result
+        for pk, image, thumbnail, size in batch:
+            for name in (image, thumbnail):
+                if name:
+                    _storage_delete(storage, name, result)
+            Photo.objects.filter(pk=pk).delete()  # may be gone already: its visit went meanwhile
+            result.photos += 1
+            result.bytes += size or 0
+        if progress:
+            progress(result)
+
+
+def _storage_delete(storage: Storage, name: str, result: PurgeResult) -> None:
+    try:
+        storage.delete(name)  # deleting a missing object is not an error
+    except Exception as exc:  # any backend: OSError, botocore errors, ...
+        raise RetentionError(
+            f"Photo storage failed after {result.photos} photo(s) were deleted ({exc.__class__.__name__}: "
+            f"{exc}); re-run the command later to finish."
+        ) from exc
+    result.objects_deleted += 1

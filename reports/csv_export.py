@@ -12,7 +12,10 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
-from decimal import ROUND_HALF_UP, Decimal
+
+from core.validation import round_half_up
+
+from .selectors import ExportAnswerRow, ExportVisitRow
 
 COLUMNS = (
     "visit_id",
@@ -67,7 +70,7 @@ class _Decimals:
     """Half-up formatting with a memo: a few distinct scores recur millions of times."""
 
     def __init__(self, places: int):
-        self.quantum = Decimal(1).scaleb(-places)
+        self.places = places
         self.memo: dict[float, str] = {}
 
     def __call__(self, value) -> str:
@@ -75,7 +78,7 @@ class _Decimals:
             return ""
         text = self.memo.get(value)
         if text is None:
-            text = str(Decimal(repr(float(value))).quantize(self.quantum, rounding=ROUND_HALF_UP))
+            text = str(round_half_up(float(value), self.places))
             if len(self.memo) < 100_000:
                 self.memo[value] = text
         return text
@@ -86,7 +89,7 @@ def header(*, with_auditor: bool, with_texts: bool = False) -> list[str]:
 
 
 def stream_csv(
-    visits: Iterable[tuple[tuple, list[tuple]]],
+    visits: Iterable[tuple[ExportVisitRow, list[ExportAnswerRow]]],
     *,
     with_auditor: bool,
     rows_per_chunk: int = 2000,
@@ -94,8 +97,8 @@ def stream_csv(
 ) -> Iterator[bytes]:
     """Yield the CSV as UTF-8 byte chunks of about ``rows_per_chunk`` rows (header first).
 
-    ``visits`` yields ``(visit_row, answer_rows)`` in ``selectors.EXPORT_VISIT_FIELDS`` /
-    ``EXPORT_ANSWER_FIELDS`` order, each answer's ``value`` as JSON text. A visit's columns are rendered once for all its answers, and
+    ``visits`` yields ``(ExportVisitRow, [ExportAnswerRow, ...])`` (``reports.selectors``), each
+    answer's ``value`` as JSON text. A visit's columns are rendered once for all its answers, and
     the answer cells, which repeat a lot (item, value, score, no comment), are rendered once per
     distinct combination: that keeps one Python process well above 100k rows per second.
     With ``texts`` (``selectors.ExportTexts``), each visit row ends with its checklist version's id
@@ -113,28 +116,29 @@ def stream_csv(
     cell_writer = csv.writer(cell_buffer, lineterminator="\r\n")
     pending = 0
     for visit, answers in visits:
-        started = visit[3]
+        started = visit.started_at
         prefix = _render(
             cell_buffer,
             cell_writer,
             (
-                str(visit[0]),
-                visit[1],
-                visit[2],
+                str(visit.id),
+                visit.kind,
+                visit.status,
                 started.astimezone(dt.UTC).isoformat() if started else "",
-                visit[4].isoformat() if visit[4] else "",
-                neutralize(visit[5] or ""),
-                neutralize(visit[6] or ""),
-                neutralize(visit[7] or ""),
-                neutralize(visit[8] or ""),
-                visit[9],
-                two(visit[10]),
-                "true" if visit[11] else "false",
+                visit.local_date.isoformat() if visit.local_date else "",
+                neutralize(visit.region_code or ""),
+                neutralize(visit.location_code or ""),
+                neutralize(visit.location_name or ""),
+                neutralize(visit.checklist_name or ""),
+                visit.checklist_version,
+                two(visit.score),
+                "true" if visit.passed else "false",
                 "",  # the separator before the answer columns
             ),
         )
-        auditor = neutralize(visit[12] or "") if with_auditor else None
-        version_id = visit[-1] if texts is not None else None
+        auditor = neutralize(visit.auditor or "") if with_auditor else None
+        version_id = visit.checklist_version_id if texts is not None else None
+        # Unpacked in ``ExportAnswerRow`` field order (unpacking is the fast path for millions of rows).
         for _, section, item, value, na, score, comment in answers:
             # ``value`` is JSON text: equal texts render equally (and "true" is not "1").
             key = None if comment else (section, item, value, na, score, auditor, version_id)

@@ -4,7 +4,7 @@ Every report is a handful of aggregate queries, whatever the data size: visits c
 date and period keys (resolved at write time, indexed with organization and location) and answers
 carry their exact item score, so SQL groups and averages plain columns. The only arithmetic left
 to Python is rounding: SQL ``AVG`` of doubles may differ in its last bits between SQLite and
-PostgreSQL (summation order), so ``round_half_up`` first drops that float noise (nine decimals),
+PostgreSQL (summation order), so ``round_figure`` first drops that float noise (nine decimals),
 then rounds half up to two decimals. Both databases therefore give identical answers.
 
 Which visits count (contract, Reports): ``mystery`` visits whose status is ``submitted`` or
@@ -14,24 +14,27 @@ caller's scope. The perception gap counts both kinds.
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeVar, overload
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Model, Q, QuerySet
+from django.db.models import Avg, CharField, Count, F, IntegerField, Model, Q, QuerySet, Value
 
 from audits.models import Answer, Visit, VisitKind, VisitStatus
+from audits.periods import period_starts
 from checklists.definition import text_in
 from checklists.models import ChecklistVersion
 from core.languages import negotiate
 from core.principal import Principal
 from core.tenancy import scope_rows
+from core.validation import round_half_up
 
 from . import compiled
-from .periods import period_starts
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -55,22 +58,97 @@ PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quar
 _M = TypeVar("_M", bound=Model)
 
 _NOISE = Decimal("1e-9")
-_CENT = Decimal("0.01")
 
 
-def round_half_up(value: float | Decimal | None) -> float | None:
-    """Two decimals, half up, after dropping float noise below 1e-9 (see module docstring)."""
+@overload
+def round_figure(value: float | Decimal) -> float: ...
+@overload
+def round_figure(value: None) -> None: ...
+@overload
+def round_figure(value: float | Decimal | None) -> float | None: ...
+def round_figure(value: float | Decimal | None) -> float | None:
+    """A report figure: two decimals, half up, after dropping float noise below 1e-9 (see module
+    docstring)."""
     if value is None:
         return None
-    exact = Decimal(repr(float(value))).quantize(_NOISE)
-    return float(exact.quantize(_CENT, rounding=ROUND_HALF_UP))
+    return float(round_half_up(Decimal(repr(float(value))).quantize(_NOISE), 2))
 
 
 def rate(part: int, whole: int) -> float | None:
-    """``part / whole`` as a percentage, two decimals half up (exact integer arithmetic)."""
+    """``part / whole`` as a percentage, two decimals half up (exact rational arithmetic)."""
     if not whole:
         return None
-    return float((Decimal(part * 100) / Decimal(whole)).quantize(_CENT, rounding=ROUND_HALF_UP))
+    return float(round_half_up(Fraction(part * 100, whole), 2))
+
+
+# --- rows: what the report selectors return, rendered by ``reports.serializers`` ------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period_start: dt.date
+    visits: int
+    average_score: float | None
+    pass_rate: float | None
+    sections: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Trend:
+    period: str
+    series: list[TrendPoint]
+
+
+@dataclass(frozen=True)
+class LocationRef:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    location: LocationRef
+    visits: int
+    average_score: float | None
+    previous_average_score: float | None
+    change: float | None
+    pass_rate: float | None
+
+
+@dataclass(frozen=True)
+class ItemPerformanceRow:
+    item: str
+    prompt: str
+    section: str
+    checklist: int
+    answers: int
+    average_item_score: float
+
+
+@dataclass(frozen=True)
+class GapFigures:
+    self_assessment_score: float | None
+    mystery_score: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class GapItemRow:
+    item: str
+    prompt: str
+    section: str
+    checklist: int
+    self_assessment_score: float | None
+    mystery_score: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class PerceptionGap:
+    overall: GapFigures
+    results: list[GapItemRow]
 
 
 def _minus(a: float | None, b: float | None) -> float | None:
@@ -178,7 +256,7 @@ def _caller(principal: Principal) -> tuple[object, ...]:
     return (type(principal).__name__, principal.role, principal.pk, principal.organization_id)
 
 
-def trend(*, principal: Principal, filters: ReportFilters, period: str) -> dict[str, Any]:
+def trend(*, principal: Principal, filters: ReportFilters, period: str) -> Trend:
     """Visits, average score, pass rate and section averages per period, with no holes.
 
     Each visit is bucketed by its own stored period key, so a region mixing time zones puts
@@ -210,21 +288,21 @@ def trend(*, principal: Principal, filters: ReportFilters, period: str) -> dict[
         values,
     )
     for start, key, average in section_rows:
-        sections.setdefault(_as_date(start), {})[str(key)] = round_half_up(average)
+        sections.setdefault(_as_date(start), {})[str(key)] = round_figure(average)
 
     series = []
     for start in period_starts(filters.date_from, filters.date_to, period):
         count, average, passed = totals.get(start, (0, None, 0))
         series.append(
-            {
-                "period_start": start,
-                "visits": count,
-                "average_score": round_half_up(average) if count else None,
-                "pass_rate": rate(passed, count) if count else None,
-                "sections": dict(sorted(sections.get(start, {}).items())),
-            }
+            TrendPoint(
+                period_start=start,
+                visits=count,
+                average_score=round_figure(average) if count else None,
+                pass_rate=rate(passed, count) if count else None,
+                sections=dict(sorted(sections.get(start, {}).items())),
+            )
         )
-    return {"period": period, "series": series}
+    return Trend(period=period, series=series)
 
 
 def _section_averages_sql(
@@ -264,7 +342,7 @@ def _as_date(value: object) -> dt.date:
 # --- ranking ---------------------------------------------------------------------------------
 
 
-def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[dict[str, Any]]:
+def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[RankingRow]:
     """Locations by average score over the window, best first, with the previous window's average.
 
     One query over both windows (conditional aggregates). Order: higher average first (as shown,
@@ -294,30 +372,31 @@ def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[di
         ranking_sql,
         {**filters.values(), "previous_from": filters.previous().date_from},
     )
-    results: list[dict[str, Any]] = []
+    results: list[RankingRow] = []
     for location_id, code, name, visits, raw_average, passed, raw_previous_average in rows:
-        average = round_half_up(raw_average)
-        previous_average = round_half_up(raw_previous_average)
+        average = round_figure(raw_average)
+        previous_average = round_figure(raw_previous_average)
         results.append(
-            {
-                "location": {"id": location_id, "code": code, "name": name},
-                "visits": visits,
-                "average_score": average,
-                "previous_average_score": previous_average,
-                "change": _minus(average, previous_average),
-                "pass_rate": rate(passed, visits),
-            }
+            RankingRow(
+                rank=0,  # numbered once sorted
+                location=LocationRef(id=location_id, code=code, name=name),
+                visits=visits,
+                average_score=average,
+                previous_average_score=previous_average,
+                change=_minus(average, previous_average),
+                pass_rate=rate(passed, visits),
+            )
         )
     results.sort(
         key=lambda r: (
-            r["average_score"] is None,
-            -(r["average_score"] or 0),
-            -r["visits"],
-            r["location"]["name"],
-            r["location"]["id"],
+            r.average_score is None,
+            -(r.average_score or 0),
+            -r.visits,
+            r.location.name,
+            r.location.id,
         )
     )
-    return [{"rank": position, **row} for position, row in enumerate(results, start=1)]
+    return [replace(row, rank=position) for position, row in enumerate(results, start=1)]
 
 
 # --- items -----------------------------------------------------------------------------------
@@ -361,7 +440,7 @@ def _item_catalogue(
 
 def item_performance(
     *, principal: Principal, filters: ReportFilters, language: Language = Language()
-) -> list[dict[str, Any]]:
+) -> list[ItemPerformanceRow]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
 
     An item is identified by its checklist and key (two checklists may reuse a key). Ties: more
@@ -382,22 +461,22 @@ def item_performance(
     for checklist_id, section_key, item_key, answers, average in rows:
         known = catalogue.get((checklist_id, item_key), {})
         results.append(
-            {
-                "item": item_key,
-                "prompt": known.get("prompt", ""),
-                "section": section_key,
-                "checklist": checklist_id,
-                "answers": answers,
-                "average_item_score": round_half_up(average * 100),
-            }
+            ItemPerformanceRow(
+                item=item_key,
+                prompt=known.get("prompt", ""),
+                section=section_key,
+                checklist=checklist_id,
+                answers=answers,
+                average_item_score=round_figure(average * 100),
+            )
         )
-    results.sort(key=lambda r: (r["average_item_score"], -r["answers"], r["item"], r["checklist"]))
+    results.sort(key=lambda r: (r.average_item_score, -r.answers, r.item, r.checklist))
     return results
 
 
 def perception_gap(
     *, principal: Principal, filters: ReportFilters, language: Language = Language()
-) -> dict[str, Any]:
+) -> PerceptionGap:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
 
     Both kinds count with status submitted or approved (``status`` narrows both). Items are
@@ -427,17 +506,17 @@ def perception_gap(
         own = _times_100(self_average)
         mystery = _times_100(mystery_average)
         results.append(
-            {
-                "item": item_key,
-                "prompt": known.get("prompt", ""),
-                "section": section_key,
-                "checklist": checklist_id,
-                "self_assessment_score": own,
-                "mystery_score": mystery,
-                "gap": _minus(own, mystery),
-            }
+            GapItemRow(
+                item=item_key,
+                prompt=known.get("prompt", ""),
+                section=section_key,
+                checklist=checklist_id,
+                self_assessment_score=own,
+                mystery_score=mystery,
+                gap=_minus(own, mystery),
+            )
         )
-    results.sort(key=lambda r: (r["gap"] is None, -(r["gap"] or 0), r["item"], r["checklist"]))
+    results.sort(key=lambda r: (r.gap is None, -(r.gap or 0), r.item, r.checklist))
 
     overall_rows = dict(
         compiled.fetch_all(
@@ -451,16 +530,14 @@ def perception_gap(
             values,
         )
     )
-    own = round_half_up(overall_rows.get(VisitKind.SELF_ASSESSMENT))
-    mystery = round_half_up(overall_rows.get(VisitKind.MYSTERY))
-    return {
-        "overall": {"self_assessment_score": own, "mystery_score": mystery, "gap": _minus(own, mystery)},
-        "results": results,
-    }
+    own = round_figure(overall_rows.get(VisitKind.SELF_ASSESSMENT))
+    mystery = round_figure(overall_rows.get(VisitKind.MYSTERY))
+    overall = GapFigures(self_assessment_score=own, mystery_score=mystery, gap=_minus(own, mystery))
+    return PerceptionGap(overall=overall, results=results)
 
 
 def _times_100(average: float | None) -> float | None:
-    return None if average is None else round_half_up(average * 100)
+    return None if average is None else round_figure(average * 100)
 
 
 # --- CSV export rows -------------------------------------------------------------------------
@@ -498,12 +575,47 @@ EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "s
 ExportRow = tuple[Any, ...]
 
 
+class ExportVisitRow(NamedTuple):
+    """One exported visit: ``EXPORT_VISIT_FIELDS``, then the auditor and the version id (or nulls)."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    started_at: dt.datetime | None
+    local_date: dt.date | None
+    region_code: str | None
+    location_code: str | None
+    location_name: str | None
+    checklist_name: str | None
+    checklist_version: int
+    score: float | None
+    passed: bool
+    auditor: str | None = None  # only for those who see auditors
+    checklist_version_id: int | None = None  # only with ``ExportTexts``
+
+
+class ExportAnswerRow(NamedTuple):
+    """One exported answer, in ``EXPORT_ANSWER_FIELDS`` order; ``value`` is JSON text.
+
+    ``visit`` is the visit's id, or (PostgreSQL) its position in the chunk, counted from 1.
+    """
+
+    visit: object
+    section_key: str
+    item_key: str
+    value: str
+    na: bool
+    score: float | None
+    comment: str
+
+
 def export_visits(
     principal: Principal, filters: ExportFilters, *, with_auditor: bool, with_version: bool = False
 ) -> QuerySet[Visit, ExportRow]:
     """The visits to export, scoped like the visit list, oldest first (a stable order).
 
-    ``with_version`` appends the checklist version's id (for ``ExportTexts``) after the auditor.
+    ``with_auditor`` and ``with_version`` fill the auditor's username and the checklist version's id
+    (for ``ExportTexts``); otherwise those columns are null, so every row is an ``ExportVisitRow``.
     """
     qs = scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
     lookups: dict[str, object] = {}
@@ -521,9 +633,18 @@ def export_visits(
         lookups["status"] = filters.status
     if filters.checklist_id is not None:
         lookups["checklist_id"] = filters.checklist_id
-    fields = EXPORT_VISIT_FIELDS + (("auditor__username",) if with_auditor else ())
-    fields += ("checklist_version_id",) if with_version else ()
-    return qs.filter(**lookups).order_by("started_at", "id").values_list(*fields)
+    optional = {
+        "export_auditor": F("auditor__username") if with_auditor else Value(None, output_field=CharField()),
+        "export_version": F("checklist_version_id")
+        if with_version
+        else Value(None, output_field=IntegerField()),
+    }
+    return (
+        qs.filter(**lookups)
+        .annotate(**optional)
+        .order_by("started_at", "id")
+        .values_list(*EXPORT_VISIT_FIELDS, *optional)
+    )
 
 
 class ExportTexts:
@@ -564,8 +685,8 @@ class ExportTexts:
 
 
 def iter_export(
-    visits: QuerySet[Visit, ExportRow], *, visits_per_chunk: int = 1000
-) -> Iterator[tuple[ExportRow, list[ExportRow]]]:
+    visits: QuerySet[Visit, Any], *, visits_per_chunk: int = 1000
+) -> Iterator[tuple[ExportVisitRow, list[ExportAnswerRow]]]:
     """``(visit_row, answer_rows)`` pairs, read in chunks: memory stays flat however big the export.
 
     Visits stream from one chunked read (a server-side cursor on PostgreSQL); each chunk's answers
@@ -575,24 +696,26 @@ def iter_export(
     """
     answers_of = _chunk_answers_postgresql if connection.vendor == "postgresql" else _chunk_answers
     rows = visits.iterator(chunk_size=visits_per_chunk)
-    while chunk := list(islice(rows, visits_per_chunk)):
-        yield from zip(chunk, answers_of([visit[0] for visit in chunk]), strict=True)
+    while chunk := [ExportVisitRow(*row) for row in islice(rows, visits_per_chunk)]:
+        yield from zip(chunk, answers_of([visit.id for visit in chunk]), strict=True)
 
 
-def _chunk_answers(visit_ids: list[Any]) -> list[list[ExportRow]]:
+def _chunk_answers(visit_ids: list[Any]) -> list[list[ExportAnswerRow]]:
     """Each visit's answers in checklist order, aligned with ``visit_ids``; ``value`` as JSON text."""
-    by_visit: dict[Any, list[ExportRow]] = {visit_id: [] for visit_id in visit_ids}
+    by_visit: dict[Any, list[ExportAnswerRow]] = {visit_id: [] for visit_id in visit_ids}
     rows = Answer.objects.filter(visit_id__in=visit_ids).order_by("visit_id", "position")
     for visit_id, section, item, value, na, score, comment in rows.values_list(*EXPORT_ANSWER_FIELDS):
-        by_visit[visit_id].append((visit_id, section, item, json.dumps(value), na, score, comment))
+        by_visit[visit_id].append(
+            ExportAnswerRow(visit_id, section, item, json.dumps(value), na, score, comment)
+        )
     return list(by_visit.values())
 
 
-def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportRow]]:
+def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportAnswerRow]]:
     """The same, tuned for millions of rows: the database numbers each answer's visit by its place
     in the chunk (an int is cheaper to send and parse than a UUID) and sends JSON values as text,
     which the CSV writer decodes once per distinct value."""
-    by_visit: list[list[ExportRow]] = [[] for _ in visit_ids]
+    by_visit: list[list[ExportAnswerRow]] = [[] for _ in visit_ids]
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -603,6 +726,6 @@ def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportRow]]:
             """,
             [visit_ids],
         )
-        for row in cursor.fetchall():
-            by_visit[row[0] - 1].append(row)
+        for fields in cursor.fetchall():
+            by_visit[fields[0] - 1].append(ExportAnswerRow._make(fields))
     return by_visit

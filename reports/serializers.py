@@ -15,13 +15,13 @@ from rest_framework import serializers
 
 from accounts.selectors import locations_visible_to, regions_visible_to
 from audits.models import VisitKind, VisitStatus
+from audits.periods import PERIODS, period_start
 from audits.submission import MAX_YEAR, MIN_YEAR
 from checklists.selectors import checklists_visible_to
 from core.languages import canonical_tag
 from core.principal import Principal
 
 from . import selectors
-from .periods import PERIODS, period_start
 
 MAX_WINDOW_DAYS = 3 * 366  # "at most three years", leap days included
 DEFAULT_WINDOW_DAYS = 90  # ranking, item performance, perception gap
@@ -247,7 +247,9 @@ class ExportQuerySerializer(_ScopedIds, serializers.Serializer):
         )
 
 
-# --- response shapes (documentation and a stable field order) --------------------------------
+# --- responses: each renders the rows its selector returns (``selectors.Trend``, ``RankingRow``...),
+# so the documented schema and the served JSON come from these declarations alone
+# (tests/reports/test_response_schema.py holds them to it).
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -302,11 +304,14 @@ class GapSerializer(serializers.Serializer):
     gap = serializers.FloatField(allow_null=True, help_text="self_assessment_score - mystery_score")
 
 
-class GapItemSerializer(GapSerializer):
+class GapItemSerializer(serializers.Serializer):
     item = serializers.CharField()
     prompt = serializers.CharField()
     section = serializers.CharField()
     checklist = serializers.IntegerField()
+    self_assessment_score = serializers.FloatField(allow_null=True)
+    mystery_score = serializers.FloatField(allow_null=True)
+    gap = serializers.FloatField(allow_null=True, help_text="self_assessment_score - mystery_score")
 
 
 class PerceptionGapSerializer(serializers.Serializer):

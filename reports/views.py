@@ -61,11 +61,10 @@ class _TrendView(ReportView):
     def trend_for(self, **narrowing):
         query = self.parse_query()
         filters = query.filters(**narrowing)
-        return Response(
-            selectors.trend(
-                principal=principal_of(self.request), filters=filters, period=query.validated_data["period"]
-            )
+        trend = selectors.trend(
+            principal=principal_of(self.request), filters=filters, period=query.validated_data["period"]
         )
+        return Response(TrendSerializer(trend).data)
 
 
 TREND_EXAMPLE = OpenApiExample(
@@ -166,9 +165,8 @@ class LocationRankingView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        return Response(
-            {"results": selectors.location_ranking(principal=caller_of(request), filters=filters)}
-        )
+        rows = selectors.location_ranking(principal=caller_of(request), filters=filters)
+        return Response(RankingSerializer({"results": rows}).data)
 
 
 class ItemPerformanceView(ReportView):
@@ -202,10 +200,10 @@ class ItemPerformanceView(ReportView):
     )
     def get(self, request):
         query = self.parse_query()
-        results = selectors.item_performance(
+        rows = selectors.item_performance(
             principal=caller_of(request), filters=query.filters(), language=self.language(query)
         )
-        return Response({"results": results})
+        return Response(ItemPerformanceSerializer({"results": rows}).data)
 
 
 class PerceptionGapView(ReportView):
@@ -242,11 +240,10 @@ class PerceptionGapView(ReportView):
     )
     def get(self, request):
         query = self.parse_query()
-        return Response(
-            selectors.perception_gap(
-                principal=caller_of(request), filters=query.filters(), language=self.language(query)
-            )
+        gap = selectors.perception_gap(
+            principal=caller_of(request), filters=query.filters(), language=self.language(query)
         )
+        return Response(PerceptionGapSerializer(gap).data)
 
 
 class JSONErrorsNegotiation(BaseContentNegotiation):

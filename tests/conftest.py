@@ -2,16 +2,18 @@
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Role
+from accounts.services import api_key_create
 
 from .factories import LocationFactory, OrganizationFactory, RegionFactory, UserFactory
 
 
 def jwt_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    # An access token alone: minting a refresh token would also record it (token blacklist), a write.
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
     client.principal = user
     return client
 
@@ -91,7 +93,6 @@ def anon():
 @pytest.fixture
 def make_api_key():
     """``make_api_key(org, scopes=["read"])`` returns ``(ApiKey, raw_key)``."""
-    from accounts.services import api_key_create
 
     def make(organization, scopes=None, name="integration"):
         return api_key_create(

@@ -1,6 +1,10 @@
-"""factory-boy factories shared by every test module.
+"""factory-boy factories shared by every test module, and by the ``bench/`` scripts.
 
-App-specific factories live beside their tests (``tests/<app>/factories.py``).
+Visits, answers and photos are written straight to the database here (scores are given, not
+computed), so a test or a benchmark states exactly the rows it needs; period keys come from
+``audits.periods.period_keys`` as the visit writer stores them. ``bench/`` imports this module
+too (factory-boy is a dev dependency, like the benches themselves): one way to build rows.
+App-specific helpers live beside their tests (``tests/<app>/factories.py``) and build on these.
 """
 
 import datetime as dt
@@ -9,8 +13,10 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Location, Organization, Region, Role, User
-from audits.models import Assignment
+from audits.models import Answer, Assignment, Visit, VisitKind, VisitStatus
+from audits.periods import period_keys
 from checklists.models import Channel, Checklist, ChecklistVersion
+from photos.models import Photo
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -151,3 +157,66 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     due_from = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     due_until = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=6))
     instructions = "Ask about the loyalty card."
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A stored visit with its period keys; a mystery visit gets an auditor unless given one."""
+
+    class Meta:
+        model = Visit
+
+    class Params:
+        keys = factory.LazyAttribute(lambda v: period_keys(v.started_at, v.location.timezone))
+
+    location = factory.SubFactory(LocationFactory)
+    organization = factory.SelfAttribute("location.organization")
+    checklist = factory.SubFactory(ChecklistFactory, organization=factory.SelfAttribute("..organization"))
+    checklist_version = factory.LazyAttribute(lambda v: v.checklist.versions.order_by("-number").first())
+    kind = VisitKind.MYSTERY
+    status = VisitStatus.SUBMITTED
+    auditor = factory.Maybe(
+        factory.LazyAttribute(lambda v: v.kind == VisitKind.MYSTERY),
+        yes_declaration=factory.SubFactory(
+            UserFactory, organization=factory.SelfAttribute("..organization"), role=Role.AUDITOR
+        ),
+        no_declaration=None,
+    )
+    started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=2))
+    ended_at = factory.LazyAttribute(lambda v: v.started_at + dt.timedelta(minutes=20))
+    local_date = factory.SelfAttribute("keys.local_date")
+    week_start = factory.SelfAttribute("keys.week_start")
+    month_start = factory.SelfAttribute("keys.month_start")
+    quarter_start = factory.SelfAttribute("keys.quarter_start")
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """One stored answer; ``score`` is the item score 0..1 (``None``: unscored or N/A)."""
+
+    class Meta:
+        model = Answer
+
+    visit = factory.SubFactory(VisitFactory)
+    position = factory.Sequence(lambda n: n)
+    section_key = "greeting"
+    item_key = factory.Sequence(lambda n: f"item_{n}")
+    score = 1.0
+    value = factory.LazyAttribute(lambda a: None if a.score is None else a.score >= 0.5)
+    na = False
+    comment = ""
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A photo row (no stored objects: pass ``image``/``thumbnail`` names of saved ones if needed)."""
+
+    class Meta:
+        model = Photo
+
+    visit = factory.SubFactory(VisitFactory)
+    organization = factory.SelfAttribute("visit.organization")
+    item_key = ""
+    width = 640
+    height = 480
+    image = factory.Sequence(lambda n: f"photos/test-{n}.jpg")
+    thumbnail = factory.Sequence(lambda n: f"photos/test-{n}_thumb.jpg")
+    content_hash = "0" * 64
+    phash = 0

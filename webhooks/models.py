@@ -4,14 +4,9 @@ import uuid
 
 from django.db import models
 
+from core.events import EventType
 
-class EventType(models.TextChoices):
-    VISIT_SUBMITTED = "visit.submitted", "visit.submitted"
-    VISIT_REVISED = "visit.revised", "visit.revised"
-    VISIT_REVIEWED = "visit.reviewed", "visit.reviewed"
-    PHOTO_ADDED = "photo.added", "photo.added"
-    DISPUTE_OPENED = "dispute.opened", "dispute.opened"
-    DISPUTE_DECIDED = "dispute.decided", "dispute.decided"
+__all__ = ["Delivery", "DeliveryAttempt", "DeliveryStatus", "Event", "EventType", "Webhook"]
 
 
 class Event(models.Model):

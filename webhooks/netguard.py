@@ -108,14 +108,25 @@ def refusal_reason(ip: IPAddress, *, allow_private: bool = False) -> str | None:
             reason = refusal_reason(inner, allow_private=allow_private)
             if reason:
                 return f"{reason} (embedded in {ip})"
+    reason = _never_reachable(ip)
+    if reason or allow_private:
+        return reason
+    return _not_public(ip)
+
+
+def _never_reachable(ip: IPAddress) -> str | None:
+    """Addresses refused even in development (``WEBHOOK_ALLOW_PRIVATE_HOSTS``)."""
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if ip.is_unspecified:
         return "an unspecified address"
     if ip.is_multicast:
         return "a multicast address"
-    if allow_private:
-        return None
+    return None
+
+
+def _not_public(ip: IPAddress) -> str | None:
+    """Addresses that are not on the public internet."""
     if ip.is_loopback:
         return "a loopback address"
     if ip.is_link_local:

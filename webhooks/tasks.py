@@ -14,8 +14,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
-from . import services
+from . import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -23,14 +24,14 @@ logger = logging.getLogger(__name__)
 @task()
 def deliver(delivery_id: int) -> str:
     """Make the attempt that is due for this delivery (a no-op if it is not due or already taken)."""
-    return services.delivery_attempt(delivery_id=delivery_id)
+    return delivery.delivery_attempt(delivery_id=delivery_id)
 
 
 @task()
 def sweep_deliveries() -> int:
     """Re-enqueue overdue deliveries, then schedule the next sweep (a self-renewing chain)."""
     try:
-        return services.deliveries_sweep()
+        return delivery.deliveries_sweep()
     finally:
         sweep_schedule()
 
@@ -44,7 +45,6 @@ def sweep_schedule() -> bool:
     backend = sweep_deliveries.get_backend()
     if not backend.supports_defer or not backend.supports_get_result:
         return False
-    from django_tasks_db.models import DBTaskResult
 
     queued = DBTaskResult.objects.filter(
         task_path=sweep_deliveries.module_path, status="READY", backend_name=backend.alias

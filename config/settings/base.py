@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "reports",
     "webhooks",
     "disputes",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +267,12 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # A refresh token is good for one refresh: the answer carries a new one and the old one is
+    # blacklisted (token_blacklist app; `manage.py flushexpiredtokens` prunes its tables).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Every token carries the person's token generation (`gen`); a password change, deactivation,
+    # role change or forgetting moves it on, and accounts.authentication refuses the old tokens.
 }
 
 SPECTACULAR_SETTINGS = {

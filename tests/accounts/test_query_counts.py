@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Role
-from tests.factories import LocationFactory, UserFactory
+from tests.factories import AssignmentFactory, LocationFactory, UserFactory
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -41,7 +41,6 @@ def test_locations_page_costs_constant_queries(rows, admin, client_for, region, 
 def test_auditors_locations_page_costs_constant_queries(
     rows, auditor, client_for, region, django_assert_num_queries
 ):
-    from tests.factories import AssignmentFactory
 
     for _ in range(rows):
         AssignmentFactory(location=LocationFactory(region=region), auditor=auditor)

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Role
-from tests.factories import UserFactory
+from tests.factories import LocationFactory, RegionFactory, UserFactory
 
 OBJECT_PATHS = {
     "users": "/api/v1/users/{}/",
@@ -17,7 +17,6 @@ NOT_FOUND = {"type": "client_error", "errors": [{"code": "not_found", "detail": 
 @pytest.fixture
 def their_objects(other_org, make_api_key):
     """One object of each type in the *other* organization."""
-    from tests.factories import LocationFactory, RegionFactory
 
     region = RegionFactory(organization=other_org, code="THEIRS")
     return {

@@ -6,7 +6,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from tests.factories import AssignmentFactory, ChecklistFactory
+from accounts.models import Role
+from tests.factories import AssignmentFactory, ChecklistFactory, LocationFactory, RegionFactory, UserFactory
 
 #: Every item type, with weights, N/A, a critical item and photo evidence.
 FULL_SECTIONS = [
@@ -166,8 +167,6 @@ def make_body():
 @pytest.fixture
 def foreign_assignment(other_org):
     """An open assignment in another organization, on the same kind of checklist."""
-    from accounts.models import Role
-    from tests.factories import LocationFactory, RegionFactory, UserFactory
 
     site = LocationFactory(region=RegionFactory(organization=other_org))
     checklist = ChecklistFactory(organization=other_org, sections=FULL_SECTIONS)

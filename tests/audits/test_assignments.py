@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Role
 from audits.models import Assignment, AssignmentStatus
 from audits.services import visit_submit
+from audits.tasks import expire_assignments
 from checklists.models import ChecklistVersion
 from tests.audits.conftest import FULL_SECTIONS, visit_body
 from tests.factories import AssignmentFactory, ChecklistFactory, UserFactory
@@ -293,7 +294,6 @@ def test_a_phone_can_page_through_a_sync(client_for, auditor, org, location, che
 
 
 def test_the_expire_task_flips_overdue_assignments(assignment):
-    from audits.tasks import expire_assignments
 
     _set(
         assignment,

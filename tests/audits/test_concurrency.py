@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.db import connection, connections
 
-from audits.models import Answer, Visit
-from audits.services import visit_submit
+from audits.models import Answer, Visit, VisitHistory
+from audits.services import visit_review, visit_submit
 from core.exceptions import DomainConflict
 from tests.audits.conftest import GOOD_ANSWERS, self_assessment_body, visit_body
 
@@ -70,8 +70,6 @@ def test_concurrent_different_visits_for_one_assignment_keep_one(assignment, aud
 
 
 def test_concurrent_reviews_take_one_decision(assignment, auditor, admin, manager):
-    from audits.models import VisitHistory
-    from audits.services import visit_review
 
     visit, _ = visit_submit(actor=auditor, data=visit_body(assignment))
     barrier = threading.Barrier(2)

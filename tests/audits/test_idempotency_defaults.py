@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audits.models import Visit
+from audits.services import visit_submit
+from audits.submission import canonical_hash, comparable_hash
 from tests.audits.conftest import GOOD_ANSWERS, self_assessment_body, visit_body
 from webhooks.models import Event
 
@@ -122,7 +124,6 @@ def test_a_self_assessment_resent_with_defaults_written_out_is_the_same_visit(
 
 def test_a_visit_stored_before_defaults_were_filled_in_still_matches_its_resends(auditor_client, assignment):
     """Rows hashed the old way (raw canonical JSON) are compared afresh from their stored body."""
-    from audits.submission import canonical_hash
 
     body = bare(visit_body(assignment))
     assert auditor_client.post(URL, body, format="json").status_code == 201
@@ -131,7 +132,6 @@ def test_a_visit_stored_before_defaults_were_filled_in_still_matches_its_resends
 
 
 def test_a_resent_correction_with_defaults_written_out_is_a_no_op(client_for, auditor, manager, assignment):
-    from audits.services import visit_submit
 
     visit = visit_submit(actor=auditor, data=visit_body(assignment))[0]
     client_for(manager).post(
@@ -208,7 +208,6 @@ def _respell(body: dict, data) -> dict:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=_bodies, data=st.data())
 def test_any_respelling_of_a_body_has_the_same_fingerprint(body, data):
-    from audits.submission import comparable_hash
 
     assert comparable_hash(_respell(body, data)) == comparable_hash(body)
 
@@ -216,7 +215,6 @@ def test_any_respelling_of_a_body_has_the_same_fingerprint(body, data):
 @settings(max_examples=300, deadline=None)
 @given(body=_bodies, data=st.data())
 def test_any_change_of_meaning_changes_the_fingerprint(body, data):
-    from audits.submission import comparable_hash
 
     changed = copy.deepcopy(body)
     change = data.draw(st.sampled_from(["notes", "id", "started_at", "answer", "na", "kind"]))

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audits.scoring import AnswerInput, HiddenItemAnswered, item_score, round_half_up, score_visit
+from audits.scoring import AnswerInput, HiddenItemAnswered, item_score, score_visit
+from core.validation import round_half_up
 
 
 def yes_no(key, weight=1, critical=False, allow_na=False):

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from accounts.models import Role
+from audits.models import Visit
 from audits.services import visit_submit
-from photos.models import Photo
 from tests.audits.conftest import self_assessment_body, visit_body
-from tests.factories import AssignmentFactory, LocationFactory, UserFactory
+from tests.factories import AssignmentFactory, LocationFactory, PhotoFactory, UserFactory
 
 URL = "/api/v1/visits/"
 
@@ -111,17 +111,7 @@ def test_the_newest_visit_comes_first(client_for, admin, world):
 
 
 def test_photos_missing_counts_the_visits_photos(client_for, admin, world, org):
-    Photo.objects.create(
-        organization=org,
-        visit_id=world["here"],
-        item_key="storefront",
-        width=1,
-        height=1,
-        image="x.jpg",
-        thumbnail="x_t.jpg",
-        content_hash="0" * 64,
-        phash=0,
-    )
+    PhotoFactory(visit=Visit.objects.get(pk=world["here"]), item_key="storefront")
     here = client_for(admin).get(f"{URL}{world['here']}/").json()
     there = client_for(admin).get(f"{URL}{world['there']}/").json()
     assert here["photos_missing"] == []
@@ -137,18 +127,7 @@ def test_a_page_costs_the_same_queries_whatever_the_answers_and_photos(
             organization=org, location=LocationFactory(region=region), checklist=checklist
         )
         visit_id = submit_at(job, dt.datetime(2026, 11, 1 + n, 9, 0, tzinfo=dt.UTC))
-        for p in range(n % 3):
-            Photo.objects.create(
-                organization=org,
-                visit_id=visit_id,
-                item_key="storefront",
-                width=1,
-                height=1,
-                image=f"{visit_id}-{p}.jpg",
-                thumbnail="t.jpg",
-                content_hash="0" * 64,
-                phash=0,
-            )
+        PhotoFactory.create_batch(n % 3, visit=Visit.objects.get(pk=visit_id), item_key="storefront")
     client = client_for(admin)
     with django_assert_max_num_queries(4):  # auth, visits with versions, answers, photos
         small = client.get(URL, {"page_size": 2})

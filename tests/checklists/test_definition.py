@@ -18,6 +18,7 @@ from checklists.definition import (
     validate_definition,
     version_etag,
 )
+from checklists.models import Channel
 
 from .conftest import DEFINITION
 
@@ -465,6 +466,5 @@ def test_any_json_gets_problems_or_passes_never_an_exception(sections, threshold
 
 
 def test_the_pure_module_knows_the_models_channels():
-    from checklists.models import Channel
 
     assert CHANNELS == tuple(Channel.values)

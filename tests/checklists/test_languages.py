@@ -167,3 +167,11 @@ def test_a_new_version_may_add_a_language(client_for, admin, version_url):
         client.get(f"{checklist_url}versions/2/", {"lang": "es"}).json()["sections"][0]["title"]
         == "Bienvenida"
     )
+
+
+def test_null_languages_means_none_declared(client_for, admin):
+    plain = [{"key": "s", "title": "S", "items": [{"key": "q", "prompt": "Q?", "type": "yes_no"}]}]
+    response = client_for(admin).post(CHECKLISTS, body(languages=None, sections=plain), format="json")
+    assert response.status_code == 201, response.content
+    tree = client_for(admin).get(f"{CHECKLISTS}{response.json()['id']}/versions/1/").json()
+    assert tree["languages"] == []

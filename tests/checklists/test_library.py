@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from checklists.definition import CHANNELS, ITEM_TYPES, definition_problems, items_by_key, normalize_sections
 from checklists.library import LIBRARY, PRACTICES
+from checklists.library_fr import FR
 from checklists.models import Checklist, ChecklistVersion
 from checklists.services import library_install
 from tests.factories import OrganizationFactory
@@ -181,7 +182,6 @@ def test_every_library_text_is_in_english_and_in_french(entry):
 
 
 def test_the_french_texts_name_only_items_that_exist():
-    from checklists.library_fr import FR
 
     for entry in LIBRARY:
         texts = FR[entry["builtin_key"]]

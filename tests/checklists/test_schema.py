@@ -1,6 +1,7 @@
 """What the API serves matches what the OpenAPI document says, for every tree in the library."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import include, path
 from drf_spectacular.generators import SchemaGenerator
 from openapi_schema_validator import OAS30Validator
@@ -24,7 +25,6 @@ def check(components, name, value):
 
 
 def test_every_library_tree_matches_the_documented_version_schema(org, admin, client_for, components):
-    from django.core.management import call_command
 
     call_command("load_checklists", org=org.name, stdout=None)
     client = client_for(admin)

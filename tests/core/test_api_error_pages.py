@@ -5,7 +5,7 @@ reach an API client.
 """
 
 import pytest
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.test import Client, override_settings
 from django.urls import include, path
 
@@ -16,8 +16,6 @@ def boom(request):
 
 def plain_get_only(request):
     if request.method != "GET":
-        from django.http import HttpResponseNotAllowed
-
         return HttpResponseNotAllowed(["GET"])
     return HttpResponse("ok")
 

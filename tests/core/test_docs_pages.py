@@ -11,6 +11,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from core.views import REDOC_BUNDLE, REDOC_EXTERNAL_LOADS
+
 #: What loads a resource (not a plain link or a JSON-schema id): element sources, stylesheets,
 #: CSS url()/@import, and the hosts known to be fetched.
 LOADS = [
@@ -68,7 +70,6 @@ def test_redoc_is_served_without_the_cdn_logo_and_with_a_validator_free_swagger_
 
 def test_the_sidecar_files_load_nothing_from_another_host_except_what_is_patched_out():
     """Guards the patch list: a new sidecar release that loads from elsewhere fails here."""
-    from core.views import REDOC_BUNDLE, REDOC_EXTERNAL_LOADS
 
     for name in (
         "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",

@@ -4,7 +4,8 @@ import pytest
 from django.http import Http404
 
 from accounts.models import Location, Region
-from core.tenancy import get_scoped_or_404, scope_regions, scope_rows
+from checklists.models import Checklist
+from core.tenancy import auditor_reach, get_scoped_or_404, scope_regions, scope_rows
 
 
 @pytest.mark.parametrize("bad", ["abc", "", None, "99999999999999999999", 2**63, -(2**63) - 1, "1.0", [1]])
@@ -44,3 +45,9 @@ def test_unknown_roles_see_nothing(location, admin):
     admin.role = "visitor"
 
     assert not scope_rows(Location.objects.all(), admin, location="").exists()
+
+
+def test_auditor_reach_is_registered_by_the_app_that_owns_assignments(auditor):
+    assert auditor_reach(Location, auditor) is not None
+    assert auditor_reach(Checklist, auditor) is not None
+    assert auditor_reach(Region, auditor) is None  # regions follow from locations

@@ -12,7 +12,7 @@ from disputes.models import Dispute, DisputeItem
 from tests.factories import UserFactory
 from webhooks.models import Event
 
-from .conftest import decide_body, decision_url
+from .conftest import ANSWERS, decide_body, decision_url
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,6 @@ def test_the_rescored_history_entry_holds_the_exact_changes(client_for, admin, v
 def test_a_critical_failure_upheld_away_passes_the_visit(
     client_for, admin, make_visit, location, open_dispute
 ):
-    from .conftest import ANSWERS
 
     answers = [dict(a) for a in ANSWERS]
     for answer in answers:

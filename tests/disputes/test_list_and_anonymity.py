@@ -4,6 +4,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from audits.models import Visit
@@ -129,8 +131,6 @@ def test_a_page_of_disputes_is_two_queries_whatever_its_size(
     for _ in range(4):
         open_dispute(("wait_minutes", 2), on=make_visit(location))
     client = client_for(admin)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
         client.get("/api/v1/disputes/?page_size=1")

@@ -6,12 +6,14 @@ import uuid
 import pytest
 
 from accounts.models import Role
-from audits.services import visit_review
+from audits.models import Visit
+from audits.services import visit_review, visit_submit
 from disputes.models import Dispute, DisputeItem
+from tests.audits.conftest import self_assessment_body
 from tests.factories import LocationFactory, UserFactory
 from webhooks.models import Event
 
-from .conftest import dispute_body, open_url
+from .conftest import ANSWERS, decide_body, decision_url, dispute_body, open_url
 
 pytestmark = pytest.mark.django_db
 
@@ -96,10 +98,6 @@ def test_out_of_scope_and_foreign_visits_are_404(client_for, org, other_region, 
 
 
 def test_a_self_assessment_is_not_disputable(client_for, staff, location, checklist):
-    from audits.services import visit_submit
-    from tests.audits.conftest import self_assessment_body
-
-    from .conftest import ANSWERS
 
     own, _ = visit_submit(actor=staff, data=self_assessment_body(location, checklist, answers=ANSWERS))
     response = client_for(staff).post(open_url(own), dispute_body(), format="json")
@@ -119,7 +117,6 @@ def test_only_submitted_or_approved_visits_are_disputable(
 
 
 def test_past_the_window_is_a_conflict(client_for, staff, visit):
-    from audits.models import Visit
 
     Visit.objects.filter(pk=visit.pk).update(created_at=visit.created_at - dt.timedelta(days=15))
     response = client_for(staff).post(open_url(visit), dispute_body(), format="json")
@@ -128,7 +125,6 @@ def test_past_the_window_is_a_conflict(client_for, staff, visit):
 
 
 def test_the_window_counts_from_the_first_submission(client_for, staff, visit):
-    from audits.models import Visit
 
     Visit.objects.filter(pk=visit.pk).update(created_at=visit.created_at - dt.timedelta(days=13, hours=23))
     assert client_for(staff).post(open_url(visit), dispute_body(), format="json").status_code == 201
@@ -142,7 +138,6 @@ def test_a_second_open_dispute_is_a_conflict(client_for, staff, manager, visit, 
 
 
 def test_an_item_is_disputed_once_per_visit(client_for, admin, staff, visit, open_dispute):
-    from .conftest import decide_body, decision_url
 
     first = open_dispute(("wait_minutes", 2))
     decided = client_for(admin).post(
@@ -229,7 +224,6 @@ def test_a_non_object_body_is_400(client_for, staff, visit):
 
 
 def test_the_window_is_the_organizations_setting(client_for, org, staff, visit):
-    from audits.models import Visit
 
     Visit.objects.filter(pk=visit.pk).update(created_at=visit.created_at - dt.timedelta(days=20))
     assert client_for(staff).post(open_url(visit), dispute_body(), format="json").status_code == 409

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import Role
 from audits.services import visit_review
 from disputes.services import dispute_decide, dispute_open
-from tests.factories import LocationFactory
+from tests.factories import LocationFactory, UserFactory
 
 from .conftest import decide_body, dispute_body
 
@@ -31,8 +32,6 @@ def dispute(visit, opener, decider=None, *, hours=None, decisions=None):
 
 @pytest.fixture
 def story(org, location, other_location, make_visit, staff, manager, admin):
-    from accounts.models import Role
-    from tests.factories import UserFactory
 
     second_admin = UserFactory(organization=org, role=Role.ADMIN)
     a = [make_visit(location) for _ in range(4)]

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from disputes.models import Dispute
 from tests.conftest import jwt_client
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,6 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_demo_includes_open_upheld_and_rejected_disputes():
     call_command("seed_demo", weeks=4, stdout=io.StringIO())
-    from disputes.models import Dispute
 
     statuses = sorted(Dispute.objects.values_list("status", flat=True))
     assert statuses == ["open", "open", "partially_upheld", "rejected", "upheld"]

@@ -7,12 +7,12 @@ import os
 import uuid
 
 import pytest
+import redis
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def require_redis() -> str:
-    import redis
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
@@ -29,7 +29,6 @@ def unique_prefix() -> str:
 
 
 def drop_prefix(prefix: str) -> None:
-    import redis
 
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))

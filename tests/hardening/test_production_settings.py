@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from config.settings import base
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,7 +51,6 @@ def test_production_with_a_secret_key_and_redis_turns_on_https_hardening():
 
 
 def test_passwords_are_hashed_with_argon2_outside_tests():
-    from config.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2 * 1024 * 1024

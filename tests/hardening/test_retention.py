@@ -16,50 +16,35 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
 from audits.models import Assignment, AssignmentStatus, Visit, VisitHistory
-from core.retention import RetentionError, photos_purge
+from core.exceptions import RetentionError
 from photos.models import Photo
-from tests.factories import AssignmentFactory, ChecklistFactory, UserFactory
+from photos.services import photos_purge
+from tests.factories import AssignmentFactory, ChecklistFactory, PhotoFactory, UserFactory, VisitFactory
 
 
 def make_visit(*, auditor, location, started_at=None, assignment=None) -> Visit:
     """A stored, scored mystery visit (made through the ORM: retention does not care how)."""
     checklist = assignment.checklist if assignment else ChecklistFactory(organization=location.organization)
-    started_at = started_at or timezone.now() - dt.timedelta(hours=2)
-    local = started_at.date()
-    return Visit.objects.create(
-        organization=location.organization,
+    return VisitFactory(
         location=location,
         assignment=assignment,
         checklist=checklist,
         checklist_version=checklist.versions.get(number=1),
-        kind="mystery",
         auditor=auditor,
-        started_at=started_at,
-        ended_at=started_at + dt.timedelta(minutes=20),
+        started_at=started_at or timezone.now() - dt.timedelta(hours=2),
         score=87.5,
         passed=True,
-        local_date=local,
-        week_start=local - dt.timedelta(days=local.weekday()),
-        month_start=local.replace(day=1),
-        quarter_start=local.replace(month=(local.month - 1) // 3 * 3 + 1, day=1),
         notes="Friendly barista.",
     )
 
 
 def make_photo(visit: Visit, *, size: int = 1000) -> Photo:
     pk = uuid.uuid4()
-    image = default_storage.save(f"photos/{pk}.jpg", ContentFile(b"x" * size))
-    thumbnail = default_storage.save(f"photos/{pk}_thumb.jpg", ContentFile(b"t" * 10))
-    return Photo.objects.create(
+    return PhotoFactory(
         id=pk,
-        organization=visit.organization,
         visit=visit,
-        width=640,
-        height=480,
-        image=image,
-        thumbnail=thumbnail,
-        content_hash="0" * 64,
-        phash=0,
+        image=default_storage.save(f"photos/{pk}.jpg", ContentFile(b"x" * size)),
+        thumbnail=default_storage.save(f"photos/{pk}_thumb.jpg", ContentFile(b"t" * 10)),
         size_bytes=size,
     )
 

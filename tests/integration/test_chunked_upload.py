@@ -7,6 +7,7 @@ The test client cannot send a chunked body; gunicorn decodes it, and Django used
 import datetime as dt
 import http.client
 import io
+import json
 import uuid
 from urllib.parse import urlsplit
 
@@ -104,7 +105,6 @@ def test_a_chunked_photo_upload_is_stored(demo_server, auditor_visit):
 
 
 def test_a_chunked_upload_past_the_cap_is_a_413_in_the_error_shape(demo_server, auditor_visit):
-    import json
 
     token, visit_id = auditor_visit
     noise = bytes(range(256)) * ((PHOTO_CAP + 128 * 1024) // 256)

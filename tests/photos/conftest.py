@@ -5,6 +5,7 @@ import uuid
 
 import boto3
 import pytest
+from botocore.config import Config
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from .factories import make_visit, photo_checklist
@@ -48,7 +49,7 @@ class S3Server:
     """moto's ThreadedMotoServer on 127.0.0.1 that can be stopped (socket closed) and restarted."""
 
     def __init__(self, port: int):
-        from moto.server import ThreadedMotoServer
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - moto takes seconds to import; only S3 tests start it
 
         self.port = port
         self.endpoint = f"http://127.0.0.1:{port}"
@@ -99,7 +100,6 @@ def s3_server():
 
 
 def s3_storages(endpoint: str) -> dict:
-    from botocore.config import Config
 
     return {
         "default": {

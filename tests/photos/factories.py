@@ -1,12 +1,7 @@
-"""Visits for the photo tests, written directly (the audit loop is another suite's concern)."""
+"""Visits for the photo tests, from ``tests.factories`` (the audit loop is another suite's concern)."""
 
-import datetime as dt
-
-from django.utils import timezone
-
-from audits.models import Visit, VisitKind, VisitStatus
-from reports.periods import period_keys
-from tests.factories import ChecklistFactory
+from audits.models import VisitKind, VisitStatus
+from tests.factories import ChecklistFactory, VisitFactory
 
 PHOTO_SECTIONS = [
     {
@@ -41,21 +36,10 @@ def photo_checklist(organization):
 def make_visit(
     *, location, auditor=None, checklist=None, kind=VisitKind.MYSTERY, status=VisitStatus.SUBMITTED
 ):
-    checklist = checklist or photo_checklist(location.organization)
-    started = timezone.now() - dt.timedelta(hours=2)
-    keys = period_keys(started, location.timezone)
-    return Visit.objects.create(
-        organization=location.organization,
+    return VisitFactory(
         location=location,
-        checklist=checklist,
-        checklist_version=checklist.versions.order_by("-number").first(),
+        checklist=checklist or photo_checklist(location.organization),
         kind=kind,
         status=status,
         auditor=auditor,
-        started_at=started,
-        ended_at=started + dt.timedelta(minutes=20),
-        local_date=keys.local_date,
-        week_start=keys.week_start,
-        month_start=keys.month_start,
-        quarter_start=keys.quarter_start,
     )

@@ -3,8 +3,10 @@
 import io
 import random
 import struct
+import zipfile
 import zlib
 
+import pillow_heif
 from PIL import Image, ImageDraw, ImageFilter
 
 TAG_ORIENTATION = 0x0112
@@ -75,7 +77,6 @@ def jpeg(image=None, **exif) -> bytes:
 
 
 def heic(image=None, **exif) -> bytes:
-    import pillow_heif
 
     pillow_heif.register_heif_opener()
     image = image or scene()
@@ -104,7 +105,6 @@ def png_declaring(width: int, height: int) -> bytes:
 
 
 def zip_bytes() -> bytes:
-    import zipfile
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

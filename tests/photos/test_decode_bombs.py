@@ -5,6 +5,7 @@ The hostile files are made at test time (small on disk: 34 bytes to 700 KB) in a
 own; their cost is measured in a fresh process as the growth of its peak RSS.
 """
 
+import io
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from PIL import Image
 
 from photos import imaging
 
@@ -91,9 +93,6 @@ def test_a_40_byte_webp_bomb_upload_is_a_400_image_too_large(client_for, auditor
 
 
 def test_the_decode_cost_counts_a_progressive_jpegs_coefficients_at_full_size():
-    import io
-
-    from PIL import Image
 
     picture = images.scene((1200, 900))
     baseline = images.encode(picture, "JPEG", quality=80)

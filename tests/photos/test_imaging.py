@@ -6,7 +6,7 @@ import io
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageCms
 
 from photos import imaging
 
@@ -247,7 +247,6 @@ def test_every_hash_within_distance_10_shares_a_band_within_radius_2(value, flip
 
 
 def test_an_icc_profile_is_applied_then_dropped():
-    from PIL import ImageCms
 
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     data = images.encode(images.scene(), "JPEG", icc_profile=profile)

@@ -9,6 +9,8 @@ from django.test import override_settings
 from PIL import Image
 
 from photos import storage
+from photos.models import Photo
+from photos.services import photo_delete
 
 from . import images
 
@@ -81,15 +83,12 @@ def test_a_link_signed_with_another_secret_is_404(anon, photo_body):
 
 
 def test_media_files_are_not_served_publicly(anon, photo_body):
-    from photos.models import Photo
 
     photo = Photo.objects.get(pk=photo_body["id"])
     assert anon.get(f"/media/{photo.image}").status_code == 404
 
 
 def test_the_link_of_a_deleted_photo_is_404(anon, photo_body):
-    from photos.models import Photo
-    from photos.services import photo_delete
 
     path, query = link_parts(photo_body["url"])
     photo_delete(photo=Photo.objects.get(pk=photo_body["id"]))

@@ -6,10 +6,12 @@ import uuid
 import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
+from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.models import Role
 from audits.models import VisitKind, VisitStatus
 from photos.models import Photo
+from photos.views import VisitPhotosView
 from tests.factories import LocationFactory, UserFactory
 from webhooks.models import Event
 
@@ -194,9 +196,6 @@ def test_exactly_20_mib_is_taken(client_for, auditor, visit, upload):
 
 
 def test_oversized_content_length_is_refused_before_the_body_is_read(auditor, visit):
-    from rest_framework.test import APIRequestFactory, force_authenticate
-
-    from photos.views import VisitPhotosView
 
     class TrackingStream(io.BytesIO):
         bytes_read = 0

@@ -40,10 +40,10 @@ def add(visit, actor, data=None, photo_id=None, item=""):
 
 
 def test_a_failed_database_write_removes_the_uploaded_objects(monkeypatch, visit, auditor):
-    def broken_event(**kwargs):
+    def broken_event(*args, **kwargs):
         raise RuntimeError("database went away mid-transaction")
 
-    monkeypatch.setattr(services, "event_record", broken_event)
+    monkeypatch.setattr(services, "photo_added_publish", broken_event)
     with pytest.raises(RuntimeError):
         add(visit, auditor)
     assert not Photo.objects.exists()

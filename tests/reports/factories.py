@@ -1,17 +1,13 @@
-"""Hand-built visits for report tests: Visit and Answer rows written directly.
+"""Visits for report tests, from ``tests.factories``: Visit and Answer rows written directly.
 
-Scores are given, not computed, so each test states exactly the numbers it expects. Period keys
-come from ``reports.periods.period_keys`` as the visit writer stores them.
+Scores are given, not computed, so each test states exactly the numbers it expects.
 """
 
 import datetime as dt
-import uuid
 import zoneinfo
 
-from accounts.models import Role
 from audits.models import Answer, Visit
-from reports.periods import period_keys
-from tests.factories import UserFactory
+from tests.factories import AnswerFactory, VisitFactory
 
 
 def local(text: str, tz: str) -> dt.datetime:
@@ -33,37 +29,26 @@ def make_visit(
     answers: list[tuple] = (),
 ) -> Visit:
     """A visit at ``started_at`` with ``answers`` as ``(section, item, score[, value, comment])``."""
-    version = checklist.versions.order_by("-number").first()
-    keys = period_keys(started_at, location.timezone)
-    if kind == "mystery" and auditor is None:
-        auditor = UserFactory(organization=location.organization, role=Role.AUDITOR)
-    visit = Visit.objects.create(
-        id=uuid.uuid4(),
-        organization=location.organization,
+    visit = VisitFactory(
         location=location,
         checklist=checklist,
-        checklist_version=version,
-        kind=kind,
-        status=status,
-        auditor=auditor if kind == "mystery" else None,
         started_at=started_at,
         ended_at=started_at + dt.timedelta(minutes=15),
         score=score,
         passed=(score is not None and score >= 80) if passed is None else passed,
+        kind=kind,
+        status=status,
         section_scores=[{"key": key, "score": value} for key, value in (sections or {}).items()],
-        local_date=keys.local_date,
-        week_start=keys.week_start,
-        month_start=keys.month_start,
-        quarter_start=keys.quarter_start,
+        **({"auditor": auditor} if auditor is not None and kind == "mystery" else {}),
     )
     Answer.objects.bulk_create(
-        Answer(
+        AnswerFactory.build(
             visit=visit,
             position=position,
             section_key=answer[0],
             item_key=answer[1],
             score=answer[2],
-            value=answer[3] if len(answer) > 3 else (None if answer[2] is None else answer[2] >= 0.5),
+            **({"value": answer[3]} if len(answer) > 3 else {}),
             comment=answer[4] if len(answer) > 4 else "",
             na=answer[2] is None and len(answer) <= 3,
         )

@@ -2,13 +2,15 @@
 
 import datetime as dt
 import io
+import uuid
 
 from django.core.management import call_command
 from django.db.models import Avg, Count
+from django.utils import timezone
 
 from accounts.models import Location, Organization, User
-from audits.models import Answer, Visit
-from reports.periods import period_keys
+from audits.models import Answer, Assignment, Visit
+from audits.periods import period_keys
 
 
 def test_seed_demo_builds_a_believable_organization_once(db):
@@ -77,11 +79,6 @@ def test_generate_load_writes_scored_visits_with_period_keys(db, client_for):
 
 def test_seed_demo_leaves_open_assignments_for_each_demo_auditor_to_try(db, client_for):
     """A newcomer signing in as a demo auditor finds work due over the coming weeks and can do it."""
-    import uuid
-
-    from django.utils import timezone
-
-    from audits.models import Assignment
 
     call_command("seed_demo", weeks=2, stdout=io.StringIO())
     now = timezone.now()

@@ -6,6 +6,7 @@ every answer with the one computed from an empty cache.
 """
 
 import datetime as dt
+from dataclasses import asdict
 
 import pytest
 from django.db import connection
@@ -90,7 +91,7 @@ def test_callers_of_the_same_role_never_share_a_scope(org, region, other_region,
     first = {who.pk: every_report(who, MAY) for who in (north, south, staff)}
     again = {who.pk: every_report(who, MAY) for who in (staff, south, north)}
 
-    ranked = {pk: {row["location"]["code"] for row in body["ranking"]} for pk, body in first.items()}
+    ranked = {pk: {row.location.code for row in body["ranking"]} for pk, body in first.items()}
     assert ranked == {north.pk: {"AMS-01", "UTR-01"}, south.pk: {"RTM-01", "EIN-01"}, staff.pk: {"EIN-01"}}
     assert again == first
     assert first[north.pk] == fresh(north, MAY)
@@ -138,7 +139,7 @@ def test_a_caller_without_an_organization_sees_nothing_and_costs_no_query(django
         assert selectors.location_ranking(principal=Nobody(), filters=MAY) == []
         assert selectors.item_performance(principal=Nobody(), filters=MAY) == []
         trend = selectors.trend(principal=Nobody(), filters=MAY, period="month")
-    assert trend["series"] == [
+    assert asdict(trend)["series"] == [
         {
             "period_start": dt.date(2026, 5, 1),
             "visits": 0,
@@ -152,11 +153,11 @@ def test_a_caller_without_an_organization_sees_nothing_and_costs_no_query(django
 def test_a_managers_new_regions_show_at_once_despite_the_cached_sql(stores, manager, other_region):
     """Scopes are SQL joins, not ids baked into a template: a scope change is seen on the next call."""
     compiled._templates.clear()
-    before = {row["location"]["code"] for row in selectors.location_ranking(principal=manager, filters=MAY)}
+    before = {row.location.code for row in selectors.location_ranking(principal=manager, filters=MAY)}
     manager.regions.add(other_region)
-    widened = {row["location"]["code"] for row in selectors.location_ranking(principal=manager, filters=MAY)}
+    widened = {row.location.code for row in selectors.location_ranking(principal=manager, filters=MAY)}
     manager.regions.remove(other_region)
-    narrowed = {row["location"]["code"] for row in selectors.location_ranking(principal=manager, filters=MAY)}
+    narrowed = {row.location.code for row in selectors.location_ranking(principal=manager, filters=MAY)}
 
     assert before == narrowed == {"AMS-01", "UTR-01"}
     assert widened == {"AMS-01", "UTR-01", "RTM-01", "EIN-01"}

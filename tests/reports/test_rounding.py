@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reports.csv_export import neutralize
-from reports.selectors import rate, round_half_up
+from reports.selectors import rate, round_figure
 
 # Visit scores as stored: two decimals between 0 and 100.
 scores = st.lists(
@@ -27,8 +27,8 @@ def test_mean_of_stored_scores_rounds_like_exact_arithmetic_in_any_summation_ord
     rnd.shuffle(shuffled)
     exact = sum(Fraction(str(v)) for v in values) / len(values)
 
-    assert round_half_up(sum(values) / len(values)) == exact_half_up(exact)
-    assert round_half_up(sum(shuffled) / len(shuffled)) == exact_half_up(exact)
+    assert round_figure(sum(values) / len(values)) == exact_half_up(exact)
+    assert round_figure(sum(shuffled) / len(shuffled)) == exact_half_up(exact)
 
 
 @given(st.integers(min_value=0, max_value=500), st.integers(min_value=1, max_value=500))
@@ -38,9 +38,9 @@ def test_rates_are_exact_percentages_half_up(part, extra):
 
 
 def test_half_cents_round_up_not_to_even():
-    assert round_half_up(81.255) == 81.26
-    assert round_half_up(0.125 * 100) == 12.5
-    assert round_half_up(None) is None
+    assert round_figure(81.255) == 81.26
+    assert round_figure(0.125 * 100) == 12.5
+    assert round_figure(None) is None
     assert rate(1, 8) == 12.5 and rate(1, 3) == 33.33 and rate(2, 3) == 66.67
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import ChecklistFactory
+from tests.factories import ChecklistFactory, LocationFactory
 
 from .factories import local, make_visit
 
@@ -123,7 +123,6 @@ def test_staff_read_their_location_trend_including_mystery_visits(client_for, st
 def test_staff_region_trend_counts_only_their_locations(
     client_for, staff, region, location, checklist, two_stores
 ):
-    from tests.factories import LocationFactory
 
     neighbour = LocationFactory(region=region, name="Neighbour")
     make_visit(

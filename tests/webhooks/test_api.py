@@ -5,8 +5,9 @@ import socket
 import pytest
 from django.utils import timezone
 
+from webhooks.delivery import delivery_attempt
 from webhooks.models import Delivery, Webhook
-from webhooks.services import delivery_attempt, event_record
+from webhooks.services import event_record
 
 pytestmark = pytest.mark.django_db
 

@@ -2,15 +2,21 @@
 
 import json
 import socket
+import threading
+import time
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from webhooks import services, tasks
+from webhooks.delivery import deliveries_sweep, delivery_attempt
 from webhooks.models import Delivery, DeliveryStatus, Event
-from webhooks.services import deliveries_sweep, delivery_attempt, event_record
+from webhooks.services import event_record
 from webhooks.signing import verify
 
 from .conftest import SECRET, make_due, run_queued
@@ -313,7 +319,6 @@ def test_recording_an_event_for_subscribed_endpoints_costs_three_queries(
 @pytest.fixture
 def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects
 
@@ -332,9 +337,6 @@ def test_the_sweep_keeps_exactly_one_future_run_queued(database_queue):
 def test_sweep_command_re_enqueues_overdue_deliveries(
     org, make_webhook, database_queue, django_capture_on_commit_callbacks
 ):
-    from io import StringIO
-
-    from django.core.management import call_command
 
     make_webhook()
     event = event_record(organization=org, type="visit.submitted", data={})
@@ -352,8 +354,6 @@ def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(
     org, make_webhook, allow_private, settings, queue
 ):
     """Per-read socket timeouts alone would let one byte every 0.1 s hold the worker for ever."""
-    import threading
-    import time
 
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
     server = socket.socket()

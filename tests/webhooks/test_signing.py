@@ -1,5 +1,8 @@
 """The signature scheme and the reference verifier integrators copy (pure functions)."""
 
+import hashlib
+import hmac
+import json
 import time
 from datetime import UTC, datetime
 
@@ -19,8 +22,6 @@ def headers_for(body=BODY, secret=SECRET, timestamp=None):
 
 def test_signature_is_hmac_sha256_of_timestamp_dot_body():
     # Computed independently: printf '1700000000.{}' | openssl dgst -sha256 -hmac whsec_reference
-    import hashlib
-    import hmac
 
     expected = hmac.new(b"whsec_reference", b"1700000000.{}", hashlib.sha256).hexdigest()
     assert sign(SECRET, 1700000000, b"{}") == f"sha256={expected}"
@@ -63,7 +64,6 @@ def test_wrong_secret_or_missing_headers_are_rejected():
 
 
 def test_event_body_has_the_contract_fields():
-    import json
 
     body = event_body(
         event_id="e1", type="photo.added", created_at=datetime(2026, 1, 2, tzinfo=UTC), data={"a": 1}

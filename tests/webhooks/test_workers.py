@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
+from webhooks.delivery import delivery_enqueue
 from webhooks.models import Delivery, DeliveryStatus
-from webhooks.services import delivery_enqueue, event_record
+from webhooks.services import event_record
 from webhooks.signing import verify
 
 from .conftest import SECRET
@@ -63,7 +66,6 @@ def start_worker(name: str) -> subprocess.Popen:
 
 def test_two_workers_deliver_each_event_exactly_once(org, make_webhook, receiver, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    from django_tasks_db.models import DBTaskResult
 
     make_webhook(url=receiver.url)
     workers = [start_worker("worker-a"), start_worker("worker-b")]
@@ -102,8 +104,6 @@ def test_two_workers_deliver_each_event_exactly_once(org, make_webhook, receiver
 
 def test_workers_claim_tasks_with_skip_locked():
     """What lets workers on several machines share the queue without waiting on each other."""
-    from django.test.utils import CaptureQueriesContext
-    from django_tasks_db.models import DBTaskResult
 
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         DBTaskResult.objects.ready().get_locked()

@@ -6,7 +6,7 @@ self-renewing sweep task so the workers keep sweeping every ``WEBHOOK_SWEEP_INTE
 
 from django.core.management.base import BaseCommand
 
-from webhooks.services import deliveries_sweep
+from webhooks.delivery import deliveries_sweep
 from webhooks.tasks import sweep_schedule
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.retention import RetentionError, photo_retention_days, photos_purge
+from core.exceptions import RetentionError
+from photos.services import photo_retention_days, photos_purge
 
 
 class Command(BaseCommand):

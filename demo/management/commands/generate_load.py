@@ -3,7 +3,7 @@
 Writes ``N`` visits with 20 scored answers each into an organization (default "Load Test Org"),
 spread over ``M`` locations in three time zones and the ``--days`` up to ``--end``, bypassing the
 API (no webhooks, no history): rows go in with COPY on PostgreSQL and ``bulk_create`` in batches
-elsewhere. Period keys come from ``reports.periods`` exactly as ``visit_submit`` stores them, and
+elsewhere. Period keys come from ``audits.periods`` exactly as ``visit_submit`` stores them, and
 scores follow the contract's arithmetic for this all-equal-weights checklist, so every report
 reads the data as it would read real visits. Running again adds more locations and visits (new
 location codes continue the numbering), which is how the benchmark grows the data around a fixed
@@ -16,17 +16,18 @@ import json
 import random
 import time
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from psycopg.types.json import Jsonb
 
 from accounts.models import Location, Organization, Region, Role, User
 from audits.models import Answer, Visit
+from audits.periods import period_keys
 from checklists.models import Channel, Checklist
 from checklists.services import checklist_create
-from reports.periods import period_keys
+from core.validation import round_half_up
 
 ZONES = ("Europe/Amsterdam", "America/New_York", "Asia/Tokyo")
 SECTIONS = 4
@@ -162,7 +163,7 @@ class _Deferred:
 
 
 def _round2(value: float) -> float:
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, 2))
 
 
 class Command(BaseCommand):
@@ -326,8 +327,6 @@ class Command(BaseCommand):
         return organization, checklist, version, auditor, sites
 
     def _copy(self, visit_rows, answer_rows) -> None:
-        from psycopg.types.json import Jsonb
-
         visit_extra, visit_defaults = _other_columns(Visit, VISIT_COLUMNS)
         answer_extra, answer_defaults = _other_columns(Answer, ANSWER_COLUMNS)
         visit_json = {i for i, column in enumerate(VISIT_COLUMNS + visit_extra) if _is_json(Visit, column)}

@@ -22,12 +22,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from accounts.models import Organization, Role, User
 from accounts.services import location_create, region_create, user_create
+from audits.models import Assignment, AssignmentStatus, Visit, VisitKind, VisitStatus
 from audits.services import assignment_create, visit_review, visit_submit
 from checklists.logic import visibility
 from checklists.models import Checklist
+from disputes.services import dispute_decide, dispute_open
+from photos.services import photo_add
 
 ORG_NAME = "Demo Coffee Co."
 PASSWORD = "Demo-Coffee-2026"
@@ -112,8 +116,6 @@ def _shown_only(sections: list, answers: list[dict]) -> list[dict]:
 
 def _jpeg(rng: random.Random) -> io.BytesIO:
     """A small storefront-ish picture, different every time (so reuse detection stays quiet)."""
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (320, 240), tuple(rng.randrange(40, 220) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     for _ in range(8):
@@ -308,7 +310,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def _open_assignments(self, organization) -> int:
         """Give each demo auditor open assignments due over the coming weeks (the ones missing)."""
-        from audits.models import Assignment, AssignmentStatus
 
         admin = User.objects.filter(organization=organization, role=Role.ADMIN, is_active=True).first()
         checklist = Checklist.objects.filter(
@@ -347,8 +348,6 @@ class Command(BaseCommand):
 
     def _disputes(self, people, rng: random.Random) -> int:
         """A few disputes by store staff on recent visits: upheld, partly upheld, rejected, and open."""
-        from audits.models import Visit, VisitKind, VisitStatus
-        from disputes.services import dispute_decide, dispute_open
 
         outcomes = [("upheld", "upheld"), ("upheld", "rejected"), ("rejected", "rejected"), None, None]
         recent = (
@@ -424,10 +423,6 @@ class Command(BaseCommand):
         return body
 
     def _photo(self, auditor, visit, item_key: str, rng: random.Random) -> int:
-        try:
-            from photos.services import photo_add
-        except ImportError:  # the photos app is optional for the demo
-            return 0
         photo_add(
             actor=auditor,
             visit=visit,

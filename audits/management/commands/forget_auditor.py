@@ -1,7 +1,7 @@
 """``manage.py forget_auditor USERNAME_OR_ID [--yes]``: erase a departed auditor's personal data.
 
 Their visits stay (reports do not change); the account becomes ``deleted-<id>``, loses its names,
-e-mail, password and scopes, and is deactivated. See ``core.retention.auditor_forget``.
+e-mail, password and scopes, and is deactivated. See ``audits.services.auditor_forget``.
 """
 
 from argparse import ArgumentParser
@@ -9,7 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.retention import RetentionError, auditor_forget, pseudonym_for, user_find
+from accounts.services import pseudonym_for, user_find
+from audits.services import auditor_forget
+from core.exceptions import RetentionError
 
 
 class Command(BaseCommand):
