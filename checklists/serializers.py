@@ -285,12 +285,14 @@ class DefinitionInputMixin(_SerializerBase):
     def to_internal_value(self, data: Any) -> Any:
         errors: dict = {}
         values = None
+        refused: dict = {}
         try:
             values = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if not isinstance(exc.detail, dict):
                 raise
             errors.update(exc.detail)
+            refused = dict(exc.detail)
         if isinstance(data, Mapping):
             for name in DEFINITION_FIELDS:
                 errors.pop(name, None)  # the definition check says it better
@@ -299,6 +301,9 @@ class DefinitionInputMixin(_SerializerBase):
                 errors.setdefault(problem.path, []).append(
                     serializers.ErrorDetail(problem.message, code=problem.code)
                 )
+        if not errors and values is None:
+            # The fields refused something the definition check lets through: say what they said.
+            errors = refused
         if errors:
             raise serializers.ValidationError(errors)
         return values

@@ -5,6 +5,7 @@ import hashlib
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -22,7 +23,6 @@ from rest_framework.response import Response
 
 from .exceptions import error_body
 
-READINESS_TIMEOUT_SECONDS = 2.0
 # Checks run in worker threads so that a hung database or store yields a prompt 503 instead of
 # holding the request (and a load balancer's probe) until some socket timeout fires.
 _checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
@@ -56,7 +56,7 @@ def database_ok() -> bool:
 
 def _result(future: Future[bool]) -> bool:
     try:
-        return future.result(timeout=READINESS_TIMEOUT_SECONDS)
+        return future.result(timeout=settings.READINESS_TIMEOUT_SECONDS)
     except Exception:
         return False
 

@@ -103,6 +103,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DB_CONNECT_TIMEOUT", default=5
     )
+# /readyz waits this long for each check (database, photo store) before answering 503.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the worker and the web process share the file. Transactions begin
     # IMMEDIATE (take the write lock up front, waiting up to the busy timeout for it): a deferred

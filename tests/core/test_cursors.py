@@ -60,9 +60,10 @@ def dataset(db):
 
 def _path(template: str, dataset) -> str:
     objects = dataset.objects
+    owner = objects["dispute"] if template.startswith("/api/v1/disputes/") else objects["visit"]
     return template.format(
         checklist_id=objects["checklist"].pk,
-        id=objects["visit"].pk,
+        id=owner.pk,
         visit_id=objects["visit"].pk,
         webhook_id=objects["webhook"].pk,
     )

@@ -193,7 +193,7 @@ BAD_BODIES = [
     (
         {"items": [_item("wait_minutes", {"value": 2})], "comment": "nul\u0000"},
         "comment",
-        "invalid_characters",
+        "null_characters_not_allowed",
     ),
 ]
 

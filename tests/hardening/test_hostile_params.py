@@ -266,6 +266,7 @@ def _valid_path_value(dataset, path: str, name: str) -> str:
         "visits": objects["visit"].pk,
         "webhooks": objects["webhook"].pk,
         "deliveries": objects["delivery"].pk,
+        "disputes": objects["dispute"].pk,
     }
     return str(by_segment[before])
 

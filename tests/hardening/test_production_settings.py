@@ -74,6 +74,7 @@ def test_health_probes_over_plain_http_are_not_redirected_to_https(tmp_path):
         "ALLOWED_HOSTS": "testserver",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path),
+        "CACHE_URL": SHARED_CACHE,  # production refuses to start without one; the probes never use it
     }
     result = subprocess.run(
         [sys.executable, "-c", _PROBE], cwd=ROOT, env=environment, capture_output=True, text=True
