@@ -7,12 +7,15 @@ API keys are created through the API (the key is shown once there); here they ca
 """
 
 from collections import defaultdict
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from core.exceptions import DomainConflict
@@ -22,13 +25,14 @@ from .models import ApiKey, Location, Organization, Region, Role, User
 from .usernames import username_key, validate_new_username
 
 
-def _is_org_admin(request) -> bool:
+def _is_org_admin(request: HttpRequest) -> bool:
     user = request.user
     return (
-        user.is_active
+        isinstance(user, User)  # not Django's AnonymousUser
+        and user.is_active
         and user.is_staff
         and not user.is_superuser
-        and getattr(user, "role", None) == Role.ADMIN
+        and user.role == Role.ADMIN
         and user.organization_id is not None
     )
 
@@ -162,7 +166,11 @@ class UsernameRulesMixin:
     case and look-alikes are folded (``username_key``), and may not be reserved or mix scripts.
     The unique index decides a race; this turns the usual case into a form error."""
 
-    def clean_username(self):
+    # Provided by the ModelForm this is mixed into.
+    cleaned_data: dict[str, Any]
+    instance: User
+
+    def clean_username(self) -> Any:  # the cleaned value, or the missing one as given
         username = self.cleaned_data.get("username")
         if not username:
             return username
@@ -229,7 +237,8 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
         if obj is None or not (obj.role == Role.ADMIN and obj.is_active and obj.organization_id):
             return form
 
-        class KeepOneAdminForm(form):
+        # The admin builds its form class per request: a base known only at run time.
+        class KeepOneAdminForm(form):  # type: ignore[valid-type,misc]
             """As in the API: an organization always keeps one active admin. The check takes the
             organization lock, held by the admin's transaction until the change is saved."""
 
@@ -239,7 +248,7 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
                 leaving = (
                     cleaned.get("role", obj.role) != Role.ADMIN
                     or not cleaned.get("is_active", obj.is_active)
-                    or getattr(organization, "pk", None) != obj.organization_id
+                    or (organization.pk if organization is not None else None) != obj.organization_id
                 )
                 if leaving:
                     try:
@@ -277,9 +286,11 @@ class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
                 protected.append(f"{name}: the last active admin (an organization must keep at least one)")
         return deleted, model_count, perms_needed, protected
 
-    def response_action(self, request, queryset):
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[User], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
         with transaction.atomic(using=router.db_for_write(self.model)):
-            return super().response_action(request, queryset)
+            return super().response_action(request, queryset, *args, **kwargs)
 
 
 @admin.register(ApiKey)

@@ -13,22 +13,27 @@ can make) is an invalid token (401), never a database error.
 """
 
 import hashlib
+from typing import ClassVar, Literal, TypeAlias
 
-from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import Token
 
-from .models import ApiKey
+from core.roles import API_KEY_ROLE
+
+from .models import ApiKey, Organization, User
 
 GENERATION_CLAIM = "gen"
 
 
-def user_for_token(token):
+def user_for_token(token: Token) -> User | None:
     """The user a validated token names (``None`` if gone), if its generation is the user's current one.
 
     Raises ``InvalidToken`` (401 ``token_not_valid``, so clients refresh or log in again) for a
@@ -43,7 +48,6 @@ def user_for_token(token):
         raise InvalidToken("Token contained no recognizable user identification")
     if not 1 <= int(user_id) <= 2**63 - 1:
         raise InvalidToken("Token contained no recognizable user identification")
-    User = get_user_model()
     user = User.objects.filter(pk=int(user_id)).first()
     if user is None:
         return None
@@ -54,7 +58,7 @@ def user_for_token(token):
 
 
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
-    def get_user(self, validated_token):
+    def get_user(self, validated_token):  # simplejwt types it with an unbound TypeVar
         user = user_for_token(validated_token)
         if user is None:
             raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
@@ -71,26 +75,60 @@ def hash_key(raw: str) -> str:
 
 
 class ApiKeyPrincipal:
-    """The caller behind an API key: the whole organization, with the key's scopes."""
+    """The caller behind an API key: the whole organization, with the key's scopes.
 
-    is_authenticated = True
-    is_anonymous = False
-    is_api_key = True
-    role = "api_key"
-    pk = None
-    id = None
+    Implements ``core.principal.Principal`` as ``User`` does for a person.
+    """
+
+    is_authenticated: ClassVar[Literal[True]] = True
+    is_anonymous: ClassVar[Literal[False]] = False
+    is_api_key: ClassVar[Literal[True]] = True
+    role: ClassVar[str] = API_KEY_ROLE
+    pk: ClassVar[None] = None
+    id: ClassVar[None] = None
 
     def __init__(self, api_key: ApiKey):
         self.api_key = api_key
         self.organization = api_key.organization
-        self.organization_id = api_key.organization_id
+        self.organization_id: int | None = api_key.organization_id
 
     @property
     def can_write(self) -> bool:
         return self.api_key.can_write
 
+    @property
+    def api_key_id(self) -> int:
+        return self.api_key.pk
+
+    def user_or_none(self) -> None:
+        """The person behind the caller: none, for a key."""
+        return None
+
     def __str__(self) -> str:
         return f"api-key:{self.api_key.prefix}"
+
+
+# Every authenticated caller of the API. ``caller.is_api_key`` tells the two apart (and narrows).
+Caller: TypeAlias = User | ApiKeyPrincipal
+
+
+def caller_of(request: HttpRequest | Request) -> Caller:
+    """The authenticated caller of a request that ``RolePermission`` (or ``IsAuthenticated``) admitted.
+
+    DRF's stubs type ``request.user`` as the user model; an API key's principal stands there too.
+    """
+    user: object = request.user
+    if isinstance(user, User | ApiKeyPrincipal):
+        return user
+    raise exceptions.NotAuthenticated()
+
+
+def caller_organization(request: HttpRequest | Request) -> Organization:
+    """The organization of the admitted caller (``RolePermission`` admits none without one)."""
+    organization = caller_of(request).organization
+    if organization is None:
+        raise exceptions.PermissionDenied()
+    return organization
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

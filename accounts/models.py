@@ -5,14 +5,20 @@ scoped to regions and staff to locations.
 """
 
 import zoneinfo
+from collections.abc import Collection
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.roles import Role
+
 from .usernames import normalize_username, username_key
+
+__all__ = ["ApiKey", "Location", "Organization", "Region", "Role", "User"]
 
 
 class Organization(models.Model):
@@ -35,23 +41,27 @@ class Organization(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
-    AUDITOR = "auditor", "Auditor"
-    STAFF = "staff", "Staff"
-
-
-class UserQuerySet(models.QuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
+class UserQuerySet(models.QuerySet["User"]):
+    def bulk_create(self, objs, *args, **kwargs):  # QuerySet's arguments, passed through
         objs = list(objs)
         for obj in objs:
             obj.username_key = username_key(obj.username)
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
-    def get_by_natural_key(self, username):
+if TYPE_CHECKING:
+    _UserManagerBase = DjangoUserManager["User"]
+else:  # the stubs' generics do not exist at run time
+    _UserManagerBase = DjangoUserManager
+
+
+class UserManager(_UserManagerBase):
+    """Django's, on ``UserQuerySet`` (so ``bulk_create`` sets ``username_key`` too)."""
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
         """Log-in (API, admin site) and ``createsuperuser`` find people by the normalized name."""
         return self.get(username_key=username_key(username))
 
@@ -75,9 +85,12 @@ class User(AbstractUser):
     # Carried in every JWT as ``gen``; a token of another generation is refused (accounts.authentication).
     token_generation = models.PositiveIntegerField(default=0, editable=False)
 
-    is_api_key = False
+    # ``core.principal.Principal``, for a person: not a key, no key scopes (the role decides).
+    is_api_key: ClassVar[Literal[False]] = False
+    can_write: ClassVar[Literal[False]] = False
+    api_key_id: ClassVar[None] = None
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["id"]
@@ -87,6 +100,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def user_or_none(self) -> "User":
+        """The person behind the caller: this user (an API key has none)."""
+        return self
 
     @property
     def is_org_admin(self) -> bool:
@@ -99,15 +116,17 @@ class User(AbstractUser):
     # --- keeping username_key and token_generation in step, on every save ------------------------
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._remember_token_state()
         return instance
 
     def _remember_token_state(self) -> None:
         self._token_state = {name: self.__dict__[name] for name in _TOKEN_STATE if name in self.__dict__}
 
-    def _ends_tokens(self, update_fields) -> bool:
+    def _ends_tokens(self, update_fields: set[str] | None) -> bool:
         """Whether this save changes the password, deactivates, or moves role or organization."""
         names = [
             name
@@ -129,7 +148,7 @@ class User(AbstractUser):
             or ("organization_id" in now and before["organization_id"] != now["organization_id"])
         )
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         fields = None if update_fields is None else set(update_fields)
         if fields is None or "username" in fields:

@@ -6,14 +6,16 @@ Every queryset here goes through ``core.tenancy``; list pages cost a constant nu
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from core.principal import Principal, organization_id_of
+from core.roles import Role
 from core.tenancy import auditor_reach, scope_regions, scope_rows
 
 from .models import ApiKey, Location, Organization, Region, User
 
 
-def users_visible_to(principal) -> QuerySet[User]:
+def users_visible_to(principal: Principal) -> QuerySet[User]:
     """People of the caller's organization with their scopes' ids prefetched (admins only)."""
-    if getattr(principal, "role", None) != "admin":
+    if principal.role != Role.ADMIN:
         return User.objects.none()
     return scope_rows(User.objects.all(), principal, location=None).prefetch_related(
         Prefetch("regions", queryset=Region.objects.only("id")),
@@ -29,30 +31,30 @@ def user_scope_ids(user: User) -> tuple[list[int], list[int]]:
     )
 
 
-def api_keys_visible_to(principal) -> QuerySet[ApiKey]:
+def api_keys_visible_to(principal: Principal) -> QuerySet[ApiKey]:
     """The organization's keys that still work (revoked keys are gone for good)."""
-    if getattr(principal, "role", None) != "admin":
+    if principal.role != Role.ADMIN:
         return ApiKey.objects.none()
     return scope_rows(ApiKey.objects.filter(revoked_at__isnull=True), principal, location=None)
 
 
-def regions_visible_to(principal) -> QuerySet[Region]:
+def regions_visible_to(principal: Principal) -> QuerySet[Region]:
     """Regions the caller sees: see ``core.tenancy.scope_regions``."""
     visible_locations = None
-    if getattr(principal, "role", None) in ("staff", "auditor"):
+    if principal.role in (Role.STAFF, Role.AUDITOR):
         visible_locations = locations_visible_to(principal)
     return scope_regions(Region.objects.all(), principal, visible_locations=visible_locations)
 
 
-def locations_visible_to(principal) -> QuerySet[Location]:
+def locations_visible_to(principal: Principal) -> QuerySet[Location]:
     """Locations the caller sees: the organization (admins, keys), their regions' (managers),
     their own (staff) or those their assignments send them to (auditors: the reach that
     ``audits`` registers, ``audits.selectors.auditor_locations_q``)."""
-    auditor = auditor_reach(Location, principal) if getattr(principal, "role", None) == "auditor" else None
+    auditor = auditor_reach(Location, principal) if principal.role == Role.AUDITOR else None
     return scope_rows(Location.objects.all(), principal, location="", auditor=auditor)
 
 
-def location_list(*, principal, region: int | None = None, search: str = "") -> QuerySet[Location]:
+def location_list(*, principal: Principal, region: int | None = None, search: str = "") -> QuerySet[Location]:
     """The caller's locations, narrowed to a region and/or a search over name, code and address."""
     qs = locations_visible_to(principal)
     if region is not None:
@@ -63,6 +65,6 @@ def location_list(*, principal, region: int | None = None, search: str = "") -> 
     return qs
 
 
-def organization_of(principal) -> Organization:
+def organization_of(principal: Principal) -> Organization:
     """The caller's own organization (read fresh: settings may have changed since login)."""
-    return Organization.objects.get(pk=principal.organization_id)
+    return Organization.objects.get(pk=organization_id_of(principal))

@@ -4,6 +4,8 @@ Input serializers are strict (unknown fields are a 400); output serializers only
 Rules that need the database (ids in the organization, unique codes) live in the services.
 """
 
+from typing import TYPE_CHECKING, Any
+
 import pycountry
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import transaction
@@ -15,6 +17,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.languages import canonical_tag
+from core.roles import API_KEY_ROLE
 from core.serializers import StrictMixin, StrictSerializer
 
 from .authentication import GENERATION_CLAIM, user_for_token
@@ -22,7 +25,7 @@ from .models import ApiKey, Location, Region, Role, User, iana_time_zones
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
 
-_ID = {"min_value": 1, "max_value": 2**63 - 1}
+_ID: dict[str, Any] = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 # --- JSON types as the schema says them -----------------------------------------------------------
@@ -30,16 +33,23 @@ _ID = {"min_value": 1, "max_value": 2**63 - 1}
 # sending the wrong JSON type has a bug we should tell it about, as the schema promises.
 
 
-class _TypedMixin:
+if TYPE_CHECKING:
+    # The mixin goes before a field class: type-check it as one (at run time it is plain).
+    _FieldBase = serializers.Field[Any, Any, Any, Any]
+else:
+    _FieldBase = object
+
+
+class _TypedMixin(_FieldBase):
     json_types: tuple[type, ...] = ()
     type_name = ""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) and bool not in self.json_types or not isinstance(data, self.json_types):
             self.fail("wrong_type")
         return super().to_internal_value(data)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.error_messages["wrong_type"] = f"Must be {self.type_name}."
 
@@ -163,7 +173,7 @@ class OrganizationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-ME_ROLE_CHOICES = [*Role.choices, ("api_key", "API key")]
+ME_ROLE_CHOICES = [*Role.choices, (API_KEY_ROLE, "API key")]
 
 
 class MeSerializer(serializers.Serializer):
@@ -265,8 +275,17 @@ class ApiKeySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _FromContext(serializers.CharField):
+    """A value the view hands over in the serializer's context under the field's name."""
+
+    def get_attribute(self, instance: object) -> str | None:
+        value: str | None = self.context.get(self.field_name or "")
+        return value
+
+
 class ApiKeyCreatedSerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="The full key. Shown this once; store it now.")
+    # The secret is never stored: the view passes it in ``context["key"]``.
+    key = _FromContext(help_text="The full key. Shown this once; store it now.")
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]

@@ -4,8 +4,10 @@ Services know nothing of HTTP: they raise Django's ``ValidationError`` (keyed by
 field, so the error's ``attr`` names it) or ``DomainConflict`` (409).
 """
 
+import enum
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any, Final, TypeVar
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -20,20 +22,32 @@ from .usernames import username_key, validate_new_username
 
 API_KEY_SCOPES = ("read", "write")
 
-_UNSET = object()
+
+class _Unset(enum.Enum):
+    """ "Not given" for ``user_update``'s fields, where ``None`` and ``""`` are values too."""
+
+    UNSET = enum.auto()
+
+
+_UNSET: Final = _Unset.UNSET
+
+# The rows a user is scoped to: managers to regions, staff to locations.
+_ScopeRow = TypeVar("_ScopeRow", Region, Location)
 
 
 # --- API keys -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def api_key_create(*, organization: Organization, name: str, scopes: list[str], created_by: User | None):
+def api_key_create(
+    *, organization: Organization, name: str, scopes: list[str], created_by: User | None
+) -> tuple[ApiKey, str]:
     """Create a key and return ``(api_key, raw_key)``; the raw key is never stored or shown again.
 
     ``write`` implies ``read``: a key that may change things may also look at them.
     """
-    scopes = set(scopes or ["read"])
-    unknown = scopes - set(API_KEY_SCOPES)
+    wanted = set(scopes or ["read"])
+    unknown = wanted - set(API_KEY_SCOPES)
     if unknown:
         raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(sorted(unknown))}."})
     prefix = secrets.token_hex(4)
@@ -43,7 +57,7 @@ def api_key_create(*, organization: Organization, name: str, scopes: list[str], 
         name=name,
         prefix=prefix,
         hashed_key=hash_key(raw),
-        scopes=sorted(scopes | {"read"}),
+        scopes=sorted(wanted | {"read"}),
         created_by=created_by,
     )
     return api_key, raw
@@ -61,11 +75,13 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 # --- Users --------------------------------------------------------------------------------------
 
 
-def _org_rows(model, organization: Organization, ids: Iterable[int], field: str) -> list:
+def _org_rows(
+    model: type[_ScopeRow], organization: Organization | None, ids: Iterable[int], field: str
+) -> list[_ScopeRow]:
     """The rows of ``model`` with these ids in the organization, or a 400 naming the bad ones."""
-    ids = list(dict.fromkeys(ids))
-    rows = list(model.objects.filter(organization=organization, pk__in=ids))
-    missing = sorted(set(ids) - {row.pk for row in rows})
+    wanted = list(dict.fromkeys(ids))
+    rows = list(model.objects.filter(organization=organization, pk__in=wanted))
+    missing = sorted(set(wanted) - {row.pk for row in rows})
     if missing:
         raise ValidationError(
             {field: ValidationError(f"Unknown id(s) in this organization: {missing}.", code="does_not_exist")}
@@ -73,8 +89,10 @@ def _org_rows(model, organization: Organization, ids: Iterable[int], field: str)
     return rows
 
 
-def _check_scopes(*, role: str, region_ids, location_ids) -> None:
-    errors = {}
+def _check_scopes(
+    *, role: str, region_ids: Collection[int] | None, location_ids: Collection[int] | None
+) -> None:
+    errors: dict[str, ValidationError] = {}
     if region_ids and role != Role.MANAGER:
         errors["region_ids"] = ValidationError("Only managers are scoped to regions.", code="not_allowed")
     if location_ids and role != Role.STAFF:
@@ -119,7 +137,10 @@ def ensure_admin_remains(*, organization_id: int | None, leaving: Iterable[int])
 
 
 def _username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
-    return User.objects.filter(username_key=username_key(username)).exclude(pk=exclude_pk).exists()
+    taken = User.objects.filter(username_key=username_key(username))
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    return taken.exists()
 
 
 def _taken(username: str) -> DomainConflict:
@@ -177,13 +198,13 @@ def user_create(
 def user_update(
     *,
     user: User,
-    role=_UNSET,
-    region_ids=_UNSET,
-    location_ids=_UNSET,
-    is_active=_UNSET,
-    display_name=_UNSET,
-    email=_UNSET,
-    password=_UNSET,
+    role: str | _Unset = _UNSET,
+    region_ids: Collection[int] | _Unset = _UNSET,
+    location_ids: Collection[int] | _Unset = _UNSET,
+    is_active: bool | _Unset = _UNSET,
+    display_name: str | _Unset = _UNSET,
+    email: str | _Unset = _UNSET,
+    password: str | _Unset = _UNSET,
 ) -> User:
     """Change a person's role, scopes, activity, name, email or password (only what is given).
 
@@ -234,7 +255,7 @@ def user_deactivate(*, user: User) -> User:
 # --- Regions and locations ----------------------------------------------------------------------
 
 
-def _save_unique(obj, *, model_label: str) -> None:
+def _save_unique(obj: Region | Location, *, model_label: str) -> None:
     """Save ``obj`` whose ``code`` is unique per organization; a clash is a 409, race or not."""
     clash = type(obj).objects.filter(organization_id=obj.organization_id, code=obj.code).exclude(pk=obj.pk)
     if clash.exists():
@@ -260,7 +281,7 @@ def region_create(*, organization: Organization, code: str, name: str) -> Region
 
 
 @transaction.atomic
-def region_update(*, region: Region, **fields) -> Region:
+def region_update(*, region: Region, **fields: Any) -> Region:
     """Change a region's ``code`` and/or ``name``."""
     for name in ("code", "name"):
         if name in fields:
@@ -294,7 +315,7 @@ def _region_in(organization: Organization, region: Region | int) -> Region:
 
 @transaction.atomic
 def location_create(
-    *, organization: Organization, region: Region | int, code: str, name: str, **fields
+    *, organization: Organization, region: Region | int, code: str, name: str, **fields: Any
 ) -> Location:
     """Create a location in one of the organization's regions (``timezone`` an IANA name)."""
     location = Location(
@@ -308,7 +329,7 @@ def location_create(
 
 
 @transaction.atomic
-def location_update(*, location: Location, **fields) -> Location:
+def location_update(*, location: Location, **fields: Any) -> Location:
     """Change any of a location's fields, its region included (within the organization)."""
     if "region" in fields:
         location.region = _region_in(location.organization, fields["region"])
@@ -358,7 +379,7 @@ ORGANIZATION_SETTINGS = (
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, **fields) -> Organization:
+def organization_update(*, organization: Organization, **fields: Any) -> Organization:
     """Change the organization's name or settings (validated by the caller's serializer).
 
     A name another organization already has is a 409: names are unique across the installation.

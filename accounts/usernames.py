@@ -29,7 +29,7 @@ RESERVED = re.compile(r"deleted-\d+")
 _TURKISH_I = str.maketrans({"\u0131": "i"})  # dotless ı
 
 
-def username_key(username) -> str:
+def username_key(username: object) -> str:
     """The form under which usernames are unique (and looked up at login); ``""`` for a non-string."""
     if not isinstance(username, str):
         return ""

@@ -4,8 +4,11 @@ Views parse input with a serializer, call one service or selector and render the
 tenancy filter lives in ``accounts.selectors`` and roles in each view's ``role_map``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
@@ -13,10 +16,14 @@ from rest_framework_simplejwt import views as jwt_views
 from core.exceptions import error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
+from core.principal import principal_of
+from core.roles import API_KEY_ROLE
 from core.tenancy import get_scoped_or_404
 from core.throttling import AuthRateThrottle
 
 from . import selectors, services
+from .authentication import Caller, caller_of, caller_organization
+from .models import Organization
 from .serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
@@ -49,10 +56,17 @@ class OldestIdPagination(DefaultPagination):
     ordering = ("id",)
 
 
-class ScopedObjectMixin:
+if TYPE_CHECKING:
+    # The mixin goes before a generic view: type-check it as one (at run time it is plain).
+    _GenericViewBase = GenericAPIView[Any]
+else:
+    _GenericViewBase = object
+
+
+class ScopedObjectMixin(_GenericViewBase):
     """``get_object`` through the tenancy layer: another organization's id is a plain 404."""
 
-    def get_object(self):
+    def get_object(self) -> Any:
         return get_scoped_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
 
@@ -107,14 +121,14 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 # --- Me -----------------------------------------------------------------------------------------
 
 
-def me_payload(principal) -> dict:
-    organization = {"id": principal.organization.pk, "name": principal.organization.name}
-    if getattr(principal, "is_api_key", False):
+def me_payload(principal: Caller, organization_row: Organization) -> dict[str, Any]:
+    organization = {"id": organization_row.pk, "name": organization_row.name}
+    if principal.is_api_key:
         return {
             "id": None,
             "username": None,
             "display_name": principal.api_key.name,
-            "role": "api_key",
+            "role": API_KEY_ROLE,
             "organization": organization,
             "region_ids": [],
             "location_ids": [],
@@ -141,7 +155,7 @@ class MeView(APIView):
         tags=["accounts"],
     )
     def get(self, request):
-        return Response(MeSerializer(me_payload(request.user)).data)
+        return Response(MeSerializer(me_payload(caller_of(request), caller_organization(request))).data)
 
 
 # --- Organization settings ----------------------------------------------------------------------
@@ -159,7 +173,7 @@ class OrganizationView(APIView):
         tags=["accounts"],
     )
     def get(self, request):
-        organization = selectors.organization_of(request.user)
+        organization = selectors.organization_of(caller_of(request))
         return Response(OrganizationSettingsSerializer(organization).data)
 
     @extend_schema(
@@ -178,7 +192,7 @@ class OrganizationView(APIView):
         tags=["accounts"],
     )
     def patch(self, request):
-        organization = selectors.organization_of(request.user)
+        organization = selectors.organization_of(caller_of(request))
         serializer = OrganizationSettingsSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         organization = services.organization_update(organization=organization, **serializer.validated_data)
@@ -244,7 +258,7 @@ class UserViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.users_visible_to(self.request.user)
+        return selectors.users_visible_to(principal_of(self.request))
 
     def _render(self, user, status_code=status.HTTP_200_OK):
         user = get_scoped_or_404(self.get_queryset(), pk=user.pk)  # fresh, with prefetched scopes
@@ -260,7 +274,7 @@ class UserViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = UserCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_create(organization=request.user.organization, **serializer.validated_data)
+        user = services.user_create(organization=caller_organization(request), **serializer.validated_data)
         return self._render(user, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -317,7 +331,7 @@ class ApiKeyViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.api_keys_visible_to(self.request.user)
+        return selectors.api_keys_visible_to(principal_of(self.request))
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -330,10 +344,12 @@ class ApiKeyViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         api_key, raw = services.api_key_create(
-            organization=request.user.organization, created_by=request.user, **serializer.validated_data
+            organization=caller_organization(request),
+            created_by=caller_of(request).user_or_none(),
+            **serializer.validated_data,
         )
-        api_key.key = raw
-        return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+        rendered = ApiKeyCreatedSerializer(api_key, context={"key": raw}).data
+        return Response(rendered, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
         services.api_key_revoke(api_key=self.get_object())
@@ -373,7 +389,7 @@ class RegionViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.regions_visible_to(self.request.user)
+        return selectors.regions_visible_to(principal_of(self.request))
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -385,7 +401,9 @@ class RegionViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = RegionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        region = services.region_create(organization=request.user.organization, **serializer.validated_data)
+        region = services.region_create(
+            organization=caller_organization(request), **serializer.validated_data
+        )
         return Response(RegionSerializer(region).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -464,13 +482,13 @@ class LocationViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.locations_visible_to(self.request.user)
+        return selectors.locations_visible_to(principal_of(self.request))
 
     def list(self, request):
         # A plain dict, not the QueryDict: ``?region=`` is then a 400 like any other non-id.
         params = LocationFilterSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        qs = selectors.location_list(principal=request.user, **params.validated_data)
+        qs = selectors.location_list(principal=caller_of(request), **params.validated_data)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(LocationSerializer(page, many=True).data)
 
@@ -481,7 +499,7 @@ class LocationViewSet(ScopedObjectMixin, viewsets.GenericViewSet):
         serializer = LocationWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         location = services.location_create(
-            organization=request.user.organization, **serializer.validated_data
+            organization=caller_organization(request), **serializer.validated_data
         )
         return Response(LocationSerializer(location).data, status=status.HTTP_201_CREATED)
 

@@ -3,6 +3,8 @@
 A visit event's ``data`` is the visit as an API key reads it: no auditor identity.
 """
 
+from typing import Any
+
 from accounts.models import Organization
 from core.events import EventType, event_publish
 
@@ -10,7 +12,7 @@ from .models import Visit
 from .rendering import visit_representation
 
 
-def visit_event_data(visit: Visit) -> dict:
+def visit_event_data(visit: Visit) -> dict[str, Any]:
     """The ``data`` of a visit event: the visit as an API key reads it."""
     return visit_representation(visit, show_auditor=False)
 

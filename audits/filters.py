@@ -41,7 +41,8 @@ class InstantField(forms.Field):
 class IdFilter(filters.NumberFilter):
     """An id (1 to 2^63-1); documented as such, not as a ``number`` (generated clients take floats)."""
 
-    field_class = forms.IntegerField
+    # Ids are integers; the stubs pin a NumberFilter's form field to decimals.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

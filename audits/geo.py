@@ -23,6 +23,6 @@ def is_off_site(
     radius_m: float,
 ) -> bool:
     """True when a position is known, the site has coordinates, and they are more than ``radius_m`` apart."""
-    if None in (latitude, longitude, site_lat, site_lon):
+    if latitude is None or longitude is None or site_lat is None or site_lon is None:
         return False
     return distance_m(latitude, longitude, site_lat, site_lon) > radius_m

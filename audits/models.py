@@ -8,6 +8,7 @@ time), its exact score, and one ``Answer`` row per item with the item score SQL 
 import functools
 import json
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
@@ -127,11 +128,11 @@ class Visit(models.Model):
         ]
 
 
-class AnswerQuerySet(models.QuerySet):
+class AnswerQuerySet(models.QuerySet["Answer", "Answer"]):
     #: The columns ``bulk_insert`` writes (the primary key is left to the database).
     INSERT_FIELDS = ("visit", "position", "section_key", "item_key", "value", "na", "comment", "score")
 
-    def bulk_insert(self, rows: list["Answer"]) -> list["Answer"]:
+    def bulk_insert(self: "AnswerQuerySet[Answer, Answer]", rows: list["Answer"]) -> list["Answer"]:
         """Store a visit's answers in one statement; like ``bulk_create``, minus the primary keys.
 
         On PostgreSQL the rows travel as one JSON document through ``jsonb_to_recordset``:
@@ -142,7 +143,7 @@ class AnswerQuerySet(models.QuerySet):
         connection = connections[self.db]
         if connection.vendor != "postgresql" or not rows:
             return self.bulk_create(rows)
-        names = [self.model._meta.get_field(name).attname for name in self.INSERT_FIELDS]
+        names = [_concrete_field(self.model, name)[0].attname for name in self.INSERT_FIELDS]
         # Values are parsed JSON already; ``default=str`` only spells the visit's UUID.
         document = json.dumps([{name: getattr(row, name) for name in names} for row in rows], default=str)
         with connection.cursor() as cursor:
@@ -151,16 +152,26 @@ class AnswerQuerySet(models.QuerySet):
         return rows
 
 
+def _concrete_field(model: type[models.Model], name: str) -> "tuple[models.Field[Any, Any], str]":
+    """The concrete field ``name`` of ``model`` (a column, not a reverse relation) and its column."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column.")
+    return field, field.column
+
+
 @functools.cache
-def _recordset_insert_sql(model, field_names: tuple[str, ...], alias: str) -> str:
+def _recordset_insert_sql(model: type[models.Model], field_names: tuple[str, ...], alias: str) -> str:
     """``INSERT ... SELECT FROM jsonb_to_recordset(%s)`` for ``field_names``, built from the model."""
     connection = connections[alias]
     quote = connection.ops.quote_name
-    fields = [model._meta.get_field(name) for name in field_names]
-    columns = ", ".join(quote(field.column) for field in fields)
+    fields = [_concrete_field(model, name) for name in field_names]
+    columns = ", ".join(quote(column) for _, column in fields)
     # Lengths are dropped from the record type (as Django's own UNNEST insert does): the columns'
     # types still check them on insert.
-    record = ", ".join(f"{quote(field.column)} {field.db_type(connection).split('(')[0]}" for field in fields)
+    record = ", ".join(
+        f"{quote(column)} {str(field.db_type(connection)).split('(')[0]}" for field, column in fields
+    )
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
         f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS x({record})"

@@ -5,10 +5,16 @@ for webhook events (``audits.events``). Hand-written because a visit page render
 answers and the generic field machinery would dominate the request time.
 """
 
+from __future__ import annotations
+
 from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 from core.rendering import dt_representation
 from core.validation import round_half_up
+
+if TYPE_CHECKING:
+    from .models import Visit
 
 
 def rounded(value: float | None, places: int) -> float | None:
@@ -22,7 +28,7 @@ def rounded(value: float | None, places: int) -> float | None:
     return float(round_half_up(value, places))
 
 
-def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[dict]:
+def photos_missing(sections: Any, photo_items: Counter[str], na_items: set[str]) -> list[dict[str, Any]]:
     """Items whose ``photo.min`` is not met yet (N/A and hidden items need no evidence)."""
     missing = []
     for section in sections or []:
@@ -37,7 +43,7 @@ def photos_missing(sections, photo_items: Counter, na_items: set[str]) -> list[d
     return missing
 
 
-def visit_representation(visit, *, show_auditor: bool) -> dict:
+def visit_representation(visit: Visit, *, show_auditor: bool) -> dict[str, Any]:
     """A visit as the API renders it: a plain dict, built without any serializer machinery."""
     answers = list(visit.answers.all())
     # Dispute evidence is stored as photos of the visit too, but it is not the visit's evidence.

@@ -28,7 +28,7 @@ default so that it never depends on that.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -55,7 +55,7 @@ class AnswerInput:
 @dataclass(frozen=True)
 class ItemResult:
     key: str
-    section_key: str
+    section_key: str | None  # as the definition says (scoring is total: it never raises on one)
     score: Fraction | None  # exact, 0..1; None when unscored, N/A or unanswered
     critical_failure: bool = False
 
@@ -66,7 +66,7 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class SectionResult:
-    key: str
+    key: str | None
     score: Fraction | None  # exact, 0..100
 
     @property
@@ -122,7 +122,7 @@ def exact(number: Any) -> Fraction:
     raise TypeError(f"not a number: {number!r}")
 
 
-def _weight(node: Mapping, default: int = 1) -> Fraction | int:
+def _weight(node: Mapping[str, Any], default: int = 1) -> Fraction | int:
     raw = node.get("weight", default)
     if type(raw) is int:  # the usual case, kept an int: exact, and Fraction arithmetic is slow
         return raw if raw > 0 else 0
@@ -133,7 +133,7 @@ def _weight(node: Mapping, default: int = 1) -> Fraction | int:
     return weight if weight > 0 else Fraction(0)
 
 
-def item_score(item: Mapping, value: Any) -> Fraction | None:
+def item_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     """The exact 0..1 score of one answered (not N/A) item, or None when the item is unscored.
 
     Values are expected to be validated already; anything that does not fit scores None rather
@@ -148,13 +148,13 @@ def item_score(item: Mapping, value: Any) -> Fraction | None:
         return None
 
 
-def _yes_no_score(item: Mapping, value: Any) -> Fraction | None:
+def _yes_no_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     if not isinstance(value, bool):
         return None
     return _ONE if value else _ZERO
 
 
-def _scale_score(item: Mapping, value: Any) -> Fraction | None:
+def _scale_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     if not is_number(value):
         return None
     low, high = exact(item.get("scale_min", 0)), exact(item.get("scale_max", 0))
@@ -163,7 +163,7 @@ def _scale_score(item: Mapping, value: Any) -> Fraction | None:
     return _clamp((exact(value) - low) / (high - low))
 
 
-def _choice_score(item: Mapping, value: Any) -> Fraction | None:
+def _choice_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     options = item.get("options") or []
     points = {option.get("key"): option.get("points", 0) for option in options if isinstance(option, Mapping)}
     if not isinstance(value, str) or value not in points:
@@ -174,7 +174,7 @@ def _choice_score(item: Mapping, value: Any) -> Fraction | None:
     return _clamp(exact(points[value]) / best)
 
 
-def _number_score(item: Mapping, value: Any) -> Fraction | None:
+def _number_score(item: Mapping[str, Any], value: Any) -> Fraction | None:
     if not is_number(value):
         return None
     low, high = item.get("pass_min"), item.get("pass_max")
@@ -185,7 +185,12 @@ def _number_score(item: Mapping, value: Any) -> Fraction | None:
     return _ONE if inside else _ZERO
 
 
-_SCORERS = {"yes_no": _yes_no_score, "scale": _scale_score, "choice": _choice_score, "number": _number_score}
+_SCORERS: dict[Any, Callable[[Mapping[str, Any], Any], Fraction | None]] = {
+    "yes_no": _yes_no_score,
+    "scale": _scale_score,
+    "choice": _choice_score,
+    "number": _number_score,
+}
 
 
 def _clamp(value: Fraction) -> Fraction:
@@ -208,7 +213,7 @@ def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction | int]]) -> Fraction
 
 
 def score_visit(
-    sections: Iterable[Mapping],
+    sections: Iterable[Mapping[str, Any]],
     answers: Mapping[str, AnswerInput],
     pass_threshold: Any,
     *,

@@ -5,44 +5,46 @@ the version tree is joined, answers and photo keys are prefetched, and what a pa
 (the stored request body) is deferred.
 """
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, Q, QuerySet
 
+from core.principal import Principal
+from core.roles import Role
 from core.tenancy import scope_rows
 
 from .models import Answer, Assignment, AssignmentStatus, Visit, VisitHistory
 
 
-def auditor_locations_q(principal) -> Q:
+def auditor_locations_q(principal: Principal) -> Q:
     """The ``Location`` rows an auditor may see: those their assignments send them to."""
     return Q(pk__in=Assignment.objects.filter(auditor_id=principal.pk).values("location_id"))
 
 
-def auditor_checklists_q(principal) -> Q:
+def auditor_checklists_q(principal: Principal) -> Q:
     """The ``Checklist`` rows an auditor may see: those a (not cancelled) assignment of theirs needs."""
     needed = Assignment.objects.filter(auditor_id=principal.pk).exclude(status=AssignmentStatus.CANCELLED)
     return Q(pk__in=needed.values("checklist_id"))
 
 
-def visits_visible_to(principal) -> QuerySet[Visit]:
+def visits_visible_to(principal: Principal) -> QuerySet[Visit]:
     """Visits the caller may see: organization, then region (managers), location (staff) or own (auditors)."""
     return scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
 
 
-def assignments_visible_to(principal) -> QuerySet[Assignment]:
+def assignments_visible_to(principal: Principal) -> QuerySet[Assignment]:
     """Assignments the caller may see. Staff see none: a mystery visit must stay a mystery."""
-    if getattr(principal, "role", None) == "staff":
+    if principal.role == Role.STAFF:
         return Assignment.objects.none()
     return scope_rows(Assignment.objects.all(), principal, location="location", auditor=Q(auditor=principal))
 
 
-def assignment_list(principal) -> QuerySet[Assignment]:
+def assignment_list(principal: Principal) -> QuerySet[Assignment]:
     """Assignments ready to render: version number and visit id come in the same query."""
     return assignments_visible_to(principal).annotate(
         version_number=F("checklist_version__number"), visit_uuid=F("visit__id")
     )
 
 
-def visit_list(principal) -> QuerySet[Visit]:
+def visit_list(principal: Principal) -> QuerySet[Visit]:
     """Visits ready to render: three queries per page whatever the number of answers or photos."""
     return (
         visits_visible_to(principal)
@@ -54,7 +56,7 @@ def visit_list(principal) -> QuerySet[Visit]:
             Prefetch(
                 "photos",
                 queryset=_photo_model()
-                .objects.filter(dispute__isnull=True)
+                ._default_manager.filter(dispute__isnull=True)
                 .only("id", "visit_id", "item_key", "dispute_id"),
             ),
         )
@@ -65,6 +67,9 @@ def visit_history(visit: Visit) -> QuerySet[VisitHistory]:
     return VisitHistory.objects.filter(visit=visit).select_related("actor")
 
 
-def _photo_model():
+def _photo_model() -> type[Model]:
     """The model behind ``Visit.photos`` (declared by ``photos``, which imports this app)."""
-    return Visit._meta.get_field("photos").related_model
+    model = Visit._meta.get_field("photos").related_model
+    if not isinstance(model, type):
+        raise TypeError("Visit.photos names no model.")
+    return model

@@ -22,12 +22,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists
 from django.utils import timezone
 
+from accounts.authentication import Caller
 from accounts.models import Location, Role, User
 from accounts.services import ensure_admin_remains, lock_organization, user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
 from core.events import EventType
 from core.exceptions import DomainConflict, RetentionError
 from core.orm import prefetched_set
+from core.principal import organization_id_of
 from core.tenancy import get_scoped_or_404, scope_rows
 from core.validation import Problems
 
@@ -66,17 +68,17 @@ REVIEW_DECISIONS = {
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _actor_fields(actor) -> dict:
+def _actor_fields(actor: Caller) -> dict[str, Any]:
     """Who did it, for a history row: a user, or the API key behind an integrator."""
-    if getattr(actor, "is_api_key", False):
+    if actor.is_api_key:
         return {"actor": None, "actor_api_key": actor.api_key}
     return {"actor": actor, "actor_api_key": None}
 
 
-def _is_reviewer(actor) -> bool:
-    if getattr(actor, "is_api_key", False):
+def _is_reviewer(actor: Caller) -> bool:
+    if actor.is_api_key:
         return actor.can_write
-    return getattr(actor, "role", None) in (Role.ADMIN, Role.MANAGER)
+    return actor.role in (Role.ADMIN, Role.MANAGER)
 
 
 # --- assignments ------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ def _resolve_checklist_version(
 @transaction.atomic
 def assignment_create(
     *,
-    actor,
+    actor: Caller,
     location: int,
     checklist: int,
     auditor: int,
@@ -126,7 +128,7 @@ def assignment_create(
 ) -> Assignment:
     """Send an auditor to a location (admins: anywhere in the org; managers: their regions)."""
     problems = Problems()
-    org_id = actor.organization_id
+    org_id = organization_id_of(actor)
     site = scope_rows(Location.objects.all(), actor, location="").filter(pk=location).first()
     if site is None:
         problems.add("location", "Unknown location.", "does_not_exist")
@@ -141,6 +143,7 @@ def assignment_create(
     if due_from >= due_until:
         problems.add("due_until", "due_until must be after due_from.", "invalid_order")
     problems.raise_if_any()
+    assert site is not None and version is not None and person is not None  # else a problem was raised
     return Assignment.objects.create(
         organization_id=org_id,
         location=site,
@@ -150,12 +153,12 @@ def assignment_create(
         due_from=due_from,
         due_until=due_until,
         instructions=instructions,
-        created_by=None if getattr(actor, "is_api_key", False) else actor,
+        created_by=actor.user_or_none(),
     )
 
 
 @transaction.atomic
-def assignment_update(*, actor, assignment_id: int, data: dict[str, Any]) -> Assignment:
+def assignment_update(*, actor: Caller, assignment_id: int, data: dict[str, Any]) -> Assignment:
     """Change an open assignment's window or instructions, or cancel it (409 unless open)."""
     assignments_expire(organization_id=actor.organization_id)
     assignment = get_scoped_or_404(
@@ -183,7 +186,7 @@ def assignment_update(*, actor, assignment_id: int, data: dict[str, Any]) -> Ass
 # --- visits: submission -----------------------------------------------------------------------
 
 
-def _filled_in(visit: Visit) -> dict:
+def _filled_in(visit: Visit) -> dict[str, Any]:
     """What the server fills in for a visit body that leaves them out (its assignment's, or the
     visit's own values): bodies that differ only there are the same body."""
     return {
@@ -205,12 +208,12 @@ def _same_body(stored_hash: str, data: Any, visit: Visit, *, stored_body: Any = 
     return stored_body is not None and comparable_hash(stored_body, _filled_in(visit)) == body_hash
 
 
-def _replay(existing: Visit, *, actor, data: Any) -> tuple[Visit, bool]:
+def _replay(existing: Visit, *, actor: Caller, data: Any) -> tuple[Visit, bool]:
     """The id exists: same submitter and same body answers the stored visit, anything else is 409.
 
     A visit of another organization (or another person) is never described: the conflict is opaque.
     """
-    if existing.organization_id != actor.organization_id or existing.auditor_id != getattr(actor, "pk", None):
+    if existing.organization_id != actor.organization_id or existing.auditor_id != actor.pk:
         raise DomainConflict("This visit id is already taken; make a new one.", code="id_taken")
     if not _same_body(existing.request_hash, data, existing, stored_body=existing.request_body):
         raise DomainConflict(
@@ -220,15 +223,19 @@ def _replay(existing: Visit, *, actor, data: Any) -> tuple[Visit, bool]:
     return existing, False
 
 
-def _check_role(body: VisitBody, actor, problems: Problems) -> None:
-    role = getattr(actor, "role", None)
+def _check_role(body: VisitBody, actor: Caller, problems: Problems) -> None:
+    role = actor.role
     if body.kind == VisitKind.MYSTERY and role != Role.AUDITOR:
         problems.add("kind", "Mystery visits are submitted by auditors.", "not_allowed")
     elif body.kind == VisitKind.SELF_ASSESSMENT and role != Role.STAFF:
         problems.add("kind", "Self-assessments are submitted by location staff.", "not_allowed")
 
 
-def _resolve_mystery(body: VisitBody, actor, problems: Problems):
+# What a visit is made for: its assignment (mystery visits only), its location and checklist version.
+_Target = tuple[Assignment | None, Location | None, ChecklistVersion | None]
+
+
+def _resolve_mystery(body: VisitBody, actor: Caller, problems: Problems) -> _Target:
     """The auditor's own assignment (locked), and its location and version."""
     if body.assignment is None:
         problems.add("assignment", "Mystery visits are made for an assignment.", "required")
@@ -240,7 +247,7 @@ def _resolve_mystery(body: VisitBody, actor, problems: Problems):
     try:
         # By primary key: no ordering to compile (``first()`` would add one).
         assignment = rows.order_by().get(
-            pk=body.assignment, organization_id=actor.organization_id, auditor_id=actor.pk
+            pk=body.assignment, organization_id=organization_id_of(actor), auditor_id=actor.pk
         )
     except Assignment.DoesNotExist:
         assignment = None
@@ -257,23 +264,22 @@ def _resolve_mystery(body: VisitBody, actor, problems: Problems):
     return assignment, assignment.location, version
 
 
-def _resolve_self_assessment(body: VisitBody, actor, problems: Problems):
+def _resolve_self_assessment(body: VisitBody, actor: Caller, problems: Problems) -> _Target:
     """Staff rate one of their own locations on any of the organization's checklists."""
     if body.assignment is not None:
         problems.add("assignment", "Self-assessments are made without an assignment.", "not_allowed")
     site = None
+    org_id = organization_id_of(actor)
     if body.location is None:
         problems.add("location", "This field is required.", "required")
     else:
-        site = Location.objects.filter(
-            pk=body.location, organization_id=actor.organization_id, staff=actor
-        ).first()
+        site = Location.objects.filter(pk=body.location, organization_id=org_id, staff=actor.pk).first()
         if site is None:
             problems.add("location", "Unknown location.", "does_not_exist")
     if body.checklist is None:
         problems.add("checklist", "This field is required.", "required")
     version = _resolve_checklist_version(
-        organization_id=actor.organization_id,
+        organization_id=org_id,
         checklist_id=body.checklist,
         number=body.checklist_version,
         problems=problems,
@@ -290,6 +296,8 @@ def _apply(
     visit: Visit, *, body: VisitBody, site: Location, assignment: Assignment | None, result: VisitScore
 ) -> None:
     """Set everything a visit derives from its body: times, place, flags, period keys, scores."""
+    # Both times are required: a body without them was refused before it got here.
+    assert body.started_at is not None and body.ended_at is not None
     keys = period_keys(body.started_at, site.timezone)
     visit.started_at, visit.ended_at = body.started_at, body.ended_at
     visit.latitude, visit.longitude, visit.accuracy_m = body.latitude, body.longitude, body.accuracy_m
@@ -337,7 +345,7 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
     return Answer.objects.bulk_insert(rows)
 
 
-def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
+def visit_submit(*, actor: Caller, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
     """Validate, score and store a visit body as the phone sent it; returns ``(visit, created)``.
 
     ``data`` is the parsed JSON body. Every problem is reported at once as a ``ValidationError``
@@ -354,7 +362,7 @@ def visit_submit(*, actor, data: Any, now: dt.datetime | None = None) -> tuple[V
 
 
 @transaction.atomic
-def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
+def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     check_shape(data)
     problems = Problems()
     body = parse_visit_body(data, now=now, problems=problems)
@@ -368,7 +376,9 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
     # query said whether the id was taken; a twin that committed while we waited for the lock shows
     # as a submitted assignment, so look then too.
     if body.id is not None and (
-        assignment is None or assignment.id_taken or assignment.status == AssignmentStatus.SUBMITTED
+        assignment is None
+        or assignment.id_taken  # type: ignore[attr-defined]  # annotated by _resolve_mystery when body.id is set
+        or assignment.status == AssignmentStatus.SUBMITTED
     ):
         existing = Visit.objects.filter(pk=body.id).first()
         if existing is not None:
@@ -383,18 +393,19 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
         if assignment.status == AssignmentStatus.SUBMITTED:
             raise DomainConflict("This assignment already has a visit.", code="assignment_submitted")
     problems.raise_if_any()
+    assert body.kind is not None and site is not None and version is not None  # else a problem was raised
 
     result = _score(version, answers)
     visit = Visit(
         id=body.id,
-        organization_id=actor.organization_id,
+        organization_id=organization_id_of(actor),
         location=site,
         assignment=assignment,
         checklist_id=version.checklist_id,
         checklist_version=version,
         kind=body.kind,
         status=VisitStatus.SUBMITTED,
-        auditor=actor,
+        auditor=actor.user_or_none(),  # a person: ``_check_role`` refused anyone else
         request_body=data,
     )
     visit.request_hash = comparable_hash(data, _filled_in(visit))
@@ -420,7 +431,7 @@ def _submit(*, actor, data: Any, now: dt.datetime) -> tuple[Visit, bool]:
 
 
 @transaction.atomic
-def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) -> Visit:
+def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime | None = None) -> Visit:
     """Its submitter corrects a returned visit: re-validated and re-scored on the same version.
 
     Sending the same corrected body again (after it was accepted) returns the visit unchanged.
@@ -432,7 +443,7 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
         .select_related("location", "checklist_version"),
         pk=visit_id,
     )
-    if getattr(actor, "is_api_key", False) or visit.auditor_id != actor.pk:
+    if actor.is_api_key or visit.auditor_id != actor.pk:
         raise PermissionDenied("Only the visit's own auditor may revise it.")
     check_shape(data)
     if (
@@ -483,7 +494,7 @@ def visit_revise(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
 
 
 @transaction.atomic
-def visit_review(*, actor, visit_id, decision: str, comment: str = "") -> Visit:
+def visit_review(*, actor: Caller, visit_id: object, decision: str, comment: str = "") -> Visit:
     """Approve, return (with a comment) or reject a submitted visit (admins, managers in scope)."""
     visit = get_scoped_or_404(
         visits_visible_to(actor).select_for_update(of=("self",)).select_related("checklist_version"),

@@ -17,7 +17,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -485,7 +485,8 @@ def _check_text(item: Mapping, value: Any, path: str, problems: Problems) -> Non
         problems.add(path, f"At most {MAX_TEXT} characters.", "max_length")
 
 
-_VALUE_CHECKS = {
+# Keyed by whatever the definition says (a stored definition is not trusted to be well formed).
+_VALUE_CHECKS: dict[Any, Callable[[Mapping[str, Any], Any, str, Problems], None]] = {
     "yes_no": _check_yes_no,
     "scale": _check_scale,
     "choice": _check_choice,
@@ -549,8 +550,8 @@ def _answer_item(raw: Any, path: str, known: Mapping, seen: set[str], problems: 
         problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
         return None
     if not raw.keys() <= ANSWER_FIELDS:
-        for key in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
-            problems.add(f"{path}.{key}", "Unknown field.", "unknown_field")
+        for unknown in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
+            problems.add(f"{path}.{unknown}", "Unknown field.", "unknown_field")
     key = raw.get("item")
     if not isinstance(key, str) or not key:
         problems.add(f"{path}.item", "An item key is required.", "required")

@@ -12,9 +12,12 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.authentication import caller_of
 from core.exceptions import error_responses
 from core.pagination import DefaultPagination, OldestFirstPagination
 from core.permissions import ADMIN_MANAGER, EVERYONE
+from core.principal import principal_of
+from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
 from . import selectors, services
@@ -30,7 +33,7 @@ from .serializers import (
 )
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-SUBMITTERS = frozenset({"auditor", "staff"})
+SUBMITTERS = frozenset({Role.AUDITOR, Role.STAFF})
 
 
 class SyncPagination(DefaultPagination):
@@ -117,13 +120,16 @@ class AssignmentViewSet(viewsets.GenericViewSet):
     filterset_class = AssignmentFilter
 
     def get_queryset(self):
-        return selectors.assignment_list(self.request.user)
+        return selectors.assignment_list(principal_of(self.request))
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "show_auditor": shows_auditor_identity(self.request.user)}
+        return {
+            **super().get_serializer_context(),
+            "show_auditor": shows_auditor_identity(principal_of(self.request)),
+        }
 
     def _expire(self):
-        services.assignments_expire(organization_id=self.request.user.organization_id)
+        services.assignments_expire(organization_id=principal_of(self.request).organization_id)
 
     def _render(self, pk, code=status.HTTP_200_OK):
         assignment = self.get_queryset().get(pk=pk)
@@ -143,14 +149,14 @@ class AssignmentViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = AssignmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = services.assignment_create(actor=request.user, **data.validated_data)
+        assignment = services.assignment_create(actor=caller_of(request), **data.validated_data)
         return self._render(assignment.pk, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         data = AssignmentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.assignment_update(
-            actor=request.user, assignment_id=pk, data=data.validated_data
+            actor=caller_of(request), assignment_id=pk, data=data.validated_data
         )
         return self._render(assignment.pk)
 
@@ -257,10 +263,13 @@ class VisitViewSet(viewsets.GenericViewSet):
     filterset_class = VisitFilter
 
     def get_queryset(self):
-        return selectors.visit_list(self.request.user)
+        return selectors.visit_list(principal_of(self.request))
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "show_auditor": shows_auditor_identity(self.request.user)}
+        return {
+            **super().get_serializer_context(),
+            "show_auditor": shows_auditor_identity(principal_of(self.request)),
+        }
 
     def _render(self, visit, code=status.HTTP_200_OK):
         return Response(self.get_serializer(visit).data, status=code)
@@ -273,13 +282,13 @@ class VisitViewSet(viewsets.GenericViewSet):
         return self._render(get_scoped_or_404(self.get_queryset(), pk=pk))
 
     def create(self, request):
-        visit, created = services.visit_submit(actor=request.user, data=request.data)
+        visit, created = services.visit_submit(actor=caller_of(request), data=request.data)
         if not created:
             visit = self.get_queryset().get(pk=visit.pk)
         return self._render(visit, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def update(self, request, pk=None):
-        visit = services.visit_revise(actor=request.user, visit_id=pk, data=request.data)
+        visit = services.visit_revise(actor=caller_of(request), visit_id=pk, data=request.data)
         return self._render(self.get_queryset().get(pk=visit.pk))
 
     @extend_schema(
@@ -304,7 +313,7 @@ class VisitViewSet(viewsets.GenericViewSet):
     def review(self, request, pk=None):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        visit = services.visit_review(actor=request.user, visit_id=pk, **data.validated_data)
+        visit = services.visit_review(actor=caller_of(request), visit_id=pk, **data.validated_data)
         return self._render(self.get_queryset().get(pk=visit.pk))
 
     @extend_schema(
@@ -325,10 +334,12 @@ class VisitViewSet(viewsets.GenericViewSet):
         serializer_class=VisitHistorySerializer,
     )
     def history(self, request, pk=None):
-        visit = get_scoped_or_404(selectors.visits_visible_to(request.user).only("id", "auditor"), pk=pk)
+        visit = get_scoped_or_404(
+            selectors.visits_visible_to(caller_of(request)).only("id", "auditor"), pk=pk
+        )
         page = self.paginate_queryset(selectors.visit_history(visit))
         context = {
-            "hide_auditor": getattr(request.user, "role", None) in ("staff", "api_key"),
+            "hide_auditor": caller_of(request).role in (Role.STAFF, API_KEY_ROLE),
             "auditor_id": visit.auditor_id,
         }
         return self.get_paginated_response(VisitHistorySerializer(page, many=True, context=context).data)

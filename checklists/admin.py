@@ -44,8 +44,8 @@ class ReadOnlyOrganizationAdmin(OrganizationScopedAdmin):
 
 class ChecklistVersionInline(admin.TabularInline):
     model = ChecklistVersion
-    fields = ["number", "pass_threshold", "published_at", "etag"]
-    readonly_fields = fields
+    readonly_fields = ("number", "pass_threshold", "published_at", "etag")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True
@@ -98,8 +98,8 @@ class ChecklistVersionAdmin(ReadOnlyOrganizationAdmin):
     list_display = ["checklist", "number", "pass_threshold", "published_at"]
     list_filter = ["checklist__organization", "checklist__channel"]
     list_select_related = ["checklist"]
-    fields = ["checklist", "number", "pass_threshold", "published_at", "etag", "tree"]
-    readonly_fields = fields
+    readonly_fields = ("checklist", "number", "pass_threshold", "published_at", "etag", "tree")
+    fields = readonly_fields
 
     @admin.display(description="Sections")
     def tree(self, obj):

@@ -87,12 +87,14 @@ class _Collector(Problems):
         super().__init__()
         self.languages: list[str] = []  # declared by the version (first = default); see _check_languages
 
-    def unknown_fields(self, obj: Mapping, allowed: tuple[str, ...], path: str, what: str) -> None:
+    def unknown_fields(self, obj: Mapping[str, Any], allowed: tuple[str, ...], path: str, what: str) -> None:
         for name in obj:
             if name not in allowed:
                 self.add(_join(path, str(name)), f"Unknown field for {what}.", "unknown_field")
 
-    def text(self, obj: Mapping, name: str, path: str, *, required: bool, blank: bool = False) -> None:
+    def text(
+        self, obj: Mapping[str, Any], name: str, path: str, *, required: bool, blank: bool = False
+    ) -> None:
         if name not in obj:
             if required:
                 self.add(_join(path, name), "This field is required.", "required")
@@ -108,7 +110,7 @@ class _Collector(Problems):
         elif problem := unstorable_text_problem(value):  # NUL, lone surrogate: no database stores them
             self.add(_join(path, name), *problem)
 
-    def key(self, obj: Mapping, path: str) -> str | None:
+    def key(self, obj: Mapping[str, Any], path: str) -> str | None:
         if "key" not in obj:
             self.add(_join(path, "key"), "This field is required.", "required")
             return None
@@ -122,11 +124,11 @@ class _Collector(Problems):
             return None
         return value
 
-    def weight(self, obj: Mapping, path: str) -> None:
+    def weight(self, obj: Mapping[str, Any], path: str) -> None:
         if "weight" in obj and not (is_number(obj["weight"]) and obj["weight"] > 0):
             self.add(_join(path, "weight"), "Must be a number greater than 0.", "invalid_weight")
 
-    def boolean(self, obj: Mapping, name: str, path: str) -> None:
+    def boolean(self, obj: Mapping[str, Any], name: str, path: str) -> None:
         if name in obj and not isinstance(obj[name], bool):
             self.add(_join(path, name), "Must be true or false.", "invalid_boolean")
 
@@ -195,7 +197,7 @@ def _note_key(
         seen[key] = index
 
 
-def _section_items(out: _Collector, section: Mapping, path: str) -> list | None:
+def _section_items(out: _Collector, section: Mapping[str, Any], path: str) -> list[Any] | None:
     """The section's items when they are a non-empty list, else None (with the problem)."""
     items = section.get("items", MISSING)
     if items is MISSING:
@@ -319,7 +321,9 @@ def _check_languages(out: _Collector, languages: Any) -> None:
         out.languages = tags
 
 
-def _check_translation(out: _Collector, value: Mapping, path: str, *, name: str, blank: bool) -> None:
+def _check_translation(
+    out: _Collector, value: Mapping[str, Any], path: str, *, name: str, blank: bool
+) -> None:
     """A translation object ``{"en": "...", "fr": "..."}``: the default language, declared keys only."""
     if not out.languages:
         out.add(
@@ -354,8 +358,8 @@ def _check_show_if(out: _Collector, sections: Any) -> None:
     """Each ``show_if`` may read only items that come before it (a section's: earlier sections')."""
     if not isinstance(sections, list):
         return
-    order: list[tuple[str, str]] = []  # (key, type) of every well-formed item, in order
-    section_items: list[list[tuple[str, str]]] = []
+    order: list[tuple[str, Any]] = []  # (key, type) of every well-formed item, in order
+    section_items: list[list[tuple[str, Any]]] = []
     for section in sections:
         items = section.get("items") if isinstance(section, Mapping) else None
         mine = [
@@ -376,7 +380,8 @@ def _check_show_if(out: _Collector, sections: Any) -> None:
             _add_logic_problems(
                 out, section["show_if"], f"sections.{s_index}.show_if", earlier, all_keys[position:], None
             )
-        items = section.get("items") if isinstance(section.get("items"), list) else []
+        given_items = section.get("items")
+        items = given_items if isinstance(given_items, list) else []
         for i_index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 continue
@@ -395,17 +400,19 @@ def _check_show_if(out: _Collector, sections: Any) -> None:
         position += len(mine)
 
 
-def _index_among(items: list, index: int) -> int:
+def _index_among(items: list[Any], index: int) -> int:
     """How many well-formed (keyed) items come before ``items[index]``."""
     return sum(1 for item in items[:index] if isinstance(item, Mapping) and isinstance(item.get("key"), str))
 
 
-def _add_logic_problems(out: _Collector, logic: Any, path: str, earlier: dict, later: list, own: Any) -> None:
+def _add_logic_problems(
+    out: _Collector, logic: Any, path: str, earlier: dict[str, Any], later: list[str], own: Any
+) -> None:
     for problem in expression_problems(logic, path, earlier=earlier, later=later, own=own):
         out.add(problem.path, problem.message, problem.code)
 
 
-def _can_fail(item: Mapping, kind: Any) -> bool:
+def _can_fail(item: Mapping[str, Any], kind: Any) -> bool:
     if kind is MISSING:
         return True  # the type error is reported already
     if kind == "number":
@@ -413,7 +420,7 @@ def _can_fail(item: Mapping, kind: Any) -> bool:
     return kind in SCORED_TYPES
 
 
-def _check_photo(out: _Collector, item: Mapping, path: str, kind: Any) -> None:
+def _check_photo(out: _Collector, item: Mapping[str, Any], path: str, kind: Any) -> None:
     if "photo" not in item:
         return
     photo, ppath = item["photo"], f"{path}.photo"
@@ -438,7 +445,7 @@ def _check_photo(out: _Collector, item: Mapping, path: str, kind: Any) -> None:
         out.add(f"{ppath}.max", "A photo item must allow at least one photo.", "invalid_photo_count")
 
 
-def _check_scale(out: _Collector, item: Mapping, path: str) -> None:
+def _check_scale(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     ok = True
     for bound in ("scale_min", "scale_max"):
         if bound not in item:
@@ -451,7 +458,7 @@ def _check_scale(out: _Collector, item: Mapping, path: str) -> None:
         out.add(f"{path}.scale_max", "scale_max must be greater than scale_min.", "min_not_below_max")
 
 
-def _check_options(out: _Collector, item: Mapping, path: str) -> None:
+def _check_options(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     options, opath = item.get("options", MISSING), f"{path}.options"
     if options is MISSING:
         out.add(opath, "This field is required for choice items.", "required")
@@ -484,7 +491,7 @@ def _check_options(out: _Collector, item: Mapping, path: str) -> None:
         out.add(opath, "At least one option must be worth more than 0 points.", "no_positive_points")
 
 
-def _option_points(out: _Collector, option: Mapping, path: str) -> Any:
+def _option_points(out: _Collector, option: Mapping[str, Any], path: str) -> Any:
     """An option's points when valid (a number of 0 or more), else None (with the problem)."""
     if "points" not in option:
         out.add(f"{path}.points", "This field is required.", "required")
@@ -495,7 +502,7 @@ def _option_points(out: _Collector, option: Mapping, path: str) -> Any:
     return option["points"]
 
 
-def _check_number_bounds(out: _Collector, item: Mapping, path: str) -> None:
+def _check_number_bounds(out: _Collector, item: Mapping[str, Any], path: str) -> None:
     ok = True
     for bound in ("pass_min", "pass_max"):
         value = item.get(bound)
@@ -510,7 +517,7 @@ def _check_number_bounds(out: _Collector, item: Mapping, path: str) -> None:
 @dataclass(frozen=True)
 class Definition:
     pass_threshold: Decimal
-    sections: list[dict]
+    sections: list[dict[str, Any]]
     languages: list[str]
 
 
@@ -569,7 +576,7 @@ def _normalize_text(value: Any, languages: list[str]) -> Any:
     return {tag: lowered[tag.lower()] for tag in languages if tag.lower() in lowered}
 
 
-def normalize_item(item: Mapping, languages: list[str] | None = None) -> dict:
+def normalize_item(item: Mapping[str, Any], languages: list[str] | None = None) -> dict[str, Any]:
     """One item with every key present, in a stable order; tolerant of partial input.
 
     ``show_if`` is kept only when set (an item without it is always shown).
@@ -577,7 +584,8 @@ def normalize_item(item: Mapping, languages: list[str] | None = None) -> dict:
     languages = languages or []
     kind = item.get("type")
     default_photo = DEFAULT_PHOTO_FOR_PHOTO_ITEM if kind == "photo" else DEFAULT_PHOTO
-    photo = item.get("photo") if isinstance(item.get("photo"), Mapping) else {}
+    given_photo = item.get("photo")
+    photo = given_photo if isinstance(given_photo, Mapping) else {}
     out = {
         "key": item.get("key"),
         "prompt": _normalize_text(item.get("prompt", ""), languages),
@@ -675,12 +683,15 @@ def text_in(value: Any, language: str | None, languages: list[str]) -> str:
         return value if isinstance(value, str) else ""
     default = languages[0] if languages else next(iter(value), None)
     for tag in (language, default):
-        if tag is not None and isinstance(value.get(tag), str) and value[tag] != "":
-            return value[tag]
+        text = value.get(tag) if tag is not None else None
+        if isinstance(text, str) and text != "":
+            return text
     return next((text for text in value.values() if isinstance(text, str)), "")
 
 
-def resolve_texts(sections: list[Mapping], language: str | None, languages: list[str]) -> list[dict]:
+def resolve_texts(
+    sections: list[Mapping[str, Any]], language: str | None, languages: list[str]
+) -> list[dict[str, Any]]:
     """The tree with every translatable text resolved to a string in ``language`` (pure, a copy)."""
     resolved = []
     for section in sections:
@@ -705,19 +716,19 @@ def resolve_texts(sections: list[Mapping], language: str | None, languages: list
 # --- reading a tree ----------------------------------------------------------------------------
 
 
-def iter_items(sections: list[Mapping]) -> Iterator[tuple[Mapping, Mapping]]:
+def iter_items(sections: list[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """``(section, item)`` pairs in definition order."""
     for section in sections:
         for item in section.get("items", []):
             yield section, item
 
 
-def items_by_key(sections: list[Mapping]) -> dict[str, tuple[Mapping, Mapping]]:
+def items_by_key(sections: list[Mapping[str, Any]]) -> dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]]:
     """``{item_key: (section, item)}`` in definition order (answers reference items by key)."""
     return {item["key"]: (section, item) for section, item in iter_items(sections)}
 
 
-def is_scored(item: Mapping) -> bool:
+def is_scored(item: Mapping[str, Any]) -> bool:
     """Whether answers to ``item`` get an item score (the contract's Scoring rules)."""
     kind = item.get("type")
     if kind == "number":

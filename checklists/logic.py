@@ -439,7 +439,15 @@ def expression_problems(
     return problems
 
 
-ARITY = {"var": (1, 2), "===": (2, 2), "!==": (2, 2), "!": (1, 1), "in": (2, 2), "<": (2, 3), "<=": (2, 3)}
+ARITY: dict[str, tuple[int, int | None]] = {
+    "var": (1, 2),
+    "===": (2, 2),
+    "!==": (2, 2),
+    "!": (1, 1),
+    "in": (2, 2),
+    "<": (2, 3),
+    "<=": (2, 3),
+}
 ARITY.update({">": (2, 2), ">=": (2, 2), "and": (1, None), "or": (1, None)})
 
 
@@ -580,7 +588,7 @@ def visibility(sections: Iterable[Mapping], answers: Mapping[str, Any]) -> Visib
     same way, so that ``var`` defaults never apply to item keys). Pure: no database.
     """
     sections = list(sections)
-    data: dict[str, Any] = {item.get("key"): None for _, item in _iter_items(sections)}
+    data: dict[Any, Any] = {item.get("key"): None for _, item in _iter_items(sections)}
     hidden: list[str] = []
     unanswered: list[str] = []
     for section in sections:

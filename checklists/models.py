@@ -65,7 +65,8 @@ class ChecklistVersionQuerySet(models.QuerySet):
     def delete(self):
         raise ImmutableVersionError("A published checklist version cannot be deleted.", code="immutable")
 
-    delete.queryset_only = True  # as Django's own: no ``objects.delete()`` shortcut
+    # As Django's own: no ``objects.delete()`` shortcut. Django reads this flag off the function.
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class ChecklistVersion(models.Model):

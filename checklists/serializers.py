@@ -7,6 +7,7 @@ normalized tree as it is (it is immutable, so there is nothing to compute).
 """
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -130,8 +131,8 @@ def _type_field(kind: str):
     return TypeField()
 
 
-def _common_item_fields(*, stored: bool) -> dict:
-    optional = {} if stored else {"required": False}
+def _common_item_fields(*, stored: bool) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+    optional: dict[str, Any] = {} if stored else {"required": False}
     return {
         "key": serializers.SlugField(
             max_length=64, help_text="Unique across the whole version; answers use it."
@@ -158,7 +159,7 @@ def _common_item_fields(*, stored: bool) -> dict:
     }
 
 
-def _type_fields(kind: str, *, stored: bool) -> dict:
+def _type_fields(kind: str, *, stored: bool) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
     if kind == "scale":
         return {
             "scale_min": serializers.IntegerField(min_value=-1000, max_value=1000, help_text="Lowest value."),
@@ -185,8 +186,11 @@ def _type_fields(kind: str, *, stored: bool) -> dict:
     return {}
 
 
-def _item_variants(*, stored: bool) -> dict[str, type]:
-    variants = {}
+_Variants = dict[str, serializers.Serializer[Any] | type[serializers.Serializer[Any]]]
+
+
+def _item_variants(*, stored: bool) -> _Variants:
+    variants: _Variants = {}
     for kind in ITEM_TYPES:
         fields = {
             **_common_item_fields(stored=stored),
@@ -266,13 +270,19 @@ class ThresholdInputField(serializers.Field):
         return data
 
 
+if TYPE_CHECKING:
+    # The mixin goes before a serializer class: type-check it as one (at run time it is plain).
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
+
 DEFINITION_FIELDS = ("sections", "pass_threshold", "languages")
 
 
-class DefinitionInputMixin:
+class DefinitionInputMixin(_SerializerBase):
     """Report field errors and every definition mistake together, in one 400."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         errors: dict = {}
         values = None
         refused: dict = {}

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
 from core.exceptions import DomainConflict
+from core.validation import problems_as_dict
 
 from .definition import (
     MISSING,
     definition_problems,
     normalize_languages,
     normalize_sections,
-    problems_as_dict,
     to_threshold,
     validate_definition,
 )
@@ -28,7 +28,9 @@ from .models import Checklist, ChecklistVersion
 NAME_MAX_LENGTH = 200
 
 
-def _text_problems(*, name: Any = MISSING, description: Any = MISSING, name_required: bool) -> dict:
+def _text_problems(
+    *, name: Any = MISSING, description: Any = MISSING, name_required: bool
+) -> dict[str, list[ValidationError]]:
     errors: dict[str, list[ValidationError]] = {}
     if name is MISSING:
         if name_required:
@@ -135,7 +137,7 @@ def checklist_update(*, checklist: Checklist, data: dict[str, Any]) -> Checklist
 
 
 def library_install(
-    *, organization: Organization, entries: Iterable[dict] | None = None, update: bool = False
+    *, organization: Organization, entries: Iterable[dict[str, Any]] | None = None, update: bool = False
 ) -> list[tuple[str, str]]:
     """Install the built-in checklists into ``organization``; returns ``(builtin_key, outcome)``.
 
@@ -151,7 +153,7 @@ def library_install(
 
 
 @transaction.atomic
-def _library_install_one(organization: Organization, entry: dict, *, update: bool) -> str:
+def _library_install_one(organization: Organization, entry: dict[str, Any], *, update: bool) -> str:
     existing = (
         Checklist.objects.select_for_update()
         .filter(organization=organization, builtin_key=entry["builtin_key"])

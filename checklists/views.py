@@ -19,10 +19,12 @@ from drf_spectacular.utils import (
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from accounts.authentication import caller_of, caller_organization
 from core.exceptions import ErrorResponseSerializer, error_responses
 from core.languages import requested_language
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN, EVERYONE
+from core.principal import principal_of
 
 from . import selectors, services
 from .definition import language_etag
@@ -262,7 +264,7 @@ class ChecklistViewSet(viewsets.GenericViewSet):
     filterset_class = ChecklistFilter
 
     def get_queryset(self):
-        return selectors.checklists_visible_to(self.request.user)
+        return selectors.checklists_visible_to(principal_of(self.request))
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -270,14 +272,14 @@ class ChecklistViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(ChecklistSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        checklist = selectors.checklist_get(principal=request.user, checklist_id=pk)
+        checklist = selectors.checklist_get(principal=caller_of(request), checklist_id=pk)
         return Response(ChecklistSerializer(checklist).data)
 
     def create(self, request):
         serializer = ChecklistCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checklist = services.checklist_create(
-            organization=request.user.organization, **serializer.validated_data
+            organization=caller_organization(request), **serializer.validated_data
         )
         location = reverse("checklist-detail", kwargs={"pk": checklist.pk})
         return Response(
@@ -287,7 +289,7 @@ class ChecklistViewSet(viewsets.GenericViewSet):
         )
 
     def partial_update(self, request, pk=None):
-        checklist = selectors.checklist_get(principal=request.user, checklist_id=pk)
+        checklist = selectors.checklist_get(principal=caller_of(request), checklist_id=pk)
         serializer = ChecklistUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checklist = services.checklist_update(checklist=checklist, data=serializer.validated_data)
@@ -343,12 +345,14 @@ class ChecklistVersionViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
     def list(self, request, checklist_id=None):
-        checklist = selectors.checklist_get(principal=request.user, checklist_id=checklist_id)
+        checklist = selectors.checklist_get(principal=caller_of(request), checklist_id=checklist_id)
         page = self.paginate_queryset(selectors.version_list(checklist=checklist))
         return self.get_paginated_response(VersionSummarySerializer(page, many=True).data)
 
     def retrieve(self, request, checklist_id=None, number=None):
-        version = selectors.version_get(principal=request.user, checklist_id=checklist_id, number=number)
+        version = selectors.version_get(
+            principal=caller_of(request), checklist_id=checklist_id, number=number
+        )
         lang = requested_language(request, version.languages)
         etag = version.etag if lang is None else language_etag(version.etag, lang)
         if _if_none_match(request, etag):
@@ -360,7 +364,7 @@ class ChecklistVersionViewSet(viewsets.GenericViewSet):
         return _version_response(version, lang=lang)
 
     def create(self, request, checklist_id=None):
-        checklist = selectors.checklist_get(principal=request.user, checklist_id=checklist_id)
+        checklist = selectors.checklist_get(principal=caller_of(request), checklist_id=checklist_id)
         serializer = VersionPublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = services.checklist_version_publish(checklist=checklist, **serializer.validated_data)

@@ -6,6 +6,8 @@ publish, so it subscribes (``WebhooksConfig.ready``) rather than being imported 
 run synchronously, in the caller's transaction, so an event commits or rolls back with its change.
 """
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.dispatch import Signal
@@ -24,7 +26,7 @@ class EventType(models.TextChoices):
 domain_event = Signal()
 
 
-def event_publish(*, organization, type: str, data: dict) -> None:
+def event_publish(*, organization: models.Model, type: str, data: dict[str, Any]) -> None:
     """Announce a change to whoever records events; call it inside the change's transaction.
 
     Refuses to run with nobody listening: an event nobody records would be lost silently.

@@ -5,6 +5,9 @@ nothing of HTTP. ``ExceptionHandler`` (plugged into drf-standardized-errors) map
 ``{"type": ..., "errors": [{"code", "detail", "attr"}]}`` with the right status code.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -57,11 +60,18 @@ class StorageUnavailable(Exception):
     """Raised when the photo store cannot be reached (rendered as 503)."""
 
 
-def _flatten_detail(exc: exceptions.APIException) -> exceptions.APIException:
+class _FlatAPIException(exceptions.APIException):
+    """One error said plainly; keeps the headers (``WWW-Authenticate``, ``Retry-After``) of the
+    exception it stands for, which the handler reads from these attributes."""
+
+    auth_header: str | None = None
+    wait: float | None = None
+
+
+def _flatten_detail(exc: exceptions.APIException, detail: Mapping[str, Any]) -> exceptions.APIException:
     """simplejwt raises errors whose detail is a dict (``detail``, ``code``, ``messages``); one
     error in the contract's shape says the same thing without echoing token internals."""
-    detail = exc.detail
-    flat = exceptions.APIException(
+    flat = _FlatAPIException(
         detail=str(detail.get("detail") or exc.default_detail),
         code=str(detail.get("code") or exc.default_code),
     )
@@ -86,7 +96,7 @@ class ExceptionHandler(BaseExceptionHandler):
             and not isinstance(exc, exceptions.ValidationError)
             and isinstance(exc.detail, dict)
         ):
-            return _flatten_detail(exc)
+            return _flatten_detail(exc, exc.detail)
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(detail=as_serializer_error(exc))
         if isinstance(exc, DomainConflict):
@@ -107,14 +117,14 @@ class ExceptionHandler(BaseExceptionHandler):
             )
         return super().convert_known_exceptions(exc)
 
-    def get_headers(self, exc: exceptions.APIException) -> dict:
+    def get_headers(self, exc: exceptions.APIException) -> dict[str, str]:
         headers = super().get_headers(exc)
         if exc.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
             headers.setdefault("Retry-After", "5")
         return headers
 
 
-def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict:
+def error_body(status_code: int, code: str, detail: str, attr: str | None = None) -> dict[str, Any]:
     """The contract's error shape, for responses made outside DRF views (404 pages, health)."""
     kind = "client_error" if status_code < 500 else "server_error"
     return {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
@@ -125,7 +135,7 @@ def error_body(status_code: int, code: str, detail: str, attr: str | None = None
 # operation lists more specific descriptions with ``error_responses(400, 404, ...)``.
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="Machine-readable, e.g. `required`, `not_found`, `conflict`.")
     detail = serializers.CharField(help_text="Human-readable explanation.")
     attr = serializers.CharField(
@@ -133,7 +143,7 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-class ErrorResponseSerializer(serializers.Serializer):
+class ErrorResponseSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(
         choices=[
             ("validation_error", "validation_error"),
@@ -142,7 +152,9 @@ class ErrorResponseSerializer(serializers.Serializer):
         ],
         help_text="`validation_error` (a field fails validation), `client_error` (another 4xx) or `server_error` (5xx).",
     )
-    errors = ErrorSerializer(many=True)
+    # The contract's key is ``errors``, which the stubs see shadowing ``Serializer.errors``; at run
+    # time DRF's metaclass moves declared fields off the class, so nothing is shadowed.
+    errors = ErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 _ERROR_DOCS = {
@@ -159,7 +171,7 @@ _ERROR_DOCS = {
 }
 
 
-def error_responses(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """``{status: OpenApiResponse}`` in the contract's error shape, for ``@extend_schema(responses=...)``."""
 
     return {

@@ -10,11 +10,16 @@ subtags. Tags are compared case-insensitively and stored in their conventional c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import pycountry
 from django.core.exceptions import ValidationError
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 MAX_TAG_LENGTH = 35
 _TAG = re.compile(r"^([A-Za-z]{2,3})((?:-[A-Za-z0-9]{1,8})*)$")
@@ -90,7 +95,7 @@ def negotiate(*, lang: str | None, accept_language: str | None, available: list[
     return None
 
 
-def lang_param(query_params) -> str | None:
+def lang_param(query_params: Mapping[str, Any]) -> str | None:
     """``?lang=`` as a canonical tag, None when absent; a malformed value is a 400 at ``lang``.
 
     Several ``lang`` values are refused too: a language is one choice.
@@ -114,7 +119,7 @@ def lang_param(query_params) -> str | None:
     return tag
 
 
-def requested_language(request, available: list[str]) -> str | None:
+def requested_language(request: Request, available: list[str]) -> str | None:
     """The declared language a request asks for (``?lang=``, else ``Accept-Language``), or None."""
     lang = lang_param(request.query_params)
     return negotiate(lang=lang, accept_language=request.headers.get("Accept-Language"), available=available)

@@ -5,24 +5,27 @@ Query strings and bodies are never logged (they may carry tokens or passwords).
 
 import logging
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
 from .exceptions import error_body
+from .principal import request_principal
 
 logger = logging.getLogger("request")
 
 
 class RequestLogMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         response = self.get_response(request)
-        user = getattr(request, "principal", None) or getattr(request, "user", None)
+        principal = request_principal(request)
         logger.info(
             "request",
             extra={
@@ -30,8 +33,8 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "organization_id": getattr(user, "organization_id", None),
-                "user_id": getattr(user, "pk", None),
+                "organization_id": principal.organization_id if principal else None,
+                "user_id": principal.pk if principal else None,
             },
         )
         return response
@@ -56,7 +59,7 @@ _ERROR_CODES = {
 _BODY_HEADERS = {"content-type", "content-length", "content-disposition", "content-encoding"}
 
 
-def _is_api(request) -> bool:
+def _is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
@@ -68,10 +71,10 @@ class ApiErrorShapeMiddleware:
     ``{type, errors}``. Outermost, so it sees what every other layer produced.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if response.status_code < 400 or not _is_api(request):
             return response
@@ -101,7 +104,7 @@ class CommonMiddleware(DjangoCommonMiddleware):
     A redirect would turn the write into a GET (and with ``DEBUG`` Django raises instead).
     """
 
-    def should_redirect_with_slash(self, request):
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
         if _is_api(request) and request.method not in ("GET", "HEAD"):
             return False
         return super().should_redirect_with_slash(request)

@@ -10,8 +10,12 @@
 """
 
 import re
+from typing import Any
 
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import Direction
+from rest_framework.request import Request
 
 from core.exceptions import _ERROR_DOCS, ErrorResponseSerializer
 
@@ -32,19 +36,24 @@ class AutoSchema(BaseAutoSchema):
             codes += WRITES
         return sorted(codes)
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses
         for code in self._error_codes():
             if str(code) not in responses:
-                response = self._get_response_for_code(ErrorResponseSerializer, str(code))
+                # drf-spectacular leaves this helper unannotated; it returns the response object.
+                response = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                    ErrorResponseSerializer, str(code)
+                )
                 response["description"] = _ERROR_DOCS[code]
                 responses[str(code)] = response
         return dict(sorted(responses.items()))
 
 
-def strict_request_bodies(result, generator, request, public):
+def strict_request_bodies(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
     schemas = result.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.endswith("Request") and schema.get("type") == "object" and "properties" in schema:
@@ -56,13 +65,15 @@ def strict_request_bodies(result, generator, request, public):
 _PARAM = re.compile(r"\{([^}]+)\}")
 
 
-def _properties(schema: dict, components: dict) -> set:
+def _properties(schema: dict[str, Any], components: dict[str, Any]) -> set[str]:
     while "$ref" in schema:
         schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
     return set(schema.get("properties", {}))
 
 
-def create_links(result, generator, request, public):
+def create_links(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
     """Every write that creates something (201) links to the operations that read it.
 
     ``POST /visits/`` links to ``GET /visits/{id}/`` (and its history and photos) with

@@ -12,13 +12,18 @@ NUL, an id beyond 64 bits, a negative or absurd offset), is a 400 with code ``in
 
 import datetime as dt
 from base64 import b64decode
+from collections.abc import Sequence
+from typing import Any
 from urllib import parse
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 MAX_DB_INT = 2**63 - 1
 #: Cursor tokens are short: an offset below ``offset_cutoff``, a flag and one ordering value.
@@ -29,10 +34,10 @@ class DefaultPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    ordering = "-id"
+    ordering: str | tuple[str, ...] = "-id"
     invalid_cursor_message = "Invalid cursor: start again from the first page (omit `cursor`)."
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int:
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
@@ -50,11 +55,15 @@ class DefaultPagination(CursorPagination):
             )
         return int(raw)
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self._model = queryset.model
+    _model: type[models.Model] | None = None
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any, Any] | Sequence[Any], request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        self._model = queryset.model if isinstance(queryset, QuerySet) else None
         return super().paginate_queryset(queryset, request, view)
 
-    def decode_cursor(self, request):
+    def decode_cursor(self, request: Request) -> Cursor | None:
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
             return None
@@ -76,7 +85,8 @@ class DefaultPagination(CursorPagination):
             raise ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}, code="invalid_cursor"
             )
-        return Cursor(offset=offset, reverse=reverse == "1", position=position)
+        # The stubs type a cursor's position as an int; DRF keeps it as the text it decoded.
+        return Cursor(offset=offset, reverse=reverse == "1", position=position)  # type: ignore[arg-type]
 
     def _check_position(self, position: str) -> None:
         """The position must be a value the list's first ordering column can hold, in a form the
@@ -99,7 +109,7 @@ class DefaultPagination(CursorPagination):
             if not -MAX_DB_INT - 1 <= value <= MAX_DB_INT:
                 raise ValueError("beyond any database integer")
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:

@@ -7,6 +7,9 @@ would store a NUL silently, and a surrogate breaks hashing and rendering (UTF-8)
 refused here, once for every JSON body on either database, with ``attr`` naming the field.
 """
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from rest_framework.exceptions import ErrorDetail, ParseError, ValidationError
 from rest_framework.parsers import JSONParser as BaseJSONParser
 
@@ -14,7 +17,9 @@ from .text import unstorable_text_problem
 
 
 class JSONParser(BaseJSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
@@ -26,12 +31,12 @@ class JSONParser(BaseJSONParser):
         return data
 
 
-def unstorable_strings(data, *, limit: int = 20) -> dict[str, list]:
+def unstorable_strings(data: Any, *, limit: int = 20) -> dict[str, list[ErrorDetail]]:
     """``{path: [error]}`` for (at most ``limit``) strings in a parsed JSON value that hold a NUL
     or a lone surrogate; object keys are checked too (the error then names the object holding it).
     Iterative, so that a deeply nested body cannot exhaust the stack."""
-    errors: dict[str, list] = {}
-    stack = [("", data)]
+    errors: dict[str, list[ErrorDetail]] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
     while stack and len(errors) < limit:
         path, value = stack.pop()
         if isinstance(value, str):

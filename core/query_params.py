@@ -9,7 +9,10 @@ parameter), so it is refused here for every parameter, on either database, befor
 Lone surrogates cannot arrive this way: Django decodes invalid UTF-8 in a query string as U+FFFD.
 """
 
-from django.http import JsonResponse
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .text import NULL_CODE
 
@@ -19,13 +22,19 @@ ALLOW_BLANK = frozenset({"search", "cursor"})
 class BlankQueryParamMiddleware:
     """Runs once the view is resolved, so that a method the view lacks still answers 405."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         if not request.path.startswith("/api/v1/") or not _handles(view_func, request.method):
             return None
         errors = []
@@ -39,9 +48,9 @@ class BlankQueryParamMiddleware:
         return JsonResponse({"type": "validation_error", "errors": errors}, status=400)
 
 
-def _handles(view_func, method: str) -> bool:
+def _handles(view_func: Callable[..., HttpResponse], method: str | None) -> bool:
     """Whether the resolved view has a handler for ``method`` (viewsets map methods to actions)."""
-    method = method.lower()
+    method = (method or "").lower()
     actions = getattr(view_func, "actions", None)
     if actions is not None:
         return method in actions

@@ -4,11 +4,19 @@ Strict serializers reject unknown fields (a typo in a phone's body must not be s
 dropped) and non-object bodies, naming the offending field in ``attr``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
 
+if TYPE_CHECKING:
+    # The mixin goes before a serializer class: type-check it as one (at run time it is plain).
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
 
-class StrictMixin:
-    def to_internal_value(self, data):
+
+class StrictMixin(_SerializerBase):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(str(key) for key in data if key not in writable)
@@ -22,9 +30,9 @@ class StrictMixin:
         return super().to_internal_value(data)
 
 
-class StrictSerializer(StrictMixin, serializers.Serializer):
+class StrictSerializer(StrictMixin, serializers.Serializer[Any]):
     pass
 
 
-class StrictModelSerializer(StrictMixin, serializers.ModelSerializer):
+class StrictModelSerializer(StrictMixin, serializers.ModelSerializer[Any]):
     pass

@@ -1,3 +1,5 @@
 """URL routes of the core app (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

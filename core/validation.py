@@ -81,7 +81,8 @@ def is_number(value: Any) -> bool:
     """A finite JSON number: not a boolean, an integer within ``MAX_JSON_INT``, a finite float."""
     kind = type(value)
     if kind is int:
-        return -MAX_JSON_INT <= value <= MAX_JSON_INT
+        within: bool = -MAX_JSON_INT <= value <= MAX_JSON_INT  # value is Any: an int here
+        return within
     if kind is float:
         return math.isfinite(value)
     if isinstance(value, bool):
@@ -101,7 +102,8 @@ def is_integer(value: Any) -> bool:
         return True
     if isinstance(value, float):
         return value.is_integer()
-    return value == value.to_integral_value()
+    integral: bool = value == value.to_integral_value()  # a Decimal here
+    return integral
 
 
 def describe(value: Any) -> str:

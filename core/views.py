@@ -3,13 +3,13 @@
 import functools
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
@@ -18,6 +18,7 @@ from drf_spectacular.views import SpectacularRedocView
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .exceptions import error_body
@@ -34,8 +35,10 @@ def storage_ok() -> bool:
         if bucket is not None:
             bucket.meta.client.head_bucket(Bucket=bucket.name)
             return True
-        root = getattr(default_storage, "location", None)
-        return bool(root) and os.path.isdir(root) and os.access(root, os.W_OK)
+        root: str | None = getattr(default_storage, "location", None)
+        if not root:
+            return False
+        return os.path.isdir(root) and os.access(root, os.W_OK)
     except Exception:
         return False
 
@@ -51,7 +54,7 @@ def database_ok() -> bool:
         connection.close()
 
 
-def _result(future) -> bool:
+def _result(future: Future[bool]) -> bool:
     try:
         return future.result(timeout=settings.READINESS_TIMEOUT_SECONDS)
     except Exception:
@@ -76,7 +79,7 @@ _ready = inline_serializer(
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
-def healthz(request):
+def healthz(request: Request) -> Response:
     return Response({"status": "ok"})
 
 
@@ -90,7 +93,7 @@ def healthz(request):
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
-def readyz(request):
+def readyz(request: Request) -> Response:
     pending = {"database": _checks.submit(database_ok), "storage": _checks.submit(storage_ok)}
     checks = {name: _result(future) for name, future in pending.items()}
     if all(checks.values()):
@@ -101,19 +104,19 @@ def readyz(request):
     return Response(body, status=503, headers={"Retry-After": "5"})
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body(500, "error", "Server error."), status=500)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(400, "bad_request", "Bad request."), status=400)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(403, "permission_denied", "Permission denied."), status=403)
 
 
@@ -128,7 +131,10 @@ REDOC_EXTERNAL_LOADS = {b'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"': b'src
 
 @functools.cache
 def _redoc_bundle() -> tuple[bytes, str]:
-    with open(finders.find(REDOC_BUNDLE), "rb") as bundle:
+    path = finders.find(REDOC_BUNDLE)
+    if not isinstance(path, str):
+        raise FileNotFoundError(REDOC_BUNDLE)
+    with open(path, "rb") as bundle:
         content = bundle.read()
     for external, local in REDOC_EXTERNAL_LOADS.items():
         content = content.replace(external, local)
@@ -136,8 +142,9 @@ def _redoc_bundle() -> tuple[bytes, str]:
 
 
 @require_safe
-def redoc_bundle(request):
+def redoc_bundle(request: HttpRequest) -> HttpResponse:
     content, etag = _redoc_bundle()
+    response: HttpResponse
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -151,5 +158,5 @@ class RedocView(SpectacularRedocView):
     template_name = "core/redoc.html"
 
     @staticmethod
-    def _redoc_standalone():
+    def _redoc_standalone() -> str:
         return reverse("redoc-bundle")

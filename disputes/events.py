@@ -1,5 +1,7 @@
 """Webhook events of disputes, built from the models (never from a serializer)."""
 
+from typing import Any
+
 from accounts.models import Organization
 from core.events import EventType, event_publish
 
@@ -16,7 +18,7 @@ def dispute_opened_publish(dispute: Dispute) -> None:
     )
 
 
-def dispute_decided_publish(dispute: Dispute, *, rescored: dict) -> None:
+def dispute_decided_publish(dispute: Dispute, *, rescored: dict[str, Any] | None) -> None:
     event_publish(
         organization=Organization(pk=dispute.organization_id),
         type=EventType.DISPUTE_DECIDED,

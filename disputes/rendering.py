@@ -5,13 +5,20 @@ webhook events (``disputes.events``): it never says who opened or decided the di
 ``created_by_role``) nor who audited the visit.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from audits.rendering import rounded
 from core.rendering import dt_representation
+
+if TYPE_CHECKING:
+    from .models import Dispute
 
 MAX_TEXT = 2000
 
 
-def dispute_representation(dispute) -> dict:
+def dispute_representation(dispute: Dispute) -> dict[str, Any]:
     return {
         "id": str(dispute.pk),
         "visit": str(dispute.visit_id),

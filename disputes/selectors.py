@@ -14,32 +14,47 @@ functions, which is the same value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Func, Prefetch, Q, QuerySet
 
+from core.principal import Principal
 from core.tenancy import get_scoped_or_404, scope_rows
+from photos.models import Photo
 from photos.selectors import photos_of_dispute
 from reports.selectors import LocationRef, ReportFilters, counted_visits, rate, round_figure
 
 from .models import UPHELD_STATUSES, Dispute, DisputeItem, DisputeStatus
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+    from django_stubs_ext import WithAnnotations
 
-def disputes_visible_to(principal) -> QuerySet[Dispute]:
+
+class _WithHours(TypedDict):
+    """A decided dispute annotated with its hours from opening to decision."""
+
+    hours: float
+
+
+def disputes_visible_to(principal: Principal) -> QuerySet[Dispute]:
     return scope_rows(
         Dispute.objects.all(), principal, location="location", auditor=Q(visit__auditor=principal)
     )
 
 
-def dispute_list(principal) -> QuerySet[Dispute]:
+def dispute_list(principal: Principal) -> QuerySet[Dispute]:
     """Disputes ready to render: two queries per page (the disputes, then their items)."""
     return disputes_visible_to(principal).prefetch_related(
         Prefetch("items", queryset=DisputeItem.objects.order_by("position"))
     )
 
 
-def dispute_for_evidence(principal, dispute_id) -> Dispute:
+def dispute_for_evidence(principal: Principal, dispute_id: object) -> Dispute:
     """The dispute (with its visit's version, location and organization) or 404."""
     qs = dispute_list(principal).select_related(
         "visit__checklist_version", "visit__location", "visit__organization"
@@ -56,11 +71,15 @@ class HoursBetween(Func):
     output_field = FloatField()
     arity = 2
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Any]:
         template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0)::double precision"
         return super().as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Any]:
         template = "((julianday(%(expressions)s)) * 24.0)"
         return super().as_sql(compiler, connection, template=template, arg_joiner=") - julianday(", **extra)
 
@@ -74,7 +93,7 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-def _decided(principal, filters: ReportFilters) -> QuerySet[Dispute]:
+def _decided(principal: Principal, filters: ReportFilters) -> QuerySet[WithAnnotations[Dispute, _WithHours]]:
     """Decided disputes of the visits the report counts, with their hours to decision."""
     return (
         Dispute.objects.filter(visit__in=counted_visits(principal, filters))
@@ -84,7 +103,7 @@ def _decided(principal, filters: ReportFilters) -> QuerySet[Dispute]:
     )
 
 
-def _medians(principal, filters: ReportFilters) -> tuple[dict[int, float], float | None]:
+def _medians(principal: Principal, filters: ReportFilters) -> tuple[dict[int, float], float | None]:
     """Median hours to decision per location and overall: two queries."""
     decided = _decided(principal, filters)
     if connection.vendor == "postgresql":
@@ -145,7 +164,7 @@ class DisputesReport:
     results: list[DisputeLocationRow]
 
 
-def disputes_report(*, principal, filters: ReportFilters) -> DisputesReport:
+def disputes_report(*, principal: Principal, filters: ReportFilters) -> DisputesReport:
     """Per location and overall: visits, disputes, dispute rate, decided, upheld, upheld rate, median."""
     rows = (
         counted_visits(principal, filters)
@@ -160,10 +179,11 @@ def disputes_report(*, principal, filters: ReportFilters) -> DisputesReport:
         .order_by()
     )
     medians, overall_median = _medians(principal, filters)
-    results = []
+    results: list[DisputeLocationRow] = []
     totals = {"visits": 0, "disputes": 0, "decided": 0, "upheld": 0}
-    for row in rows:
-        row = {**row, **{name: row[f"n_{name}"] for name in totals}}
+    for counted in rows:
+        row: dict[str, Any] = {**counted}
+        row.update({name: row[f"n_{name}"] for name in totals})
         for name in totals:
             totals[name] += row[name]
         location = LocationRef(id=row["location_id"], code=row["location__code"], name=row["location__name"])
@@ -173,7 +193,7 @@ def disputes_report(*, principal, filters: ReportFilters) -> DisputesReport:
     return DisputesReport(overall=_figures(totals, overall_median), results=results)
 
 
-def _figures(counts: dict, median: float | None) -> DisputeFigures:
+def _figures(counts: Mapping[str, Any], median: float | None) -> DisputeFigures:
     return DisputeFigures(
         visits=counts["visits"],
         disputes=counts["disputes"],
@@ -185,5 +205,5 @@ def _figures(counts: dict, median: float | None) -> DisputeFigures:
     )
 
 
-def evidence_of(dispute: Dispute) -> QuerySet:
+def evidence_of(dispute: Dispute) -> QuerySet[Photo]:
     return photos_of_dispute(dispute)

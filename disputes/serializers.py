@@ -9,6 +9,7 @@ every reader and for webhook events: it never says who opened or decided it (onl
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.roles import API_KEY_ROLE, Role
 from core.serializers import StrictSerializer
 from photos.serializers import PhotoSerializer
 from reports.serializers import LocationRefSerializer
@@ -44,7 +45,10 @@ class DisputeOpenSerializer(StrictSerializer):
 
     id = serializers.UUIDField(help_text="Made by the client; resending the same body is safe.")
     comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
-    items = DisputeItemInSerializer(many=True, min_length=1, help_text="At least one item, each once.")
+    # With many=True DRF hands ``min_length`` to the list serializer; the stubs' signature lacks it.
+    items = DisputeItemInSerializer(  # type: ignore[call-arg]
+        many=True, min_length=1, help_text="At least one item, each once."
+    )
 
 
 class DecisionItemSerializer(StrictSerializer):
@@ -56,7 +60,7 @@ class DisputeDecisionSerializer(StrictSerializer):
     """The body of ``POST /disputes/{id}/decision/``: every disputed item, decided at once."""
 
     comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
-    items = DecisionItemSerializer(many=True, min_length=1)
+    items = DecisionItemSerializer(many=True, min_length=1)  # type: ignore[call-arg]  # as above
 
 
 class AnswerValueSerializer(serializers.Serializer):
@@ -91,7 +95,9 @@ class DisputeSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_comment = serializers.CharField()
     created_by_role = serializers.ChoiceField(
-        choices=[("admin", "admin"), ("manager", "manager"), ("staff", "staff"), ("api_key", "api_key")],
+        choices=[
+            (role, role) for role in (Role.ADMIN.value, Role.MANAGER.value, Role.STAFF.value, API_KEY_ROLE)
+        ],
         help_text="The role of whoever opened it; who it was is never shown.",
     )
     updated_at = serializers.DateTimeField()

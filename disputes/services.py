@@ -14,17 +14,20 @@ records a ``rescored`` history entry with the exact changes.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.authentication import Caller
 from audits.models import Answer, HistoryAction, Visit, VisitHistory, VisitKind, VisitStatus
 from audits.rendering import rounded
-from audits.scoring import SCORED_TYPES, AnswerInput, score_visit
+from audits.scoring import SCORED_TYPES, AnswerInput, VisitScore, score_visit
 from audits.selectors import visits_visible_to
 from audits.submission import (
     _check_na_or_value,
@@ -38,6 +41,7 @@ from audits.submission import (
 from checklists.definition import items_by_key
 from core.exceptions import DomainConflict
 from core.orm import prefetched_set
+from core.roles import Role
 from core.tenancy import get_scoped_or_404
 from core.validation import Problems
 from photos.services import PhotoAddResult, photo_add
@@ -58,27 +62,27 @@ DECISION_ITEM_FIELDS = frozenset({"item", "decision"})
 # --- who may do what ------------------------------------------------------------------------
 
 
-def may_dispute(actor) -> bool:
+def may_dispute(actor: Caller) -> bool:
     """Staff, managers and admins (within what they see) and ``write`` API keys open disputes."""
-    if getattr(actor, "is_api_key", False):
+    if actor.is_api_key:
         return actor.can_write
-    return getattr(actor, "role", None) in ("admin", "manager", "staff")
+    return actor.role in (Role.ADMIN, Role.MANAGER, Role.STAFF)
 
 
-def _may_decide(actor) -> bool:
-    if getattr(actor, "is_api_key", False):
+def _may_decide(actor: Caller) -> bool:
+    if actor.is_api_key:
         return actor.can_write
-    return getattr(actor, "role", None) in ("admin", "manager")
+    return actor.role in (Role.ADMIN, Role.MANAGER)
 
 
-def _is_opener(actor, dispute: Dispute) -> bool:
-    if getattr(actor, "is_api_key", False):
+def _is_opener(actor: Caller, dispute: Dispute) -> bool:
+    if actor.is_api_key:
         return dispute.created_by_api_key_id == actor.api_key.pk
     return dispute.created_by_id is not None and dispute.created_by_id == actor.pk
 
 
-def _who(actor, prefix: str) -> dict:
-    if getattr(actor, "is_api_key", False):
+def _who(actor: Caller, prefix: str) -> dict[str, Any]:
+    if actor.is_api_key:
         return {f"{prefix}": None, f"{prefix}_api_key": actor.api_key}
     return {f"{prefix}": actor, f"{prefix}_api_key": None}
 
@@ -88,7 +92,7 @@ def hidden_items(visit: Visit) -> set[str]:
     return set(visit.hidden_items or [])
 
 
-def is_scored_item(item: Mapping) -> bool:
+def is_scored_item(item: Mapping[str, Any]) -> bool:
     """Whether an answer to ``item`` can carry a score (``number`` only with a bound)."""
     kind = item.get("type")
     if kind not in SCORED_TYPES:
@@ -110,7 +114,9 @@ class ProposedItem:
     na: bool
 
 
-def dispute_open(*, actor, visit_id, data: Any, now: dt.datetime | None = None) -> tuple[Dispute, bool]:
+def dispute_open(
+    *, actor: Caller, visit_id: object, data: Any, now: dt.datetime | None = None
+) -> tuple[Dispute, bool]:
     """Open a dispute on a visit; returns ``(dispute, created)``.
 
     The same id with the same body answers the stored dispute (``created=False``), whatever
@@ -125,7 +131,7 @@ def dispute_open(*, actor, visit_id, data: Any, now: dt.datetime | None = None) 
 
 
 @transaction.atomic
-def _open(*, actor, visit_id, data: Any, now: dt.datetime) -> tuple[Dispute, bool]:
+def _open(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime) -> tuple[Dispute, bool]:
     visit = get_scoped_or_404(
         visits_visible_to(actor)
         .select_for_update(of=("self",))
@@ -187,7 +193,7 @@ def _open(*, actor, visit_id, data: Any, now: dt.datetime) -> tuple[Dispute, boo
     return dispute, True
 
 
-def _replay(existing: Dispute, *, actor, visit: Visit, body_hash: str) -> Dispute:
+def _replay(existing: Dispute, *, actor: Caller, visit: Visit, body_hash: str) -> Dispute:
     """A known id: the same caller's same body on the same visit is the stored dispute; else 409.
 
     Another caller's (or organization's) dispute is never described: the conflict is opaque.
@@ -239,7 +245,7 @@ def _text(raw: Any, path: str, problems: Problems, *, required: bool) -> str:
     return raw
 
 
-def _unknown(raw: Mapping, allowed: frozenset, prefix: str, problems: Problems) -> None:
+def _unknown(raw: Mapping[str, Any], allowed: frozenset[str], prefix: str, problems: Problems) -> None:
     for key in sorted(_printable(k) for k in set(raw) - allowed):
         problems.add(f"{prefix}{key}", "Unknown field.", "unknown_field")
 
@@ -250,7 +256,9 @@ def _same_answer(value: Any, na: bool, answer: Answer | None) -> bool:
     return na == answer.na and canonical_hash(value) == canonical_hash(answer.value)
 
 
-def _parse_open_body(data: Mapping, visit: Visit, problems: Problems) -> tuple[str, list[ProposedItem]]:
+def _parse_open_body(
+    data: Mapping[str, Any], visit: Visit, problems: Problems
+) -> tuple[str, list[ProposedItem]]:
     if _may_hold_unstorable(data):
         for path in _unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
@@ -281,9 +289,9 @@ def _parse_open_body(data: Mapping, visit: Visit, problems: Problems) -> tuple[s
 class _OpenContext:
     """What every disputed item is checked against: the version's items and the visit's answers."""
 
-    known: dict
+    known: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]]
     hidden: set[str]
-    answers: dict
+    answers: dict[str, Answer]
     seen: set[str]
 
 
@@ -294,7 +302,7 @@ def _proposal(raw: Any, index: int, context: _OpenContext, problems: Problems) -
         problems.add(path, "An object {item, reason, proposed} is required.", "invalid")
         return None
     _unknown(raw, ITEM_FIELDS, f"{path}.", problems)
-    key = raw.get("item")
+    key: Any = raw.get("item")  # a str once ``_disputable_item`` accepts it
     reason = _text(raw.get("reason"), f"{path}.reason", problems, required=True)
     item = _disputable_item(key, path, context, problems)
     if item is None:
@@ -320,7 +328,9 @@ def _proposal(raw: Any, index: int, context: _OpenContext, problems: Problems) -
     return ProposedItem(index, key, reason, None if na else value, na)
 
 
-def _disputable_item(key: Any, path: str, context: _OpenContext, problems: Problems) -> Mapping | None:
+def _disputable_item(
+    key: Any, path: str, context: _OpenContext, problems: Problems
+) -> Mapping[str, Any] | None:
     """The checklist item ``key`` names, if it may be disputed (once, scored, shown); else None."""
     if not isinstance(key, str) or not key:
         problems.add(f"{path}.item", "An item key is required.", "required")
@@ -361,7 +371,9 @@ def _check_not_disputed_before(visit: Visit, proposals: list[ProposedItem]) -> N
 # --- evidence ---------------------------------------------------------------------------------
 
 
-def evidence_add(*, actor, dispute: Dispute, photo_id, item_key: str, image: IO[bytes]) -> PhotoAddResult:
+def evidence_add(
+    *, actor: Caller, dispute: Dispute, photo_id: uuid.UUID, item_key: str, image: IO[bytes]
+) -> PhotoAddResult:
     """A photo for an open dispute, through the visit photos' pipeline (``photos.services.photo_add``)."""
     if not may_dispute(actor):
         raise PermissionDenied("Evidence is added by those who may dispute the visit.")
@@ -374,7 +386,9 @@ def evidence_add(*, actor, dispute: Dispute, photo_id, item_key: str, image: IO[
 
 
 @transaction.atomic
-def dispute_decide(*, actor, dispute_id, data: Any, now: dt.datetime | None = None) -> Dispute:
+def dispute_decide(
+    *, actor: Caller, dispute_id: object, data: Any, now: dt.datetime | None = None
+) -> Dispute:
     """Decide every item of an open dispute at once; upheld items re-score the visit."""
     now = now or timezone.now()
     found = get_scoped_or_404(disputes_visible_to(actor).only("id", "visit_id"), pk=dispute_id)
@@ -463,15 +477,18 @@ def _parse_decision(data: Any, items: list[DisputeItem]) -> tuple[str, dict[str,
     return comment, decisions
 
 
-def _as_float(value) -> float | None:
+def _as_float(value: Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _answers_rescore(*, visit: Visit, rows: dict[str, Answer], upheld: list[DisputeItem], result) -> dict:
+def _answers_rescore(
+    *, visit: Visit, rows: dict[str, Answer], upheld: list[DisputeItem], result: VisitScore
+) -> dict[str, dict[str, Any]]:
     """Store the upheld answers and every answer score the re-score moved; returns their changes."""
     known = items_by_key(visit.checklist_version.sections)
-    answer_changes: dict[str, dict] = {}
-    changed, created = [], []
+    answer_changes: dict[str, dict[str, Any]] = {}
+    changed: list[Answer] = []
+    created: list[Answer] = []
     upheld_keys = {item.item_key for item in upheld}
     for item in upheld:
         row = rows.get(item.item_key)
@@ -511,7 +528,7 @@ def _answers_rescore(*, visit: Visit, rows: dict[str, Answer], upheld: list[Disp
     return answer_changes
 
 
-def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute) -> dict:
+def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute: Dispute) -> dict[str, Any]:
     """Apply the upheld answers, score the visit again and store what changed; returns the changes."""
     version = visit.checklist_version
     rows = {answer.item_key: answer for answer in visit.answers.all()}
@@ -523,7 +540,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute
 
     answer_changes = _answers_rescore(visit=visit, rows=rows, upheld=upheld, result=result)
 
-    before = {
+    before: dict[str, Any] = {
         "score": visit.score,
         "passed": visit.passed,
         "critical_failures": list(visit.critical_failures or []),
@@ -572,7 +589,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor, dispute: Dispute
     return changes
 
 
-def _history_actor(actor) -> dict:
-    if getattr(actor, "is_api_key", False):
+def _history_actor(actor: Caller) -> dict[str, Any]:
+    if actor.is_api_key:
         return {"actor": None, "actor_api_key": actor.api_key}
     return {"actor": actor, "actor_api_key": None}

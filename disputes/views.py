@@ -14,9 +14,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import caller_of
 from core.exceptions import ErrorResponseSerializer, error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN_MANAGER, EVERYONE
+from core.principal import principal_of
+from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404
 from photos.serializers import PhotoUploadSerializer
 from photos.services import UnsupportedMedia
@@ -36,7 +39,7 @@ from .serializers import (
     dispute_representation,
 )
 
-DISPUTERS = frozenset({"admin", "manager", "staff", "api_key"})
+DISPUTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, API_KEY_ROLE})
 UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 _dispute_id = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The dispute's UUID."
@@ -103,9 +106,11 @@ class VisitDisputesView(APIView):
         examples=[_open_example],
     )
     def post(self, request, visit_id):
-        dispute, created = services.dispute_open(actor=request.user, visit_id=visit_id, data=request.data)
+        dispute, created = services.dispute_open(
+            actor=caller_of(request), visit_id=visit_id, data=request.data
+        )
         if not created:
-            dispute = selectors.dispute_list(request.user).get(pk=dispute.pk)
+            dispute = selectors.dispute_list(caller_of(request)).get(pk=dispute.pk)
         return Response(
             dispute_representation(dispute), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -123,7 +128,7 @@ class DisputeViewSet(viewsets.GenericViewSet):
     filterset_class = DisputeFilter
 
     def get_queryset(self):
-        return selectors.dispute_list(self.request.user)
+        return selectors.dispute_list(principal_of(self.request))
 
     @extend_schema(
         summary="List disputes",
@@ -136,7 +141,7 @@ class DisputeViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([dispute_representation(d) for d in page])
+        return self.get_paginated_response([dispute_representation(d) for d in page or []])
 
     @extend_schema(
         summary="Read one dispute",
@@ -173,7 +178,7 @@ class DisputeViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def decision(self, request, pk=None):
-        dispute = services.dispute_decide(actor=request.user, dispute_id=pk, data=request.data)
+        dispute = services.dispute_decide(actor=caller_of(request), dispute_id=pk, data=request.data)
         return Response(dispute_representation(dispute))
 
 
@@ -191,7 +196,7 @@ class DisputeEvidenceView(VisitPhotosView):
         responses={200: EvidenceSerializer(many=True), **error_responses(401, 403, 404, 429)},
     )
     def get(self, request, pk):
-        dispute = selectors.dispute_for_evidence(request.user, pk)
+        dispute = selectors.dispute_for_evidence(caller_of(request), pk)
         page = self.paginate_queryset(selectors.evidence_of(dispute))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -219,7 +224,7 @@ class DisputeEvidenceView(VisitPhotosView):
         },
     )
     def post(self, request, pk):
-        dispute = selectors.dispute_for_evidence(request.user, pk)
+        dispute = selectors.dispute_for_evidence(caller_of(request), pk)
         try:
             data = request.data
         except RequestDataTooBig:
@@ -230,7 +235,7 @@ class DisputeEvidenceView(VisitPhotosView):
         body.is_valid(raise_exception=True)
         try:
             result = services.evidence_add(
-                actor=request.user,
+                actor=caller_of(request),
                 dispute=dispute,
                 photo_id=body.validated_data["id"],
                 item_key=body.validated_data["item"],
@@ -292,5 +297,5 @@ class DisputesReportView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        report = selectors.disputes_report(principal=request.user, filters=filters)
+        report = selectors.disputes_report(principal=caller_of(request), filters=filters)
         return Response(DisputeReportSerializer(report).data)

@@ -295,7 +295,8 @@ def parse_exif_datetime(value: object, offset: object, default_tz: str | None) -
     if not match:
         return None
     try:
-        naive = dt.datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        naive = dt.datetime(year, month, day, hour, minute, second)
     except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
         return None
     if isinstance(offset, bytes):

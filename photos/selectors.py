@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from audits.models import HistoryAction, Visit
 from audits.selectors import visits_visible_to
+from core.principal import Principal
 from core.tenancy import get_scoped_or_404
 
 from .imaging import band_neighbours, bands, hamming, to_unsigned64
 from .models import Photo
+
+# A ``disputes.Dispute`` (whose evidence a photo may be). Photos sit below disputes and cannot import
+# it, so its rows are passed through untyped.
+DisputeRow = Any
 
 # Multi-index hashing: the 64-bit hash is cut into 4 bands of 16 bits. If two hashes are within
 # distance d, at least one band is within floor(d / 4) of its counterpart (otherwise the total would
@@ -21,7 +27,7 @@ from .models import Photo
 BAND_COUNT = 4
 
 
-def visit_for_photos(principal, visit_id) -> Visit:
+def visit_for_photos(principal: Principal, visit_id: object) -> Visit:
     """The visit ``visit_id`` if the caller may see it, else 404 (missing and not-yours alike)."""
     qs = visits_visible_to(principal).select_related("checklist_version", "location", "organization")
     return get_scoped_or_404(qs, pk=visit_id)
@@ -32,18 +38,18 @@ def photos_of_visit(visit: Visit) -> QuerySet[Photo]:
     return Photo.objects.filter(visit=visit, dispute__isnull=True)
 
 
-def photos_of_dispute(dispute) -> QuerySet[Photo]:
+def photos_of_dispute(dispute: DisputeRow) -> QuerySet[Photo]:
     return Photo.objects.filter(dispute=dispute)
 
 
-def photo_by_id(photo_id) -> Photo | None:
+def photo_by_id(photo_id: object) -> Photo | None:
     try:
         return Photo.objects.filter(pk=uuid.UUID(str(photo_id))).first()
     except ValueError:
         return None
 
 
-def link_target_or_404(photo_id, variant: str) -> tuple[Photo, str]:
+def link_target_or_404(photo_id: object, variant: str) -> tuple[Photo, str]:
     """The photo behind a signed file link and the storage name of the asked variant."""
     photo = photo_by_id(photo_id)
     if photo is None:
@@ -51,7 +57,7 @@ def link_target_or_404(photo_id, variant: str) -> tuple[Photo, str]:
     return photo, (photo.image if variant == "display" else photo.thumbnail)
 
 
-def photo_count_for_item(visit: Visit, item_key: str, dispute=None) -> int:
+def photo_count_for_item(visit: Visit, item_key: str, dispute: DisputeRow | None = None) -> int:
     """Photos of the visit (or, with ``dispute``, of that dispute's evidence) for one item."""
     return Photo.objects.filter(visit=visit, dispute=dispute, item_key=item_key).count()
 
@@ -68,7 +74,9 @@ def visit_submitter_id(visit: Visit) -> int | None:
     )
 
 
-def reuse_match_exists(*, organization_id: int, exclude_visit_id, dhash: int, max_distance: int) -> bool:
+def reuse_match_exists(
+    *, organization_id: int, exclude_visit_id: uuid.UUID, dhash: int, max_distance: int
+) -> bool:
     """Whether a photo of another visit in the organization is within ``max_distance`` of ``dhash``.
 
     Dispute evidence is never a candidate: a location's own picture must not flag an auditor's.

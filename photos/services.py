@@ -21,22 +21,24 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from audits.models import Visit, VisitStatus
 from core.exceptions import DomainConflict, RetentionError, ServiceUnavailable
+from core.principal import Principal
+from core.roles import API_KEY_ROLE, Role
 
 from . import imaging, storage
 from .events import photo_added_publish
 from .models import Photo
-from .selectors import photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
+from .selectors import DisputeRow, photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
 
 OPEN_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.RETURNED)
 DEFAULT_PHOTO_RULE = {"min": 0, "max": 3}
@@ -56,9 +58,9 @@ class PhotoAddResult:
     created: bool
 
 
-def item_photo_rules(sections) -> dict[str, dict]:
+def item_photo_rules(sections: Any) -> dict[str, dict[str, int]]:
     """``{item_key: {"min": int, "max": int}}`` for every item of a checklist version's sections."""
-    rules: dict[str, dict] = {}
+    rules: dict[str, dict[str, int]] = {}
     for section in sections or []:
         for item in section.get("items") or []:
             rule = item.get("photo") or {}
@@ -69,9 +71,10 @@ def item_photo_rules(sections) -> dict[str, dict]:
     return rules
 
 
-def _item_limit(visit: Visit, item_key: str, dispute=None) -> int:
+def _item_limit(visit: Visit, item_key: str, dispute: DisputeRow | None = None) -> int:
     if not item_key:
-        return settings.PHOTO_MAX_UNATTACHED
+        unattached: int = settings.PHOTO_MAX_UNATTACHED
+        return unattached
     rules = item_photo_rules(visit.checklist_version.sections)
     if dispute is not None and item_key not in dispute.item_keys:
         raise ValidationError({"item": ValidationError("Not an item of this dispute.", "invalid")})
@@ -82,20 +85,20 @@ def _item_limit(visit: Visit, item_key: str, dispute=None) -> int:
     return rules[item_key]["max"]
 
 
-def _may_upload(actor, visit: Visit) -> bool:
+def _may_upload(actor: Principal, visit: Visit) -> bool:
     """The visit's own submitter (auditor or staff), admins, and API keys allowed to write."""
-    role = getattr(actor, "role", None)
-    if role == "admin":
+    role = actor.role
+    if role == Role.ADMIN:
         return True
-    if role == "api_key":
-        return bool(getattr(actor, "can_write", False))
-    if role in ("auditor", "staff"):
+    if role == API_KEY_ROLE:
+        return actor.can_write
+    if role in (Role.AUDITOR, Role.STAFF):
         return actor.pk is not None and actor.pk == visit_submitter_id(visit)
     return False
 
 
-def _replay(existing: Photo, visit: Visit, dispute=None) -> PhotoAddResult:
-    if existing.visit_id != visit.pk or existing.dispute_id != getattr(dispute, "pk", None):
+def _replay(existing: Photo, visit: Visit, dispute: DisputeRow | None = None) -> PhotoAddResult:
+    if existing.visit_id != visit.pk or existing.dispute_id != (dispute.pk if dispute is not None else None):
         where = "visit" if dispute is None else "visit or dispute"
         raise DomainConflict(f"This photo id is already used by another {where}.", code="photo_id_conflict")
     return PhotoAddResult(existing, created=False)
@@ -108,14 +111,20 @@ def _check_dispute_open(status: str) -> None:
         )
 
 
-def _check_capacity(visit: Visit, item_key: str, limit: int, dispute=None) -> None:
+def _check_capacity(visit: Visit, item_key: str, limit: int, dispute: DisputeRow | None = None) -> None:
     if photo_count_for_item(visit, item_key, dispute) >= limit:
         what = f"item {item_key!r}" if item_key else "this visit (photos without an item)"
         raise DomainConflict(f"No more photos may be added to {what}: at most {limit}.", code="photo_limit")
 
 
 def photo_add(
-    *, actor, visit: Visit, photo_id: uuid.UUID, item_key: str, image: IO[bytes], dispute=None
+    *,
+    actor: Principal,
+    visit: Visit,
+    photo_id: uuid.UUID,
+    item_key: str,
+    image: IO[bytes],
+    dispute: DisputeRow | None = None,
 ) -> PhotoAddResult:
     """Attach an uploaded picture to ``visit``; retry-safe on ``photo_id`` (see the module docstring).
 
@@ -211,9 +220,9 @@ def _photo_row_create(
     item_key: str,
     limit: int,
     processed: imaging.ProcessedImage,
-    names: dict,
+    names: dict[str, str],
     reused: bool,
-    dispute=None,
+    dispute: DisputeRow | None = None,
 ) -> Photo:
     # Serialize writers of this visit (or dispute): status and photo.max are re-checked under the lock.
     if dispute is not None:
@@ -251,7 +260,7 @@ def _photo_row_create(
     return photo
 
 
-def _discard(names: dict, *, keep: Photo | None) -> None:
+def _discard(names: dict[str, str], *, keep: Photo | None) -> None:
     owned = {keep.image, keep.thumbnail} if keep is not None else set()
     storage.delete_objects([name for name in names.values() if name not in owned])
 
@@ -314,7 +323,8 @@ PURGE_BATCH_SIZE = 200
 
 def photo_retention_days() -> int:
     """Days photos are kept (``PHOTO_RETENTION_DAYS``, from the environment; 730 by default)."""
-    return settings.PHOTO_RETENTION_DAYS
+    days: int = settings.PHOTO_RETENTION_DAYS
+    return days
 
 
 @dataclass
@@ -326,7 +336,7 @@ class PurgeResult:
     dry_run: bool = False
 
 
-def photos_older_than(*, days: int, now: dt.datetime | None = None):
+def photos_older_than(*, days: int, now: dt.datetime | None = None) -> tuple[QuerySet[Photo], dt.datetime]:
     """Photos of visits that started more than ``days`` days before ``now``."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     return Photo.objects.filter(visit__started_at__lt=cutoff), cutoff

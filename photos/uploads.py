@@ -59,7 +59,8 @@ def spool_unsized_body(request, limit: int) -> None:
         spool.write(chunk)
     spool.seek(0)
     meta["CONTENT_LENGTH"] = str(size)
-    request._stream = LimitedStream(spool, size)
+    # LimitedStream reads any binary file; the stubs name only BytesIO.
+    request._stream = LimitedStream(spool, size)  # type: ignore[arg-type]
     request._spooled_body = spool  # kept alive (and freed) with the request
     request._read_started = False
 

@@ -13,9 +13,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import caller_of
 from core.exceptions import ErrorResponseSerializer, StorageUnavailable, error_responses
 from core.pagination import DefaultPagination
 from core.permissions import EVERYONE
+from core.roles import Role
 
 from . import storage
 from .models import Photo
@@ -24,7 +26,7 @@ from .serializers import PhotoSerializer, PhotoUploadSerializer
 from .services import UnsupportedMedia, photo_add
 from .uploads import CappedUploadHandler, check_declared_length, spool_unsized_body, too_large
 
-UPLOADERS = frozenset({"admin", "auditor", "staff"})
+UPLOADERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.STAFF})
 
 
 class PhotoPagination(DefaultPagination):
@@ -72,7 +74,7 @@ class VisitPhotosView(GenericAPIView):
         responses={200: PhotoSerializer(many=True), **error_responses(401, 403, 404, 429)},
     )
     def get(self, request, visit_id):
-        visit = visit_for_photos(request.user, visit_id)
+        visit = visit_for_photos(caller_of(request), visit_id)
         page = self.paginate_queryset(photos_of_visit(visit))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -102,7 +104,7 @@ class VisitPhotosView(GenericAPIView):
         examples=[_upload_example],
     )
     def post(self, request, visit_id):
-        visit = visit_for_photos(request.user, visit_id)
+        visit = visit_for_photos(caller_of(request), visit_id)
         try:
             data = request.data
         except RequestDataTooBig:
@@ -113,7 +115,7 @@ class VisitPhotosView(GenericAPIView):
         body.is_valid(raise_exception=True)
         try:
             result = photo_add(
-                actor=request.user,
+                actor=caller_of(request),
                 visit=visit,
                 photo_id=body.validated_data["id"],
                 item_key=body.validated_data["item"],

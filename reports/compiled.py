@@ -15,23 +15,22 @@ afresh on every call, so a template can only ever say what the ORM would have sa
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import enum
+from collections.abc import Callable, Mapping, Sequence
 from itertools import count
+from typing import Any, Final
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
-Build = Callable[[Mapping[str, object]], tuple[str, tuple | list]]
+Build = Callable[[Mapping[str, object]], tuple[str, Sequence[Any]]]
 
 _MAX_SHAPES = 1000
-_UNUSABLE = object()
 # Marker values no report filter can hold: ids far below any real (positive) id but inside a
 # 32-bit column's range (Django turns out-of-range integer lookups into empty results), dates in
 # year 1. Each marker also appears as text, which is how SQLite receives dates.
 _FIRST_INT_MARKER = -2_000_000_000
 _FIRST_DATE_MARKER = dt.date(1, 1, 1)
-
-_templates: dict[tuple, object] = {}
 
 
 class _Template:
@@ -42,7 +41,7 @@ class _Template:
         # One entry per parameter: (value name or None for a constant, as_text, constant).
         self.slots = slots
 
-    def params(self, values: Mapping[str, object]) -> list:
+    def params(self, values: Mapping[str, object]) -> list[object]:
         return [
             constant if name is None else (str(values[name]) if as_text else values[name])
             for name, as_text, constant in self.slots
@@ -62,10 +61,21 @@ def _markers(values: Mapping[str, object]) -> dict[str, object]:
     return markers
 
 
-def _template(build: Build, values: Mapping[str, object]) -> object:
+class _Unusable(enum.Enum):
+    """A shape whose template would not give the real SQL: built afresh on every call."""
+
+    UNUSABLE = enum.auto()
+
+
+_UNUSABLE: Final = _Unusable.UNUSABLE
+
+_templates: dict[tuple[object, ...], _Template | _Unusable] = {}
+
+
+def _template(build: Build, values: Mapping[str, object]) -> _Template | _Unusable:
     """A template for this shape, or ``_UNUSABLE`` when filling it in would not give the real SQL."""
     markers = _markers(values)
-    where: dict[tuple[type, object], tuple[str, bool]] = {}
+    where: dict[tuple[type, object], tuple[str | None, bool]] = {}
     for name, marker in markers.items():
         where[(type(marker), marker)] = (name, False)
         where[(str, str(marker))] = (name, True)
@@ -74,17 +84,17 @@ def _template(build: Build, values: Mapping[str, object]) -> object:
         real_sql, real_params = build(values)
     except EmptyResultSet:
         return _UNUSABLE
-    slots = []
+    slots: list[tuple[str | None, bool, object]] = []
     for param in params:
-        name, as_text = where.get((type(param), param), (None, False))
-        slots.append((name, as_text, None if name else param))
+        slot, as_text = where.get((type(param), param), (None, False))
+        slots.append((slot, as_text, None if slot else param))
     template = _Template(sql, slots)
     if sql != real_sql or template.params(values) != list(real_params):
         return _UNUSABLE
     return template
 
 
-def fetch_all(key: tuple, build: Build, values: Mapping[str, object]) -> list[tuple]:
+def fetch_all(key: tuple[object, ...], build: Build, values: Mapping[str, object]) -> list[tuple[Any, ...]]:
     """Rows of the query ``build(values)`` compiles to, reusing the compiled SQL of ``key``.
 
     ``key`` must name everything the SQL text depends on besides ``values`` (which are ids and

@@ -155,7 +155,7 @@ def stream_csv(
                 if texts is not None:
                     prompt, label = texts.cells(version_id, item, value)
                     cells += [neutralize(prompt), neutralize(label)]
-                if with_auditor:
+                if auditor is not None:  # set exactly when with_auditor
                     cells.append(auditor)
                 line = _render(cell_buffer, cell_writer, cells) + "\r\n"
                 if key is not None and len(lines) < 50_000:

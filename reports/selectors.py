@@ -20,28 +20,53 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from itertools import islice
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeVar, overload
 
 from django.db import connection
-from django.db.models import Avg, CharField, Count, F, IntegerField, Q, QuerySet, Value
+from django.db.models import Avg, CharField, Count, F, IntegerField, Model, Q, QuerySet, Value
 
 from audits.models import Answer, Visit, VisitKind, VisitStatus
 from audits.periods import period_starts
 from checklists.definition import text_in
 from checklists.models import ChecklistVersion
 from core.languages import negotiate
+from core.principal import Principal
 from core.tenancy import scope_rows
 from core.validation import round_half_up
 
 from . import compiled
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _InPeriod(TypedDict):
+    """A counted visit annotated with its period key ``p`` (the trend's buckets)."""
+
+    p: dt.date
+
+
+class _InPeriodWithSections(_InPeriod):
+    """The same, with its ``section_scores`` as ``ss`` (to unnest)."""
+
+    ss: list[dict[str, Any]]
+
+
 COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}
+
+_M = TypeVar("_M", bound=Model)
 
 _NOISE = Decimal("1e-9")
 
 
-def round_figure(value) -> float | None:
+@overload
+def round_figure(value: float | Decimal) -> float: ...
+@overload
+def round_figure(value: None) -> None: ...
+@overload
+def round_figure(value: float | Decimal | None) -> float | None: ...
+def round_figure(value: float | Decimal | None) -> float | None:
     """A report figure: two decimals, half up, after dropping float noise below 1e-9 (see module
     docstring)."""
     if value is None:
@@ -151,7 +176,7 @@ class ReportFilters:
     def statuses(self) -> tuple[str, ...]:
         return (self.status,) if self.status else COUNTED_STATUSES
 
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[object, ...]:
         """What the SQL text depends on besides the dates and ids (see ``reports.compiled``)."""
         return (
             self.status,
@@ -162,14 +187,15 @@ class ReportFilters:
 
     def values(self) -> dict[str, object]:
         """The dates and ids, the parameters of a report's compiled SQL."""
-        values = {"date_from": self.date_from, "date_to": self.date_to}
+        values: dict[str, object] = {"date_from": self.date_from, "date_to": self.date_to}
         for name in ("checklist_id", "region_id", "location_id"):
             if getattr(self, name) is not None:
                 values[name] = getattr(self, name)
         return values
 
-    def with_values(self, values: Mapping[str, object]) -> "ReportFilters":
-        return replace(self, **{name: values[name] for name in _FILTER_VALUES if name in values})
+    def with_values(self, values: Mapping[str, Any]) -> "ReportFilters":
+        given: dict[str, Any] = {name: values[name] for name in _FILTER_VALUES if name in values}
+        return replace(self, **given)
 
     def previous(self) -> "ReportFilters":
         """The window of the same length just before ``date_from``."""
@@ -180,7 +206,9 @@ class ReportFilters:
 # --- scope -----------------------------------------------------------------------------------
 
 
-def counted_visits(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):
+def counted_visits(
+    principal: Principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)
+) -> QuerySet[Visit]:
     """The visits a report counts, scoped to the caller, with no ordering (ready to group)."""
     return _narrow(
         scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal)),
@@ -190,7 +218,9 @@ def counted_visits(principal, filters: ReportFilters, *, kinds: Iterable[str] = 
     )
 
 
-def counted_answers(principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)):
+def counted_answers(
+    principal: Principal, filters: ReportFilters, *, kinds: Iterable[str] = (VisitKind.MYSTERY,)
+) -> QuerySet[Answer]:
     """Scored answers of the visits a report counts, joined to their visit (no IN subquery)."""
     qs = scope_rows(
         Answer.objects.all(),
@@ -202,8 +232,8 @@ def counted_answers(principal, filters: ReportFilters, *, kinds: Iterable[str] =
     return _narrow(qs, filters, kinds=kinds, prefix="visit__").filter(score__isnull=False)
 
 
-def _narrow(qs: QuerySet, filters: ReportFilters, *, kinds, prefix: str) -> QuerySet:
-    lookups = {
+def _narrow(qs: QuerySet[_M], filters: ReportFilters, *, kinds: Iterable[str], prefix: str) -> QuerySet[_M]:
+    lookups: dict[str, object] = {
         f"{prefix}kind__in": list(kinds),
         f"{prefix}status__in": list(filters.statuses),
         f"{prefix}local_date__gte": filters.date_from,
@@ -221,17 +251,12 @@ def _narrow(qs: QuerySet, filters: ReportFilters, *, kinds, prefix: str) -> Quer
 # --- trend ---------------------------------------------------------------------------------
 
 
-def _caller(principal) -> tuple:
+def _caller(principal: Principal) -> tuple[object, ...]:
     """Who asks, as far as the SQL goes: ``scope_rows`` compiles the caller's scope into it."""
-    return (
-        type(principal).__name__,
-        getattr(principal, "role", None),
-        getattr(principal, "pk", None),
-        getattr(principal, "organization_id", None),
-    )
+    return (type(principal).__name__, principal.role, principal.pk, principal.organization_id)
 
 
-def trend(*, principal, filters: ReportFilters, period: str) -> Trend:
+def trend(*, principal: Principal, filters: ReportFilters, period: str) -> Trend:
     """Visits, average score, pass rate and section averages per period, with no holes.
 
     Each visit is bucketed by its own stored period key, so a region mixing time zones puts
@@ -241,10 +266,10 @@ def trend(*, principal, filters: ReportFilters, period: str) -> Trend:
     shape = (_caller(principal), filters.shape(), period)
     values = filters.values()
 
-    def visits(values):
+    def visits(values: Mapping[str, object]) -> "QuerySet[WithAnnotations[Visit, _InPeriod]]":
         return counted_visits(principal, filters.with_values(values)).annotate(p=F(column))
 
-    def totals_sql(values):
+    def totals_sql(values: Mapping[str, object]) -> tuple[str, tuple[Any, ...]]:
         return (
             visits(values)
             .values("p")
@@ -280,7 +305,9 @@ def trend(*, principal, filters: ReportFilters, period: str) -> Trend:
     return Trend(period=period, series=series)
 
 
-def _section_averages_sql(visits: QuerySet) -> tuple[str, tuple]:
+def _section_averages_sql(
+    visits: "QuerySet[WithAnnotations[Visit, _InPeriodWithSections]]",
+) -> tuple[str, tuple[Any, ...]]:
     """Average of each section's score per period, unnesting the visits' ``section_scores``.
 
     ``section_scores`` is a JSON list of ``{"key", "score"}``; unnesting JSON is the one place
@@ -307,7 +334,7 @@ def _section_averages_sql(visits: QuerySet) -> tuple[str, tuple]:
     return sql, params
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: object) -> dt.date:
     # Raw SQL on SQLite hands dates back as ISO strings.
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
@@ -315,7 +342,7 @@ def _as_date(value) -> dt.date:
 # --- ranking ---------------------------------------------------------------------------------
 
 
-def location_ranking(*, principal, filters: ReportFilters) -> list[RankingRow]:
+def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[RankingRow]:
     """Locations by average score over the window, best first, with the previous window's average.
 
     One query over both windows (conditional aggregates). Order: higher average first (as shown,
@@ -323,7 +350,7 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[RankingRow]:
     in the window are left out.
     """
 
-    def ranking_sql(values):
+    def ranking_sql(values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
         window = filters.with_values(values)
         current = Q(local_date__gte=window.date_from)
         before = Q(local_date__lt=window.date_from)
@@ -345,10 +372,10 @@ def location_ranking(*, principal, filters: ReportFilters) -> list[RankingRow]:
         ranking_sql,
         {**filters.values(), "previous_from": filters.previous().date_from},
     )
-    results = []
-    for location_id, code, name, visits, average, passed, previous_average in rows:
-        average = round_figure(average)
-        previous_average = round_figure(previous_average)
+    results: list[RankingRow] = []
+    for location_id, code, name, visits, raw_average, passed, raw_previous_average in rows:
+        average = round_figure(raw_average)
+        previous_average = round_figure(raw_previous_average)
         results.append(
             RankingRow(
                 rank=0,  # numbered once sorted
@@ -389,17 +416,15 @@ class Language:
 
 def _item_catalogue(
     checklist_ids: Iterable[int], language: Language = Language()
-) -> dict[tuple[int, str], dict]:
+) -> dict[tuple[int, str], dict[str, Any]]:
     """``(checklist_id, item_key) -> {prompt, section}`` from each checklist's newest version
     that defines the item (an item dropped from a later version keeps its old prompt); prompts
     are resolved to a string in the language asked for, falling back to the version's default."""
-    catalogue: dict[tuple[int, str], dict] = {}
-    checklist_ids = set(checklist_ids)
-    if not checklist_ids:
+    catalogue: dict[tuple[int, str], dict[str, Any]] = {}
+    wanted = set(checklist_ids)
+    if not wanted:
         return catalogue
-    versions = ChecklistVersion.objects.filter(checklist_id__in=checklist_ids).order_by(
-        "checklist_id", "-number"
-    )
+    versions = ChecklistVersion.objects.filter(checklist_id__in=wanted).order_by("checklist_id", "-number")
     for checklist_id, sections, languages in versions.values_list("checklist_id", "sections", "languages"):
         chosen = language.pick(languages or [])
         for section in sections or []:
@@ -414,7 +439,7 @@ def _item_catalogue(
 
 
 def item_performance(
-    *, principal, filters: ReportFilters, language: Language = Language()
+    *, principal: Principal, filters: ReportFilters, language: Language = Language()
 ) -> list[ItemPerformanceRow]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
 
@@ -449,7 +474,9 @@ def item_performance(
     return results
 
 
-def perception_gap(*, principal, filters: ReportFilters, language: Language = Language()) -> PerceptionGap:
+def perception_gap(
+    *, principal: Principal, filters: ReportFilters, language: Language = Language()
+) -> PerceptionGap:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
 
     Both kinds count with status submitted or approved (``status`` narrows both). Items are
@@ -544,6 +571,8 @@ EXPORT_VISIT_FIELDS = (
     "passed",
 )
 EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "score", "comment")
+# One visit, or one answer, as the export reads it (``EXPORT_VISIT_FIELDS``, ``EXPORT_ANSWER_FIELDS``).
+ExportRow = tuple[Any, ...]
 
 
 class ExportVisitRow(NamedTuple):
@@ -581,15 +610,15 @@ class ExportAnswerRow(NamedTuple):
 
 
 def export_visits(
-    principal, filters: ExportFilters, *, with_auditor: bool, with_version: bool = False
-) -> QuerySet:
+    principal: Principal, filters: ExportFilters, *, with_auditor: bool, with_version: bool = False
+) -> QuerySet[Visit, ExportRow]:
     """The visits to export, scoped like the visit list, oldest first (a stable order).
 
     ``with_auditor`` and ``with_version`` fill the auditor's username and the checklist version's id
     (for ``ExportTexts``); otherwise those columns are null, so every row is an ``ExportVisitRow``.
     """
     qs = scope_rows(Visit.objects.all(), principal, location="location", auditor=Q(auditor=principal))
-    lookups: dict = {}
+    lookups: dict[str, object] = {}
     if filters.date_from is not None:
         lookups["local_date__gte"] = filters.date_from
     if filters.date_to is not None:
@@ -627,9 +656,9 @@ class ExportTexts:
 
     def __init__(self, lang: str):
         self.lang = lang
-        self._versions: dict[int, dict[str, tuple[str, dict]]] = {}
+        self._versions: dict[int, dict[str, tuple[str, dict[str, str]]]] = {}
 
-    def _load(self, version_id: int) -> dict[str, tuple[str, dict]]:
+    def _load(self, version_id: int) -> dict[str, tuple[str, dict[str, str]]]:
         row = ChecklistVersion.objects.filter(pk=version_id).values_list("sections", "languages").first()
         sections, languages = row if row is not None else ([], [])
         chosen = negotiate(lang=self.lang, accept_language=None, available=languages or [])
@@ -656,7 +685,7 @@ class ExportTexts:
 
 
 def iter_export(
-    visits: QuerySet, *, visits_per_chunk: int = 1000
+    visits: QuerySet[Visit, Any], *, visits_per_chunk: int = 1000
 ) -> Iterator[tuple[ExportVisitRow, list[ExportAnswerRow]]]:
     """``(visit_row, answer_rows)`` pairs, read in chunks: memory stays flat however big the export.
 
@@ -671,9 +700,9 @@ def iter_export(
         yield from zip(chunk, answers_of([visit.id for visit in chunk]), strict=True)
 
 
-def _chunk_answers(visit_ids: list) -> list[list[ExportAnswerRow]]:
+def _chunk_answers(visit_ids: list[Any]) -> list[list[ExportAnswerRow]]:
     """Each visit's answers in checklist order, aligned with ``visit_ids``; ``value`` as JSON text."""
-    by_visit: dict = {visit_id: [] for visit_id in visit_ids}
+    by_visit: dict[Any, list[ExportAnswerRow]] = {visit_id: [] for visit_id in visit_ids}
     rows = Answer.objects.filter(visit_id__in=visit_ids).order_by("visit_id", "position")
     for visit_id, section, item, value, na, score, comment in rows.values_list(*EXPORT_ANSWER_FIELDS):
         by_visit[visit_id].append(
@@ -682,7 +711,7 @@ def _chunk_answers(visit_ids: list) -> list[list[ExportAnswerRow]]:
     return list(by_visit.values())
 
 
-def _chunk_answers_postgresql(visit_ids: list) -> list[list[ExportAnswerRow]]:
+def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportAnswerRow]]:
     """The same, tuned for millions of rows: the database numbers each answer's visit by its place
     in the chunk (an int is cheaper to send and parse than a UUID) and sends JSON values as text,
     which the CSV writer decodes once per distinct value."""
@@ -697,6 +726,6 @@ def _chunk_answers_postgresql(visit_ids: list) -> list[list[ExportAnswerRow]]:
             """,
             [visit_ids],
         )
-        for row in map(ExportAnswerRow._make, cursor.fetchall()):
-            by_visit[row.visit - 1].append(row)
+        for fields in cursor.fetchall():
+            by_visit[fields[0] - 1].append(ExportAnswerRow._make(fields))
     return by_visit

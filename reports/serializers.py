@@ -6,7 +6,10 @@ id the caller may not see is reported exactly like one that does not exist.
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -16,6 +19,7 @@ from audits.periods import PERIODS, period_start
 from audits.submission import MAX_YEAR, MIN_YEAR
 from checklists.selectors import checklists_visible_to
 from core.languages import canonical_tag
+from core.principal import Principal
 
 from . import selectors
 
@@ -52,11 +56,11 @@ class ScopedIdField(serializers.IntegerField):
 
     default_error_messages = {"does_not_exist": "No such {name} (or not yours)."}
 
-    def __init__(self, **kwargs):
-        self.queryset = None
+    def __init__(self, **kwargs: Any) -> None:
+        self.queryset: QuerySet[Any] | None = None
         super().__init__(min_value=1, max_value=2**63 - 1, required=False, **kwargs)
 
-    def run_validation(self, data=serializers.empty):
+    def run_validation(self, data: Any = serializers.empty) -> Any:
         pk = super().run_validation(data)  # an integer within range, or an "invalid" error
         if pk is None:
             return None
@@ -70,23 +74,31 @@ def _scoped_pk_field(**kwargs) -> ScopedIdField:
     return ScopedIdField(**kwargs)
 
 
-class _ScopedIds:
+if TYPE_CHECKING:
+    # The mixin goes before a serializer class: type-check it as one (at run time it is plain).
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object
+
+
+class _ScopedIds(_SerializerBase):
     """Resolve ``checklist``/``region``/``location`` within the caller's scope."""
 
-    scoped_fields = {
+    scoped_fields: ClassVar[dict[str, Callable[[Principal], QuerySet[Any]]]] = {
         "checklist": checklists_visible_to,
         "region": regions_visible_to,
         "location": locations_visible_to,
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         principal = self.context.get("principal")
         if principal is None:  # the schema generator inspecting us: the fields' empty querysets stay
             return
         for name, visible in self.scoped_fields.items():
-            if name in self.fields:
-                self.fields[name].queryset = visible(principal)
+            field = self.fields.get(name)
+            if isinstance(field, ScopedIdField):
+                field.queryset = visible(principal)
 
 
 class WindowQuerySerializer(_ScopedIds, serializers.Serializer):

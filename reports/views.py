@@ -14,8 +14,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import caller_of
 from accounts.selectors import locations_visible_to, regions_visible_to
 from core.exceptions import error_responses
+from core.principal import principal_of
+from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
 from . import csv_export, selectors
@@ -30,7 +33,7 @@ from .serializers import (
     TrendSerializer,
 )
 
-REPORT_READERS = frozenset({"admin", "manager", "staff", "api_key"})
+REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, API_KEY_ROLE})
 TAGS = ["reports"]
 ERRORS = error_responses(400, 401, 403, 429)
 
@@ -41,7 +44,7 @@ class ReportView(APIView):
 
     def parse_query(self):
         query = self.query_serializer_class(
-            data=self.request.query_params, context={"principal": self.request.user}
+            data=self.request.query_params, context={"principal": principal_of(self.request)}
         )
         query.is_valid(raise_exception=True)
         return query
@@ -59,7 +62,7 @@ class _TrendView(ReportView):
         query = self.parse_query()
         filters = query.filters(**narrowing)
         trend = selectors.trend(
-            principal=self.request.user, filters=filters, period=query.validated_data["period"]
+            principal=principal_of(self.request), filters=filters, period=query.validated_data["period"]
         )
         return Response(TrendSerializer(trend).data)
 
@@ -103,7 +106,7 @@ class LocationTrendView(_TrendView):
         tags=TAGS,
     )
     def get(self, request, pk: int):
-        location = get_scoped_or_404(locations_visible_to(request.user), pk=pk)
+        location = get_scoped_or_404(locations_visible_to(caller_of(request)), pk=pk)
         return self.trend_for(location_id=location.pk)
 
 
@@ -121,7 +124,7 @@ class RegionTrendView(_TrendView):
         tags=TAGS,
     )
     def get(self, request, pk: int):
-        region = get_scoped_or_404(regions_visible_to(request.user), pk=pk)
+        region = get_scoped_or_404(regions_visible_to(caller_of(request)), pk=pk)
         return self.trend_for(region_id=region.pk)
 
 
@@ -162,7 +165,7 @@ class LocationRankingView(ReportView):
     )
     def get(self, request):
         filters = self.parse_query().filters()
-        rows = selectors.location_ranking(principal=request.user, filters=filters)
+        rows = selectors.location_ranking(principal=caller_of(request), filters=filters)
         return Response(RankingSerializer({"results": rows}).data)
 
 
@@ -198,7 +201,7 @@ class ItemPerformanceView(ReportView):
     def get(self, request):
         query = self.parse_query()
         rows = selectors.item_performance(
-            principal=request.user, filters=query.filters(), language=self.language(query)
+            principal=caller_of(request), filters=query.filters(), language=self.language(query)
         )
         return Response(ItemPerformanceSerializer({"results": rows}).data)
 
@@ -238,7 +241,7 @@ class PerceptionGapView(ReportView):
     def get(self, request):
         query = self.parse_query()
         gap = selectors.perception_gap(
-            principal=request.user, filters=query.filters(), language=self.language(query)
+            principal=caller_of(request), filters=query.filters(), language=self.language(query)
         )
         return Response(PerceptionGapSerializer(gap).data)
 
@@ -279,10 +282,10 @@ class VisitExportView(ReportView):
     )
     def get(self, request):
         query = self.parse_query()
-        with_auditor = shows_auditor_identity(request.user)
+        with_auditor = shows_auditor_identity(caller_of(request))
         lang = query.validated_data.get("lang")
         visits = selectors.export_visits(
-            request.user, query.filters(), with_auditor=with_auditor, with_version=lang is not None
+            caller_of(request), query.filters(), with_auditor=with_auditor, with_version=lang is not None
         )
         texts = selectors.ExportTexts(lang) if lang is not None else None
         response = StreamingHttpResponse(

@@ -13,6 +13,9 @@ step "ruff check / ruff format --check"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+step "mypy (django-stubs, djangorestframework-stubs; strict on core/ and the domain modules)"
+.venv/bin/mypy
+
 step "import-linter: the apps' layers (README, Architecture)"
 .venv/bin/lint-imports
 

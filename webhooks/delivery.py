@@ -16,6 +16,7 @@ import logging
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import transport
+
+if TYPE_CHECKING:
+    from django_tasks.base import Task
 from .models import Delivery, DeliveryAttempt, DeliveryStatus, Webhook
 from .signing import event_body, signed_headers
 
@@ -34,9 +38,10 @@ SWEEP_BATCH = 500
 DELIVER_TASK = "webhooks.tasks.deliver"
 
 
-def _deliver_task():
+def _deliver_task() -> Task[[int], str]:
     """The ``deliver`` task, looked up by its queue name (``webhooks.tasks`` imports this module)."""
-    return import_string(DELIVER_TASK)
+    deliver: Task[[int], str] = import_string(DELIVER_TASK)
+    return deliver
 
 
 def deliveries_enqueue(delivery_ids: list[int]) -> None:

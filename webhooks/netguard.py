@@ -63,6 +63,7 @@ def parse_ipv4_loose(host: str) -> ipaddress.IPv4Address | None:
         return None
     values = []
     for part in parts:
+        value: int | None
         try:
             if part[:2].lower() == "0x":
                 value = int(part[2:] or "0", 16)

@@ -2,12 +2,13 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from core.principal import Principal
 from core.tenancy import scope_rows
 
 from .models import Delivery, DeliveryAttempt, Webhook
 
 
-def webhooks_visible_to(principal) -> QuerySet[Webhook]:
+def webhooks_visible_to(principal: Principal) -> QuerySet[Webhook]:
     """The caller's organization's endpoints (the views admit admins only)."""
     return scope_rows(Webhook.objects.all(), principal, location=None)
 

@@ -11,12 +11,14 @@ Apps do not call ``event_record`` directly: they publish ``core.events.domain_ev
 from __future__ import annotations
 
 import secrets as secrets_module
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Organization, User
 from core.exceptions import DomainConflict
 
 from .delivery import deliveries_enqueue, delivery_enqueue
@@ -29,7 +31,7 @@ SECRET_PREFIX = "whsec_"
 # --- The outbox ---------------------------------------------------------------------------------
 
 
-def event_record(*, organization, type: str, data: dict) -> Event:
+def event_record(*, organization: Organization, type: str, data: dict[str, Any]) -> Event:
     """Record a domain event inside the current transaction (the outbox).
 
     Call it from the service that makes the change, inside its ``transaction.atomic`` block:
@@ -57,7 +59,9 @@ def event_record(*, organization, type: str, data: dict) -> Event:
     return event
 
 
-def domain_event_record(sender, *, organization, type: str, data: dict, **kwargs) -> None:
+def domain_event_record(
+    sender: object, *, organization: Organization, type: str, data: dict[str, Any], **kwargs: object
+) -> None:
     """Receiver of ``core.events.domain_event``: every published event goes to the outbox."""
     event_record(organization=organization, type=type, data=data)
 
@@ -98,7 +102,12 @@ def secret_generate() -> str:
 
 @transaction.atomic
 def webhook_create(
-    *, organization, created_by=None, url: str, events: list[str], secret: str | None = None
+    *,
+    organization: Organization,
+    created_by: User | None = None,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
 ) -> tuple[Webhook, str]:
     """Register an endpoint; returns it with its secret, which is never shown again."""
     secret = secret or secret_generate()

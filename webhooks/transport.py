@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -25,7 +26,14 @@ USER_AGENT = "mystery-audit-webhooks/1.0"
 ERROR_MAX_LENGTH = 500
 
 
-class _PinnedMixin:
+if TYPE_CHECKING:
+    # The mixin goes before an urllib3 connection class: type-check it as one (at run time it is plain).
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _PinnedMixin(_ConnectionBase):
     """Connect to ``pinned_address`` instead of resolving ``host`` again; remember the socket."""
 
     def __init__(self, *args, pinned_address: str, opened: list, **kwargs):

@@ -11,8 +11,10 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.authentication import caller_of, caller_organization
 from core.exceptions import error_responses
 from core.permissions import ADMIN
+from core.principal import principal_of
 from core.tenancy import get_scoped_or_404
 
 from . import selectors, services
@@ -45,7 +47,7 @@ class WebhookViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.webhooks_visible_to(self.request.user)
+        return selectors.webhooks_visible_to(principal_of(self.request))
 
     def get_object(self):
         return get_scoped_or_404(self.get_queryset(), pk=self.kwargs["pk"])
@@ -72,8 +74,8 @@ class WebhookViewSet(viewsets.GenericViewSet):
         body = WebhookCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         webhook, secret = services.webhook_create(
-            organization=request.user.organization,
-            created_by=request.user if not getattr(request.user, "is_api_key", False) else None,
+            organization=caller_organization(request),
+            created_by=caller_of(request).user_or_none(),
             **body.validated_data,
         )
         data = WebhookWithSecretSerializer(webhook, context={"secret": secret}).data
@@ -143,7 +145,7 @@ class DeliveryViewSet(viewsets.GenericViewSet):
 
     def webhook(self):
         return get_scoped_or_404(
-            selectors.webhooks_visible_to(self.request.user), pk=self.kwargs["webhook_id"]
+            selectors.webhooks_visible_to(principal_of(self.request)), pk=self.kwargs["webhook_id"]
         )
 
     def get_queryset(self):

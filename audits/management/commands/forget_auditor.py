@@ -4,6 +4,9 @@ Their visits stay (reports do not change); the account becomes ``deleted-<id>``,
 e-mail, password and scopes, and is deactivated. See ``audits.services.auditor_forget``.
 """
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import pseudonym_for, user_find
@@ -14,7 +17,7 @@ from core.exceptions import RetentionError
 class Command(BaseCommand):
     help = "Pseudonymise a departed auditor: erase their personal data, keep their visits."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("user", metavar="USERNAME_OR_ID", help="The auditor's username or user id.")
         parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
         parser.add_argument(
@@ -23,7 +26,7 @@ class Command(BaseCommand):
             help="Also forget a manager, staff member or admin (refused by default).",
         )
 
-    def handle(self, *args, user, yes, any_role, **options):
+    def handle(self, *args: Any, user: str, yes: bool, any_role: bool, **options: Any) -> None:
         try:
             target = user_find(username_or_id=user)
         except RetentionError as exc:

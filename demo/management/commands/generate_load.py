@@ -16,6 +16,7 @@ import json
 import random
 import time
 import uuid
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -219,7 +220,8 @@ class Command(BaseCommand):
         written = 0
         while written < visits:
             size = min(batch, visits - written)
-            visit_rows, answer_rows = [], []
+            visit_rows: list[tuple[Any, ...]] = []
+            answer_rows: list[tuple[Any, ...]] = []
             for _ in range(size):
                 site = rng.choice(sites)
                 base, slope = drift[site.pk]

@@ -16,6 +16,7 @@ import io
 import random
 import uuid
 from types import SimpleNamespace
+from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -81,6 +82,7 @@ def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
         return None
     if item.get("allow_na") and rng.random() < 0.05:
         return {"item": item["key"], "na": True}
+    value: Any
     if kind == "yes_no":
         value = good
     elif kind == "scale":
@@ -99,7 +101,7 @@ def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
         if good or (low is None and high is None):
             value = inside
         else:
-            value = (high + 1) if high is not None else low - 1
+            value = (high + 1) if high is not None else (low or 0) - 1  # one of them is set here
     else:  # text
         value = rng.choice(["Friendly team.", "Busy but organised.", "Had to wait a while.", ""])
     return {"item": item["key"], "value": value, "na": False, "comment": ""}
@@ -132,7 +134,7 @@ def _jpeg(rng: random.Random) -> io.BytesIO:
 def _proposals(visit) -> list[tuple[str, object]]:
     """``(item, better value)`` for the visit's failed yes/no items and scales below their top."""
     answers = {answer.item_key: answer for answer in visit.answers.all()}
-    found = []
+    found: list[tuple[str, object]] = []
     for section in visit.checklist_version.sections:
         for item in section["items"]:
             answer = answers.get(item["key"])
@@ -199,7 +201,7 @@ class Command(BaseCommand):
                     address=f"{site_name}, main entrance",
                 )
                 stores.append((location, start, end))
-        people = {
+        people: dict[str, Any] = {
             "admin": user_create(
                 organization=organization,
                 username="demo-admin",

@@ -4,6 +4,9 @@ Removes the stored images and thumbnails, then the rows, of photos whose visit s
 N days ago (default ``PHOTO_RETENTION_DAYS``, 730). Visits and their scores stay. Safe to re-run.
 """
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import RetentionError
@@ -13,7 +16,7 @@ from photos.services import photo_retention_days, photos_purge
 class Command(BaseCommand):
     help = "Delete photos (storage objects and rows) of visits older than N days."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--older-than-days",
             type=int,
@@ -22,7 +25,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
 
-    def handle(self, *args, older_than_days, dry_run, **options):
+    def handle(self, *args: Any, older_than_days: int | None, dry_run: bool, **options: Any) -> None:
         days = photo_retention_days() if older_than_days is None else older_than_days
         try:
             result = photos_purge(
