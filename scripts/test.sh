@@ -40,7 +40,7 @@ step "a Python client generated from the schema (openapi-python-client), without
 client_dir=$(mktemp -d)
 root=$PWD
 generated=$(cd "$client_dir" && "$root/.venv/bin/openapi-python-client" generate --path "$root/openapi/schema.yaml" \
-  --config "$root/openapi/client-config.yaml" --meta none --output-path "$client_dir/client" 2>&1) || { echo "$generated"; exit 1; }
+  --config "$root/tests/integration/client-config.yaml" --meta none --output-path "$client_dir/client" 2>&1) || { echo "$generated"; exit 1; }
 rm -rf "$client_dir"
 if grep -qi warning <<<"$generated"; then echo "$generated"; echo "The client generator warned: fix the schema." >&2; exit 1; fi
 # tests/integration/test_generated_client.py runs a scenario with that client against gunicorn.

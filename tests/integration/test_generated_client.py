@@ -37,7 +37,7 @@ def api(tmp_path_factory):
             "--path",
             str(ROOT / "openapi" / "schema.yaml"),
             "--config",
-            str(ROOT / "openapi" / "client-config.yaml"),
+            str(ROOT / "tests" / "integration" / "client-config.yaml"),
             "--meta",
             "none",
             "--output-path",
