@@ -171,10 +171,11 @@ _ERROR_DOCS = {
 }
 
 
+def error_response(description: str) -> OpenApiResponse:
+    """One documented error answer in the contract's error shape, described for its endpoint."""
+    return OpenApiResponse(response=ErrorResponseSerializer, description=description)
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """``{status: OpenApiResponse}`` in the contract's error shape, for ``@extend_schema(responses=...)``."""
-
-    return {
-        code: OpenApiResponse(response=ErrorResponseSerializer, description=_ERROR_DOCS[code])
-        for code in codes
-    }
+    return {code: error_response(_ERROR_DOCS[code]) for code in codes}

@@ -4,26 +4,23 @@ Views parse, call one service or selector, and render. What the caller cannot se
 they can see but may not do is 403 (decided by the role map, or by the service after the scoped fetch).
 """
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import caller_of
-from core.exceptions import ErrorResponseSerializer, error_responses
+from audits.views import UUID_PATTERN
+from core.exceptions import error_response, error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN_MANAGER, EVERYONE
 from core.principal import principal_of
 from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404
 from photos.serializers import PhotoUploadSerializer
-from photos.services import UnsupportedMedia
-from photos.uploads import too_large
 from photos.views import PhotoPagination, VisitPhotosView
 from reports.serializers import ScopeQuerySerializer
 from reports.views import ReportView
@@ -40,14 +37,9 @@ from .serializers import (
 )
 
 DISPUTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, API_KEY_ROLE})
-UUID_PATTERN = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 _dispute_id = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The dispute's UUID."
 )
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorResponseSerializer, description=description)
 
 
 class DisputePagination(DefaultPagination):
@@ -215,37 +207,22 @@ class DisputeEvidenceView(VisitPhotosView):
             201: EvidenceSerializer,
             200: OpenApiResponse(EvidenceSerializer, description="The same id again: the stored photo."),
             **error_responses(400, 401, 403, 404, 429),
-            409: _error(
+            409: error_response(
                 "The id belongs to another photo target, the dispute is decided, or photo.max is reached."
             ),
-            413: _error("The photo is larger than 20 MiB."),
-            415: _error("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
-            503: _error("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
+            411: error_response(
+                "A chunked body through a server that cannot decode it: send a Content-Length."
+            ),
+            413: error_response("The photo is larger than 20 MiB."),
+            415: error_response("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
+            503: error_response("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
         },
     )
     def post(self, request, pk):
         dispute = selectors.dispute_for_evidence(caller_of(request), pk)
-        try:
-            data = request.data
-        except RequestDataTooBig:
-            raise too_large(settings.PHOTO_MAX_UPLOAD_BYTES)
-        except (TooManyFieldsSent, TooManyFilesSent):
-            raise exceptions.ParseError("Too many multipart fields.")
-        body = PhotoUploadSerializer(data=data)
-        body.is_valid(raise_exception=True)
-        try:
-            result = services.evidence_add(
-                actor=caller_of(request),
-                dispute=dispute,
-                photo_id=body.validated_data["id"],
-                item_key=body.validated_data["item"],
-                image=body.validated_data["image"],
-            )
-        except UnsupportedMedia as exc:
-            raise exceptions.UnsupportedMediaType(media_type="image", detail=exc.message)
-        return Response(
-            self.get_serializer(result.photo).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        return self.upload(
+            request,
+            lambda **picture: services.evidence_add(actor=caller_of(request), dispute=dispute, **picture),
         )
 
 

@@ -1,5 +1,7 @@
 """HTTP for photos: upload and list a visit's photos, and serve signed local file links."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import FileResponse
@@ -14,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import caller_of
-from core.exceptions import ErrorResponseSerializer, StorageUnavailable, error_responses
+from core.exceptions import StorageUnavailable, error_response, error_responses
 from core.pagination import DefaultPagination
 from core.permissions import EVERYONE
 from core.roles import Role
@@ -23,7 +25,7 @@ from . import storage
 from .models import Photo
 from .selectors import link_target_or_404, photos_of_visit, visit_for_photos
 from .serializers import PhotoSerializer, PhotoUploadSerializer
-from .services import UnsupportedMedia, photo_add
+from .services import PhotoAddResult, UnsupportedMedia, photo_add
 from .uploads import CappedUploadHandler, check_declared_length, spool_unsized_body, too_large
 
 UPLOADERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.STAFF})
@@ -31,10 +33,6 @@ UPLOADERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.STAFF})
 
 class PhotoPagination(DefaultPagination):
     ordering = ("created_at", "id")
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=ErrorResponseSerializer, description=description)
 
 
 _upload_example = OpenApiExample(
@@ -93,18 +91,30 @@ class VisitPhotosView(GenericAPIView):
             201: PhotoSerializer,
             200: OpenApiResponse(PhotoSerializer, description="The same id again: the stored photo."),
             **error_responses(400, 401, 403, 404, 429),
-            409: _error(
+            409: error_response(
                 "The id belongs to another visit, the visit is closed, or the item's photo.max is reached."
             ),
-            411: _error("A chunked body through a server that cannot decode it: send a Content-Length."),
-            413: _error("The photo is larger than 20 MiB."),
-            415: _error("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
-            503: _error("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
+            411: error_response(
+                "A chunked body through a server that cannot decode it: send a Content-Length."
+            ),
+            413: error_response("The photo is larger than 20 MiB."),
+            415: error_response("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
+            503: error_response("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
         },
         examples=[_upload_example],
     )
     def post(self, request, visit_id):
         visit = visit_for_photos(caller_of(request), visit_id)
+        return self.upload(
+            request, lambda **picture: photo_add(actor=caller_of(request), visit=visit, **picture)
+        )
+
+    def upload(self, request, add: Callable[..., PhotoAddResult]) -> Response:
+        """Parse the multipart body, hand its picture to ``add`` (a service), render what it stored.
+
+        ``add`` takes ``photo_id``, ``item_key`` and ``image``; subclasses that attach pictures to
+        something else (dispute evidence) reuse the parsing, limits and answers by passing theirs.
+        """
         try:
             data = request.data
         except RequestDataTooBig:
@@ -114,9 +124,7 @@ class VisitPhotosView(GenericAPIView):
         body = PhotoUploadSerializer(data=data)
         body.is_valid(raise_exception=True)
         try:
-            result = photo_add(
-                actor=caller_of(request),
-                visit=visit,
+            result = add(
                 photo_id=body.validated_data["id"],
                 item_key=body.validated_data["item"],
                 image=body.validated_data["image"],
@@ -154,9 +162,9 @@ class AnyContentNegotiation(BaseContentNegotiation):
     ],
     responses={
         (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The JPEG."),
-        403: _error("The link has expired."),
-        404: _error("No such photo, or the signature does not match."),
-        503: _error("Photo storage is unavailable."),
+        403: error_response("The link has expired."),
+        404: error_response("No such photo, or the signature does not match."),
+        503: error_response("Photo storage is unavailable."),
     },
 )
 class PhotoFileView(APIView):
