@@ -287,7 +287,7 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
             "position", "An object {latitude, longitude, accuracy_m} or null is required.", "invalid"
         )
         return
-    for key in sorted(_printable(k) for k in set(raw) - POSITION_FIELDS):
+    for key in sorted(printable_key(k) for k in set(raw) - POSITION_FIELDS):
         problems.add(f"position.{key}", "Unknown field.", "unknown_field")
     for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
         value = raw.get(name)
@@ -308,7 +308,7 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _printable(key: Any) -> str:
+def printable_key(key: Any) -> str:
     """A key as an error path or message can name it: lone surrogates spelled out (``\\ud800``).
 
     The error body is UTF-8 JSON, which cannot carry a lone surrogate.
@@ -316,7 +316,7 @@ def _printable(key: Any) -> str:
     return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _unstorable_strings(value: Any, path: str = ""):
+def unstorable_strings(value: Any, path: str = ""):
     """Paths of strings (keys included) a database cannot store: NUL characters, lone surrogates."""
     if isinstance(value, str):
         if _UNSTORABLE.search(value):
@@ -324,16 +324,16 @@ def _unstorable_strings(value: Any, path: str = ""):
     elif isinstance(value, Mapping):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and next(_unstorable_strings(key), None) is not None:
+            if isinstance(key, str) and next(unstorable_strings(key), None) is not None:
                 yield path or "non_field_errors"
             else:
-                yield from _unstorable_strings(item, child)
+                yield from unstorable_strings(item, child)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _unstorable_strings(item, f"{path}.{index}" if path else str(index))
+            yield from unstorable_strings(item, f"{path}.{index}" if path else str(index))
 
 
-def _may_hold_unstorable(value: Any) -> bool:
+def may_hold_unstorable(value: Any) -> bool:
     """A cheap screen before the walk: no such character anywhere in the JSON text means none.
 
     ``json.dumps`` keeps lone surrogates as they are and spells NUL ``\\u0000`` (a typed backslash
@@ -363,10 +363,10 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
 
 
 def _check_keys_and_characters(data: Mapping, problems: Problems) -> None:
-    if _may_hold_unstorable(data):
-        for path in _unstorable_strings(data):
+    if may_hold_unstorable(data):
+        for path in unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
-    for key in sorted(_printable(k) for k in set(data) - VISIT_FIELDS):
+    for key in sorted(printable_key(k) for k in set(data) - VISIT_FIELDS):
         problems.add(key, "Unknown field.", "unknown_field")
 
 
@@ -514,7 +514,7 @@ def parse_answers(raw_answers: list, sections: Any, problems: Problems) -> list[
         na = _answer_na(raw, path, problems)
         comment = _answer_comment(raw, path, problems)
         value = raw.get("value")
-        _check_na_or_value(item, na, value, path, problems)
+        check_na_or_value(item, na, value, path, problems)
         parsed.append(
             ParsedAnswer(
                 position=index,
@@ -550,7 +550,7 @@ def _answer_item(raw: Any, path: str, known: Mapping, seen: set[str], problems: 
         problems.add(path, "An answer object {item, value, na, comment} is required.", "invalid")
         return None
     if not raw.keys() <= ANSWER_FIELDS:
-        for unknown in sorted(_printable(k) for k in set(raw) - ANSWER_FIELDS):
+        for unknown in sorted(printable_key(k) for k in set(raw) - ANSWER_FIELDS):
             problems.add(f"{path}.{unknown}", "Unknown field.", "unknown_field")
     key = raw.get("item")
     if not isinstance(key, str) or not key:
@@ -558,12 +558,12 @@ def _answer_item(raw: Any, path: str, known: Mapping, seen: set[str], problems: 
         return None
     if key not in known:
         problems.add(
-            f"{path}.item", f"Unknown item '{_printable(key)}' in this checklist version.", "unknown_item"
+            f"{path}.item", f"Unknown item '{printable_key(key)}' in this checklist version.", "unknown_item"
         )
         return None
     if key in seen:
         problems.add(
-            f"{path}.item", f"Item '{_printable(key)}' is answered more than once.", "duplicate_item"
+            f"{path}.item", f"Item '{printable_key(key)}' is answered more than once.", "duplicate_item"
         )
         return None
     return key
@@ -591,7 +591,7 @@ def _answer_comment(raw: Mapping, path: str, problems: Problems) -> str:
     return comment
 
 
-def _check_na_or_value(item: Mapping, na: bool, value: Any, path: str, problems: Problems) -> None:
+def check_na_or_value(item: Mapping, na: bool, value: Any, path: str, problems: Problems) -> None:
     if not na:
         _check_value(item, value, f"{path}.value", problems)
         return

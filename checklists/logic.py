@@ -30,7 +30,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from core.validation import Problem
 
@@ -579,6 +579,14 @@ def has_logic(sections: Iterable[Mapping]) -> bool:
     )
 
 
+_Body = TypeVar("_Body", bound=Mapping[str, Any])
+
+
+class _AnswerBody(NamedTuple):
+    value: Any
+    na: bool
+
+
 def visibility(sections: Iterable[Mapping], answers: Mapping[str, Any]) -> Visibility:
     """Walk the tree in order: each ``show_if`` sees the earlier answers, hidden ones as null.
 
@@ -606,3 +614,15 @@ def visibility(sections: Iterable[Mapping], answers: Mapping[str, Any]) -> Visib
             if not getattr(answer, "na", False):
                 data[key] = getattr(answer, "value", None)
     return Visibility(hidden=frozenset(hidden), hidden_items=hidden, unanswered_items=unanswered)
+
+
+def answers_shown(sections: Iterable[Mapping], answers: Iterable[_Body]) -> list[_Body]:
+    """The answer bodies (``{"item", "value", "na"}``) a phone sends: those of items left shown.
+
+    A phone never asks a hidden item; builders of visits (the demo, scenario tests) use this to
+    drop the answers to items that the other answers hide.
+    """
+    answers = list(answers)
+    given = {a["item"]: _AnswerBody(a.get("value"), a.get("na", False)) for a in answers}
+    hidden = visibility(sections, given).hidden
+    return [answer for answer in answers if answer["item"] not in hidden]

@@ -30,13 +30,13 @@ from audits.rendering import rounded
 from audits.scoring import SCORED_TYPES, AnswerInput, VisitScore, score_visit
 from audits.selectors import visits_visible_to
 from audits.submission import (
-    _check_na_or_value,
-    _may_hold_unstorable,
-    _printable,
-    _unstorable_strings,
     canonical_hash,
+    check_na_or_value,
     check_shape,
+    may_hold_unstorable,
     parse_visit_id,
+    printable_key,
+    unstorable_strings,
 )
 from checklists.definition import items_by_key
 from core.exceptions import DomainConflict
@@ -246,7 +246,7 @@ def _text(raw: Any, path: str, problems: Problems, *, required: bool) -> str:
 
 
 def _unknown(raw: Mapping[str, Any], allowed: frozenset[str], prefix: str, problems: Problems) -> None:
-    for key in sorted(_printable(k) for k in set(raw) - allowed):
+    for key in sorted(printable_key(k) for k in set(raw) - allowed):
         problems.add(f"{prefix}{key}", "Unknown field.", "unknown_field")
 
 
@@ -259,8 +259,8 @@ def _same_answer(value: Any, na: bool, answer: Answer | None) -> bool:
 def _parse_open_body(
     data: Mapping[str, Any], visit: Visit, problems: Problems
 ) -> tuple[str, list[ProposedItem]]:
-    if _may_hold_unstorable(data):
-        for path in _unstorable_strings(data):
+    if may_hold_unstorable(data):
+        for path in unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
     _unknown(data, OPEN_FIELDS, "", problems)
     comment = _text(data.get("comment"), "comment", problems, required=False)
@@ -319,7 +319,7 @@ def _proposal(raw: Any, index: int, context: _OpenContext, problems: Problems) -
     if not isinstance(na, bool):
         problems.add(f"{path}.proposed.na", "true or false is required.", "invalid_type")
         return None
-    _check_na_or_value(item, na, value, f"{path}.proposed", problems)
+    check_na_or_value(item, na, value, f"{path}.proposed", problems)
     if f"{path}.proposed.value" in problems or f"{path}.proposed.na" in problems:
         return None
     if _same_answer(value, na, context.answers.get(key)):
@@ -337,7 +337,7 @@ def _disputable_item(
         return None
     if key not in context.known:
         problems.add(
-            f"{path}.item", f"Unknown item '{_printable(key)}' in this visit's checklist.", "unknown_item"
+            f"{path}.item", f"Unknown item '{printable_key(key)}' in this visit's checklist.", "unknown_item"
         )
         return None
     if key in context.seen:
@@ -440,8 +440,8 @@ def _parse_decision(data: Any, items: list[DisputeItem]) -> tuple[str, dict[str,
     if not isinstance(data, Mapping):
         problems.add("non_field_errors", "A JSON object is required.", "invalid")
         problems.raise_if_any()
-    if _may_hold_unstorable(data):
-        for path in _unstorable_strings(data):
+    if may_hold_unstorable(data):
+        for path in unstorable_strings(data):
             problems.add(path, "NUL characters and lone surrogates are not allowed.", "invalid_characters")
     _unknown(data, DECISION_FIELDS, "", problems)
     comment = _text(data.get("comment"), "comment", problems, required=False)

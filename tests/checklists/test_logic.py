@@ -13,7 +13,7 @@ import pytest
 from audits.scoring import AnswerInput
 from checklists import logic
 from checklists.definition import definition_problems
-from checklists.logic import UNDEFINED, apply, truthy, visibility
+from checklists.logic import UNDEFINED, answers_shown, apply, truthy, visibility
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_FILE = ROOT / "checklists" / "logic_cases.json"
@@ -315,3 +315,25 @@ def test_every_item_type_can_be_read_and_non_numbers_cannot_be_compared():
         assert _problems(_tree(*items, _yes_no("z", {">": [{"var": key}, 2]}))) == [
             ("sections.0.items.5.show_if.>.0", "not_a_number")
         ]
+
+
+def test_answers_shown_drops_the_answers_to_items_the_others_hide():
+    sections = [
+        {
+            "key": "s",
+            "items": [
+                {"key": "greeted", "type": "yes_no"},
+                {"key": "acknowledged", "type": "yes_no", "show_if": {"===": [{"var": "greeted"}, False]}},
+                {"key": "smile", "type": "yes_no"},
+            ],
+        }
+    ]
+    answers = [
+        {"item": "greeted", "value": True},
+        {"item": "acknowledged", "value": True},
+        {"item": "smile", "value": False, "na": False},
+    ]
+
+    assert [a["item"] for a in answers_shown(sections, answers)] == ["greeted", "smile"]
+    answers[0] = {"item": "greeted", "value": False}
+    assert [a["item"] for a in answers_shown(sections, answers)] == ["greeted", "acknowledged", "smile"]

@@ -9,7 +9,6 @@ import http.client
 import io
 import json
 import uuid
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +16,7 @@ import requests
 from PIL import Image
 from urllib3 import encode_multipart_formdata
 
-from checklists.logic import visibility
+from checklists.logic import answers_shown
 
 from .conftest import PHOTO_CAP
 
@@ -48,10 +47,7 @@ def auditor_visit(demo_server):
         else {"item": item["key"], "value": _value(item)}
         for item in items
     ]
-    # As a phone does: the items these answers hide (show_if) are not asked.
-    given = {a["item"]: SimpleNamespace(value=a.get("value"), na=a.get("na", False)) for a in answers}
-    hidden = visibility(version["sections"], given).hidden
-    answers = [a for a in answers if a["item"] not in hidden]
+    answers = answers_shown(version["sections"], answers)  # as a phone asks them (show_if)
     started = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40)
     body = {
         "id": str(uuid.uuid4()),

@@ -14,13 +14,12 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import requests
 from PIL import Image
 
-from checklists.logic import visibility
+from checklists.logic import answers_shown
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "mystery_audit_client"
@@ -114,10 +113,10 @@ def test_an_integrators_day_with_the_generated_client(api, demo_server):
     # A phone sends the visit first, leaving optional fields out ...
     started = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=50)
     answered = [item for item in items if item.type_.value != "photo"]
-    # As a phone does: the items these answers hide (show_if) are not asked.
-    given = {item.key: SimpleNamespace(value=_value(item), na=False) for item in answered}
-    hidden = visibility(version.to_dict()["sections"], given).hidden
-    answered = [item for item in answered if item.key not in hidden]
+    shown = answers_shown(  # as a phone asks them (show_if)
+        version.to_dict()["sections"], [{"item": item.key, "value": _value(item)} for item in answered]
+    )
+    answered = [item for item in answered if item.key in {answer["item"] for answer in shown}]
     phone_body = {
         "id": str(uuid.uuid4()),
         "assignment": assignment.id,

@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 import uuid
-from types import SimpleNamespace
 
 from django.core.management import call_command
 from django.db.models import Avg, Count
@@ -12,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Location, Organization, User
 from audits.models import Answer, Assignment, Visit
 from audits.periods import period_keys
-from checklists.logic import visibility
+from checklists.logic import answers_shown
 
 
 def test_seed_demo_builds_a_believable_organization_once(db):
@@ -108,10 +107,7 @@ def test_seed_demo_leaves_open_assignments_for_each_demo_auditor_to_try(db, clie
             for i in items
             if i["type"] != "photo"
         ]
-        # As a phone does: leave out the items that these answers hide (show_if).
-        given = {a["item"]: SimpleNamespace(value=a.get("value"), na=a.get("na", False)) for a in answers}
-        hidden = visibility(version.json()["sections"], given).hidden
-        answers = [a for a in answers if a["item"] not in hidden]
+        answers = answers_shown(version.json()["sections"], answers)  # as a phone asks them (show_if)
         started = now - dt.timedelta(minutes=30)
         response = client.post(
             "/api/v1/visits/",

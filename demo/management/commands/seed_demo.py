@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import random
 import uuid
-from types import SimpleNamespace
 from typing import Any
 
 from django.core.management import call_command
@@ -28,7 +27,7 @@ from accounts.models import Organization, Role, User
 from accounts.services import location_create, region_create, user_create
 from audits.models import Assignment, AssignmentStatus, Visit, VisitKind, VisitStatus
 from audits.services import assignment_create, visit_review, visit_submit
-from checklists.logic import visibility
+from checklists.logic import answers_shown
 from checklists.models import Checklist
 from disputes.services import dispute_decide, dispute_open
 from photos.services import photo_add
@@ -105,13 +104,6 @@ def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
     else:  # text
         value = rng.choice(["Friendly team.", "Busy but organised.", "Had to wait a while.", ""])
     return {"item": item["key"], "value": value, "na": False, "comment": ""}
-
-
-def _shown_only(sections: list, answers: list[dict]) -> list[dict]:
-    """Drop the answers to items that the other answers hide (show_if): a phone never asks them."""
-    given = {a["item"]: SimpleNamespace(value=a.get("value"), na=a.get("na", False)) for a in answers}
-    hidden = visibility(sections, given).hidden
-    return [answer for answer in answers if answer["item"] not in hidden]
 
 
 def _jpeg(rng: random.Random) -> io.BytesIO:
@@ -405,7 +397,7 @@ class Command(BaseCommand):
         self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
     ) -> dict:
         answers = [answer for item in items if (answer := _answer(item, min(1.0, max(0.0, quality)), rng))]
-        answers = _shown_only(version.sections, answers)
+        answers = answers_shown(version.sections, answers)
         body = {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "location": location.pk,
