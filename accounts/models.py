@@ -16,6 +16,7 @@ from django.db import models
 
 from core.roles import Role
 
+from .notification_kinds import effective_settings, wants
 from .usernames import normalize_username, username_key
 
 __all__ = ["ApiKey", "Location", "Organization", "Region", "Role", "User"]
@@ -84,6 +85,9 @@ class User(AbstractUser):
     username_key = models.CharField(max_length=450, unique=True, editable=False)
     # Carried in every JWT as ``gen``; a token of another generation is refused (accounts.authentication).
     token_generation = models.PositiveIntegerField(default=0, editable=False)
+    # The notification kinds this person switched on or off (``{kind: bool}``, only those changed):
+    # ``accounts.notification_kinds`` gives every other kind its role's default.
+    notification_settings = models.JSONField(default=dict, blank=True)
 
     # ``core.principal.Principal``, for a person: not a key, no key scopes (the role decides).
     is_api_key: ClassVar[Literal[False]] = False
@@ -108,6 +112,13 @@ class User(AbstractUser):
     @property
     def is_org_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def notifications(self) -> dict[str, bool]:
+        """Every notification kind, on or off for this person (their choices over their role's defaults)."""
+        return effective_settings(self.role, self.notification_settings)
+
+    def wants_notification(self, kind: str) -> bool:
+        return wants(self.role, self.notification_settings, kind)
 
     @classmethod
     def normalize_username(cls, username):

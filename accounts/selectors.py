@@ -12,6 +12,9 @@ from core.tenancy import auditor_reach, scope_regions, scope_rows
 
 from .models import ApiKey, Location, Organization, Region, User
 
+#: A person's zone when neither their locations nor their organization say one.
+DEFAULT_TIMEZONE = "UTC"
+
 
 def users_visible_to(principal: Principal) -> QuerySet[User]:
     """People of the caller's organization with their scopes' ids prefetched (admins only)."""
@@ -68,3 +71,41 @@ def location_list(*, principal: Principal, region: int | None = None, search: st
 def organization_of(principal: Principal) -> Organization:
     """The caller's own organization (read fresh: settings may have changed since login)."""
     return Organization.objects.get(pk=organization_id_of(principal))
+
+
+# --- Who hears of what happens at a location (notifications) -------------------------------------
+
+
+def people_overseeing(location: Location) -> QuerySet[User]:
+    """The active admins of the location's organization and the active managers of its region."""
+    region_managers = User.regions.through.objects.filter(region_id=location.region_id).values("user_id")
+    return User.objects.filter(organization_id=location.organization_id, is_active=True).filter(
+        Q(role=Role.ADMIN) | Q(role=Role.MANAGER, pk__in=region_managers)
+    )
+
+
+def staff_of(location: Location) -> QuerySet[User]:
+    """The active staff of one location."""
+    return User.objects.filter(
+        organization_id=location.organization_id, is_active=True, role=Role.STAFF, locations=location
+    )
+
+
+def people_with_timezones(*, roles: tuple[str, ...]) -> QuerySet[User]:
+    """Active people of these roles in any organization, ready for ``person_timezone`` (two queries
+    in all: the people with their organization, then their locations' zones)."""
+    return (
+        User.objects.filter(is_active=True, role__in=roles, organization__isnull=False)
+        .select_related("organization")
+        .prefetch_related(Prefetch("locations", queryset=Location.objects.only("id", "code", "timezone")))
+    )
+
+
+def person_timezone(user: User) -> str:
+    """The IANA zone a person lives by: their locations' (the first by code, for staff of several
+    stores), else their organization's ``timezone`` setting."""
+    locations = sorted(user.locations.all(), key=lambda location: (location.code, location.pk))
+    if locations:
+        return locations[0].timezone
+    organization = user.organization
+    return organization.timezone if organization is not None else DEFAULT_TIMEZONE

@@ -22,6 +22,7 @@ from core.serializers import StrictMixin, StrictSerializer
 
 from .authentication import GENERATION_CLAIM, user_for_token
 from .models import ApiKey, Location, Region, Role, User, iana_time_zones
+from .notification_kinds import NotificationKind
 from .selectors import user_scope_ids
 from .services import API_KEY_SCOPES
 
@@ -176,6 +177,51 @@ class OrganizationRefSerializer(serializers.Serializer):
 ME_ROLE_CHOICES = [*Role.choices, (API_KEY_ROLE, "API key")]
 
 
+_KIND_HELP = {
+    NotificationKind.CRITICAL_FAILURE: "A mystery visit in your scope submitted with a critical failure "
+    "(admins, managers; default on).",
+    NotificationKind.LOW_SCORE: "A mystery visit in your scope submitted below its pass threshold "
+    "(admins, managers; default on).",
+    NotificationKind.DISPUTE_OPENED: "A dispute opened in your scope (admins, managers; default on).",
+    NotificationKind.DISPUTE_DECIDED: "A dispute of your location decided (staff; default on).",
+    NotificationKind.ACTION_ASSIGNED: "A new corrective action for your location (staff; default on).",
+    NotificationKind.ACTION_OVERDUE: "A corrective action of your location is overdue (staff; default on).",
+    NotificationKind.WEEKLY_DIGEST: "The weekly digest, Monday 08:00 your time (admins, managers, staff; "
+    "default on).",
+}
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    """Every notification kind, on or off; kinds the caller's role never hears are always false."""
+
+    critical_failure = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.CRITICAL_FAILURE])
+    low_score = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.LOW_SCORE])
+    dispute_opened = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.DISPUTE_OPENED])
+    dispute_decided = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.DISPUTE_DECIDED])
+    action_assigned = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.ACTION_ASSIGNED])
+    action_overdue = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.ACTION_OVERDUE])
+    weekly_digest = serializers.BooleanField(help_text=_KIND_HELP[NotificationKind.WEEKLY_DIGEST])
+
+
+class NotificationSettingsUpdateSerializer(StrictSerializer):
+    """Any of the kinds, each ``true`` or ``false``; an unknown kind is a 400 at ``notifications.<kind>``."""
+
+    critical_failure = StrictBooleanField(required=False)
+    low_score = StrictBooleanField(required=False)
+    dispute_opened = StrictBooleanField(required=False)
+    dispute_decided = StrictBooleanField(required=False)
+    action_assigned = StrictBooleanField(required=False)
+    action_overdue = StrictBooleanField(required=False)
+    weekly_digest = StrictBooleanField(required=False)
+
+
+class MeUpdateSerializer(StrictSerializer):
+    notifications = NotificationSettingsUpdateSerializer(
+        help_text="The kinds to switch on or off; the others keep their value. A kind your role never "
+        "hears can only be false (`not_for_role` otherwise)."
+    )
+
+
 class MeSerializer(serializers.Serializer):
     """The caller. For an API key: ``id`` and ``username`` are null and ``display_name`` is the key's name."""
 
@@ -189,6 +235,10 @@ class MeSerializer(serializers.Serializer):
     organization = OrganizationRefSerializer()
     region_ids = serializers.ListField(child=serializers.IntegerField())
     location_ids = serializers.ListField(child=serializers.IntegerField())
+    notifications = NotificationSettingsSerializer(
+        allow_null=True,
+        help_text="What the person is notified of (email and `/api/v1/notifications/`); null for an API key.",
+    )
 
 
 class UserOutputSerializer(serializers.ModelSerializer):

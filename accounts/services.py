@@ -6,7 +6,7 @@ field, so the error's ``attr`` names it) or ``DomainConflict`` (409).
 
 import enum
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 from django.contrib.auth.password_validation import validate_password
@@ -18,6 +18,7 @@ from core.exceptions import DomainConflict, RetentionError
 
 from .authentication import hash_key
 from .models import ApiKey, Location, Organization, Region, Role, User
+from .notification_kinds import kinds_for_role
 from .usernames import username_key, validate_new_username
 
 API_KEY_SCOPES = ("read", "write")
@@ -243,6 +244,30 @@ def user_update(
     if email is not _UNSET:
         user.email = email
     user.save()
+    return user
+
+
+@transaction.atomic
+def user_notifications_update(*, user: User, changes: Mapping[str, bool]) -> User:
+    """Switch notification kinds on or off for one person (``{kind: bool}``, only those given).
+
+    A kind the person's role never hears (``accounts.notification_kinds``) cannot be switched on:
+    a 400 at ``notifications.<kind>``. The row is locked so that two changes at once both count.
+    """
+    heard = kinds_for_role(user.role)
+    refused = sorted(kind for kind, on in changes.items() if on and kind not in heard)
+    if refused:
+        raise ValidationError(
+            {
+                f"notifications.{kind}": ValidationError(
+                    f"A {user.role} is never notified of {kind}; it stays off.", code="not_for_role"
+                )
+                for kind in refused
+            }
+        )
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    user.notification_settings = {**(user.notification_settings or {}), **changes}
+    user.save(update_fields=["notification_settings"])
     return user
 
 

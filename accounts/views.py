@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,7 @@ from rest_framework_simplejwt import views as jwt_views
 
 from core.exceptions import error_responses
 from core.pagination import DefaultPagination
-from core.permissions import ADMIN, EVERYONE
+from core.permissions import ADMIN, EVERYONE, PEOPLE
 from core.principal import principal_of
 from core.roles import API_KEY_ROLE
 from core.tenancy import get_scoped_or_404
@@ -32,6 +33,7 @@ from .serializers import (
     LocationSerializer,
     LocationWriteSerializer,
     MeSerializer,
+    MeUpdateSerializer,
     OrganizationSettingsSerializer,
     RefreshedTokenPairSerializer,
     RegionSerializer,
@@ -132,6 +134,7 @@ def me_payload(principal: Caller, organization_row: Organization) -> dict[str, A
             "organization": organization,
             "region_ids": [],
             "location_ids": [],
+            "notifications": None,
         }
     region_ids, location_ids = selectors.user_scope_ids(principal)
     return {
@@ -142,20 +145,53 @@ def me_payload(principal: Caller, organization_row: Organization) -> dict[str, A
         "organization": organization,
         "region_ids": region_ids,
         "location_ids": location_ids,
+        "notifications": principal.notifications(),
     }
 
 
 class MeView(APIView):
-    role_map = {"GET": EVERYONE, "HEAD": EVERYONE, "OPTIONS": EVERYONE}
+    role_map = {"GET": EVERYONE, "HEAD": EVERYONE, "OPTIONS": EVERYONE, "PATCH": PEOPLE}
+    api_key_may_write = False  # a key is nobody: it has no notifications to set
 
     @extend_schema(
-        summary="Who am I: the caller's identity, role, organization and scopes",
-        description="An API key answers with `role: api_key`, null `id`/`username` and its name as `display_name`.",
+        summary="Who am I: the caller's identity, role, organization, scopes and notification settings",
+        description="An API key answers with `role: api_key`, null `id`/`username`/`notifications` and its "
+        "name as `display_name`.",
         responses={200: MeSerializer, **error_responses(401, 403, 429)},
         tags=["accounts"],
     )
     def get(self, request):
         return Response(MeSerializer(me_payload(caller_of(request), caller_organization(request))).data)
+
+    @extend_schema(
+        summary="Switch notification kinds on or off",
+        description=(
+            "People only (an API key gets 403). `notifications` holds any of the kinds with `true` or "
+            "`false`; kinds left out keep their value. Each role starts with every kind it hears switched on: "
+            "admins and managers `critical_failure`, `low_score`, `dispute_opened`; staff `action_assigned`, "
+            "`action_overdue`, `dispute_decided`; all three `weekly_digest`; auditors none. A kind the role "
+            "never hears stays false (`true` is a 400 `not_for_role`); an unknown kind is a 400 "
+            "`unknown_field` at `notifications.<kind>`."
+        ),
+        request=MeUpdateSerializer,
+        responses={200: MeSerializer, **error_responses(400, 401, 403, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "No weekly digest", request_only=True, value={"notifications": {"weekly_digest": False}}
+            )
+        ],
+        tags=["accounts"],
+    )
+    def patch(self, request):
+        caller = caller_of(request)
+        if caller.is_api_key:  # refused by the role map already; this narrows the caller to a person
+            raise PermissionDenied()
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_notifications_update(
+            user=caller, changes=serializer.validated_data["notifications"]
+        )
+        return Response(MeSerializer(me_payload(user, caller_organization(request))).data)
 
 
 # --- Organization settings ----------------------------------------------------------------------

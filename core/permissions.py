@@ -27,6 +27,8 @@ RoleSet = frozenset[str]
 EVERYONE: RoleSet = frozenset({Role.ADMIN, Role.MANAGER, Role.AUDITOR, Role.STAFF, API_KEY_ROLE})
 ADMIN: RoleSet = frozenset({Role.ADMIN})
 ADMIN_MANAGER: RoleSet = frozenset({Role.ADMIN, Role.MANAGER})
+#: Every person, never an API key (even a ``write`` one): for what only a person has (an inbox).
+PEOPLE: RoleSet = frozenset({Role.ADMIN, Role.MANAGER, Role.AUDITOR, Role.STAFF})
 STAFF_OR_READER = EVERYONE
 
 

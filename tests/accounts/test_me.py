@@ -13,6 +13,15 @@ def test_me_describes_a_staff_member(client_for, staff, location, org):
         "organization": {"id": org.pk, "name": "Acme Coffee"},
         "region_ids": [],
         "location_ids": [location.pk],
+        "notifications": {
+            "critical_failure": False,
+            "low_score": False,
+            "dispute_opened": False,
+            "dispute_decided": True,
+            "action_assigned": True,
+            "action_overdue": True,
+            "weekly_digest": True,
+        },
     }
 
 
@@ -25,10 +34,11 @@ def test_me_for_an_api_key_names_the_key_and_no_person(key_client_for, org):
 
     assert body["role"] == "api_key"
     assert body["id"] is None and body["username"] is None
+    assert body["notifications"] is None
     assert body["organization"] == {"id": org.pk, "name": "Acme Coffee"}
 
 
-def test_me_is_read_only(client_for, admin):
+def test_me_takes_no_post(client_for, admin):
     response = client_for(admin).post("/api/v1/me/", {}, format="json")
 
     assert response.status_code == 405
