@@ -113,7 +113,7 @@ class User(AbstractUser):
     def is_org_admin(self) -> bool:
         return self.role == Role.ADMIN
 
-    def notifications(self) -> dict[str, bool]:
+    def notification_preferences(self) -> dict[str, bool]:
         """Every notification kind, on or off for this person (their choices over their role's defaults)."""
         return effective_settings(self.role, self.notification_settings)
 

@@ -145,7 +145,7 @@ def me_payload(principal: Caller, organization_row: Organization) -> dict[str, A
         "organization": organization,
         "region_ids": region_ids,
         "location_ids": location_ids,
-        "notifications": principal.notifications(),
+        "notifications": principal.notification_preferences(),
     }
 
 

@@ -7,8 +7,12 @@ without a secret key.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from core.email_url import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -42,6 +46,7 @@ INSTALLED_APPS = [
     "reports",
     "webhooks",
     "disputes",
+    "notifications",
     "demo",
 ]
 
@@ -345,6 +350,41 @@ WEBHOOK_DISABLE_AFTER = timedelta(days=5)
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
 # The sweep re-enqueues deliveries overdue by this much, and runs again after as long.
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
+
+# --- Email and notifications --------------------------------------------------------------------
+# One URL says where mail goes (core/email_url.py): the console by default (the demo prints every
+# email), SMTP in production, e.g. EMAIL_URL=smtp+tls://user:password@mail.example.com:587.
+# A malformed URL stops the process here, naming the variable (never the URL: it holds a password).
+_EMAIL = email_settings(
+    env("EMAIL_URL", default="consolemail://"), timeout=env.float("EMAIL_TIMEOUT_SECONDS", default=15)
+)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+if "EMAIL_FILE_PATH" in _EMAIL:
+    EMAIL_FILE_PATH = _EMAIL["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mystery audits <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Where people open the app: links in emails (the dashboard, a visit, a dispute) start with it.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if urlsplit(PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlsplit(PUBLIC_BASE_URL).netloc:
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an http(s) URL, e.g. https://audits.example.com")
+
+# Notification emails leave through the task worker: a failed send is retried after these delays
+# (seconds: ~10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h), then given up (`failed`).
+NOTIFICATION_RETRY_DELAYS = [10, 60, 300, 1800, 7200, 21600, 43200]
+# How long a worker owns a send it claimed (longer than any SMTP conversation can take).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+# The sweep re-enqueues sends overdue by this much (lost tasks, dead workers) and runs this often.
+NOTIFICATION_SWEEP_INTERVAL_SECONDS = env.int("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=60)
+# How often the digest task looks for people whose Monday 08:00 has come.
+DIGEST_CHECK_INTERVAL_SECONDS = env.int("DIGEST_CHECK_INTERVAL_SECONDS", default=900)
 
 LOGGING = {
     "version": 1,

@@ -62,7 +62,10 @@ def test_unknown_kinds_are_refused_each_at_its_path(client_for, admin):
     )
 
     assert response.status_code == 400
-    assert sorted(e["attr"] for e in response.json()["errors"]) == ["notifications.birthday", "notifications.sms"]
+    assert sorted(e["attr"] for e in response.json()["errors"]) == [
+        "notifications.birthday",
+        "notifications.sms",
+    ]
     assert User.objects.get(pk=admin.pk).notification_settings == {}  # nothing half-applied
 
 

@@ -480,7 +480,8 @@ def test_submit_query_count_does_not_grow_with_the_number_of_answers(client_for,
     for count in (10, 40):
         checklist = ChecklistFactory(organization=org, sections=_many_items(count))
         job = AssignmentFactory(organization=org, location=location, checklist=checklist, auditor=auditor)
-        body = visit_body(job, answers=[{"item": f"q{i}", "value": i % 2 == 0} for i in range(count)])
+        # 90 %: a passing visit (a failing one also tells managers: see tests/notifications).
+        body = visit_body(job, answers=[{"item": f"q{i}", "value": i % 10 != 0} for i in range(count)])
         with CaptureQueriesContext(connection) as captured:
             response = client_for(auditor).post(URL, body, format="json")
         assert response.status_code == 201

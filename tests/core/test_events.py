@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from core.events import EventType, domain_event, event_publish
+from notifications.services import domain_event_notify
 from webhooks import delivery, tasks
 from webhooks.models import Event
 from webhooks.services import domain_event_record
@@ -27,11 +28,13 @@ def test_an_event_rolls_back_with_the_change_that_published_it(org):
 
 def test_publishing_with_nobody_recording_is_refused_not_lost(org):
     domain_event.disconnect(domain_event_record, dispatch_uid="webhooks.outbox")
+    domain_event.disconnect(domain_event_notify, dispatch_uid="notifications.outbox")
     try:
         with pytest.raises(ImproperlyConfigured):
             event_publish(organization=org, type=EventType.VISIT_SUBMITTED, data={})
     finally:
         domain_event.connect(domain_event_record, dispatch_uid="webhooks.outbox")
+        domain_event.connect(domain_event_notify, dispatch_uid="notifications.outbox")
 
 
 def test_delivery_enqueues_the_task_that_workers_run():

@@ -1,0 +1,10 @@
+"""URL routes of the notifications app (mounted under /api/v1/)."""
+
+from rest_framework.routers import SimpleRouter
+
+from .views import NotificationViewSet
+
+router = SimpleRouter()
+router.register("notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = router.urls
