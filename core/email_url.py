@@ -8,7 +8,6 @@ the variable and never repeats the URL, which holds the password.
 """
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -33,7 +32,7 @@ def email_settings(url: str, *, variable: str = "EMAIL_URL", timeout: float = 15
     ``timeout`` bounds every SMTP connect and command (a hung server must not hold a worker),
     unless the URL says ``?timeout=``.
     """
-    scheme = urlsplit(url.strip()).scheme.lower() if "://" in url else ""
+    scheme = url.strip().split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in environ.Env.EMAIL_SCHEMES:
         shown = f"'{scheme}'" if scheme.isascii() and scheme.replace("+", "").isalnum() else "missing"
         raise _refuse(variable, f"the scheme is {shown}")

@@ -145,9 +145,8 @@ def visit_message(visit: Visit, *, critical: bool, language: str | None) -> Mess
     context = _visit_context(visit, language)
     where = visit.location.name
     if critical:
-        subject = f"Critical failure at {where}: {context['critical_items'][0] if context['critical_items'] else ''}"
-        if len(context["critical_items"]) > 1:
-            subject += f" (+{len(context['critical_items']) - 1} more)"
+        count = len(context["critical_items"])
+        subject = f"Critical failure at {where}: {count} critical item{'s' if count != 1 else ''}, score {context['score']}"
     else:
         subject = f"Below threshold at {where}: {context['score']} (pass {context['threshold']})"
     return render_message(

@@ -378,7 +378,9 @@ if urlsplit(PUBLIC_BASE_URL).scheme not in ("http", "https") or not urlsplit(PUB
 
 # Notification emails leave through the task worker: a failed send is retried after these delays
 # (seconds: ~10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h), then given up (`failed`).
-NOTIFICATION_RETRY_DELAYS = [10, 60, 300, 1800, 7200, 21600, 43200]
+NOTIFICATION_RETRY_DELAYS = env.list(
+    "NOTIFICATION_RETRY_DELAYS", cast=int, default=[10, 60, 300, 1800, 7200, 21600, 43200]
+)
 # How long a worker owns a send it claimed (longer than any SMTP conversation can take).
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 # The sweep re-enqueues sends overdue by this much (lost tasks, dead workers) and runs this often.

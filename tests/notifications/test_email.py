@@ -60,7 +60,7 @@ def test_a_critical_failure_arrives_with_both_parts_and_absolute_links(
     assert sorted(r.rcpt_tos[0] for r in received) == ["alice@acme.example", "manny@acme.example"]
     mail = received[0]
     assert mail.mail_from == "audits@acme.example"
-    assert mail.subject == "Critical failure at Amsterdam Centraal: Problem solved on first contact?"
+    assert mail.subject == f"Critical failure at Amsterdam Centraal: 1 critical item, score {visit.score:.2f}"
     link = f"https://audits.acme.example/dashboard/visits/{visit.pk}/"
     assert link in mail.text and f'href="{link}"' in mail.html
     assert "https://audits.acme.example/dashboard/" in mail.text

@@ -9,14 +9,21 @@ auditor also gets open assignments due over the coming weeks, so a newcomer can 
 flow at once. Store staff dispute a few recent visits (upheld, partly upheld, rejected,
 still open) for the disputes report. Runs in a few seconds; a second run changes nothing (it only tops up open
 assignments that have run out) and prints the credentials again.
+
+Notifications: the history before the last week is back-filled quietly (``notifications_muted``);
+the last week's visits and the disputes notify as they would live. The last week's visit at Utrecht
+fails a critical item ("polite throughout"), and the emails it sends to the admin and the Benelux
+manager are printed at once through the configured mail backend (the console in the demo).
 """
 
 import datetime as dt
 import io
 import random
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
+from django.core.mail import get_connection
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -30,6 +37,9 @@ from audits.services import assignment_create, visit_review, visit_submit
 from checklists.logic import answers_shown
 from checklists.models import Checklist
 from disputes.services import dispute_decide, dispute_open
+from notifications.delivery import email_send
+from notifications.models import Notification
+from notifications.services import notifications_muted
 from photos.services import photo_add
 
 ORG_NAME = "Demo Coffee Co."
@@ -71,6 +81,8 @@ OPEN_ASSIGNMENTS = {
     "demo-auditor-2": ("RTM-01", "NYC-01", "TYO-01"),
 }
 OPEN_WEEKS = (2, 3, 4)  # each one's window ends this many weeks from now
+# The last week's visit at this store fails this critical item: the demo's critical-failure emails.
+CRITICAL_STORE, CRITICAL_ITEM = "UTR-01", "polite_throughout"
 
 
 def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
@@ -162,6 +174,7 @@ class Command(BaseCommand):
         counts = self._history(people, stores, checklist, weeks=weeks, rng=rng)
         opened = self._open_assignments(people["admin"].organization)
         counts["disputes"] = self._disputes(people, rng)
+        self._print_critical_failure_emails(counts.pop("critical_visit"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
@@ -208,6 +221,7 @@ class Command(BaseCommand):
                 password=PASSWORD,
                 role=Role.MANAGER,
                 display_name="Max Manager",
+                email="manager@demo-coffee.example",
                 region_ids=[regions["BNL"].pk, regions["USE"].pk],
             ),
             "auditors": [
@@ -230,6 +244,7 @@ class Command(BaseCommand):
                 password=PASSWORD,
                 role=Role.STAFF,
                 display_name=f"{location.name} team",
+                email=f"{username}@demo-coffee.example",
                 location_ids=[location.pk],
             )
         return people, stores, checklist
@@ -240,7 +255,7 @@ class Command(BaseCommand):
         photo_items = [item["key"] for item in items if item["type"] == "photo"]
         now = timezone.now()
         admin = people["admin"]
-        counts = {"mystery": 0, "self": 0, "photos": 0, "reviews": 0}
+        counts: dict[str, Any] = {"mystery": 0, "self": 0, "photos": 0, "reviews": 0, "critical_visit": None}
         for location, start_quality, end_quality in stores:
             staff = people["staff"][location.pk]
             for week in range(weeks, 0, -1):
@@ -248,7 +263,23 @@ class Command(BaseCommand):
                 quality = start_quality + (end_quality - start_quality) * progress
                 when = now - dt.timedelta(days=7 * week - rng.uniform(0, 6), hours=rng.uniform(0, 8))
                 auditor = people["auditors"][week % 2]
-                with transaction.atomic():
+                body = self._body(
+                    items,
+                    quality + rng.uniform(-0.08, 0.08),
+                    when,
+                    rng,
+                    kind="mystery",
+                    location=location,
+                    checklist=checklist,
+                    version=version,
+                )
+                critical = week == 1 and location.code == CRITICAL_STORE
+                if critical:
+                    for answer in body["answers"]:
+                        if answer["item"] == CRITICAL_ITEM:
+                            answer.update(value=False, na=False, comment="The barista rolled their eyes.")
+                # Back-filled history tells nobody; the last week notifies as it would live.
+                with notifications_muted() if week > 1 else nullcontext(), transaction.atomic():
                     assignment = assignment_create(
                         actor=admin,
                         location=location.pk,
@@ -259,21 +290,11 @@ class Command(BaseCommand):
                         instructions="Order a flat white and ask about the loyalty card.",
                     )
                     visit, _ = visit_submit(
-                        actor=auditor,
-                        data=self._body(
-                            items,
-                            quality + rng.uniform(-0.08, 0.08),
-                            when,
-                            rng,
-                            kind="mystery",
-                            location=location,
-                            checklist=checklist,
-                            version=version,
-                            assignment=assignment.pk,
-                        ),
-                        now=when + dt.timedelta(minutes=30),
+                        actor=auditor, data={**body, "assignment": assignment.pk}, now=when + dt.timedelta(minutes=30)
                     )
                 counts["mystery"] += 1
+                if critical:
+                    counts["critical_visit"] = visit
                 if week <= 4 and photo_items:
                     counts["photos"] += self._photo(auditor, visit, photo_items[0], rng)
                 if week > 1:  # the last week still waits for review
@@ -423,6 +444,17 @@ class Command(BaseCommand):
             image=_jpeg(rng),
         )
         return 1
+
+    def _print_critical_failure_emails(self, visit) -> None:
+        """Send the emails of the seeded critical failure now, through the configured mail backend
+        (the demo's console: they are printed here). The worker would send them otherwise."""
+        if visit is None:
+            return
+        connection = get_connection(stream=self.stdout)  # the console backend prints to this stream
+        pending = Notification.objects.filter(key=f"visit.submitted:{visit.pk}").order_by("id")
+        self.stdout.write(f"\nEmails of the seeded critical failure at {visit.location.name} ({pending.count()}):")
+        for notification in pending:
+            email_send(notification_id=notification.pk, connection=connection)
 
     def _print_credentials(self) -> None:
         self.stdout.write(f"\nDemo users (password for all: {PASSWORD}):")
