@@ -281,7 +281,7 @@ def test_an_inactive_or_addressless_recipient_is_skipped_at_send_time(
 
 
 def test_a_subject_is_one_short_line(work, smtp_settings, smtp, queue, people, location, make_visit):
-    location.name = "A" * 300 + "\nInjected: header"
+    location.name = "A" * 180 + "\nInjected: header"
     location.save()
     make_visit(location, CRITICAL_ANSWERS)
     work()
