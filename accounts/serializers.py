@@ -217,8 +217,9 @@ class NotificationSettingsUpdateSerializer(StrictSerializer):
 
 class MeUpdateSerializer(StrictSerializer):
     notifications = NotificationSettingsUpdateSerializer(
+        required=False,
         help_text="The kinds to switch on or off; the others keep their value. A kind your role never "
-        "hears can only be false (`not_for_role` otherwise)."
+        "hears can only be false (`not_for_role` otherwise).",
     )
 
 

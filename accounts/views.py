@@ -189,7 +189,7 @@ class MeView(APIView):
         serializer = MeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_notifications_update(
-            user=caller, changes=serializer.validated_data["notifications"]
+            user=caller, changes=serializer.validated_data.get("notifications", {})
         )
         return Response(MeSerializer(me_payload(user, caller_organization(request))).data)
 

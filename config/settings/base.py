@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         "ItemDecisionEnum": "disputes.models.ItemDecision.choices",
+        "NotificationKindEnum": "accounts.notification_kinds.NotificationKind.choices",
+        "KindEnum": "audits.models.VisitKind.choices",  # the visit's kind keeps its name beside it
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -97,7 +97,6 @@ def test_switching_off_a_kind_the_role_never_hears_is_harmless(client_for, audit
         ({"notifications": {"weekly_digest": None}}, "notifications.weekly_digest"),
         ({"notifications": ["weekly_digest"]}, "notifications.non_field_errors"),
         ({"notifications": None}, "notifications"),
-        ({}, "notifications"),
         ({"display_name": "Me"}, "display_name"),
     ],
 )
@@ -120,6 +119,12 @@ def test_a_role_change_brings_the_new_roles_defaults_and_keeps_choices(client_fo
     assert notifications["critical_failure"] is False  # no longer heard
     assert notifications["action_assigned"] is True  # the new role's default
     assert notifications["weekly_digest"] is False  # their own choice stays
+
+
+def test_an_empty_patch_changes_nothing(client_for, staff):
+    response = client_for(staff).patch("/api/v1/me/", {}, format="json")
+
+    assert response.status_code == 200 and response.json()["notifications"]["weekly_digest"] is True
 
 
 def test_api_keys_have_no_notification_settings(key_client_for, org):

@@ -13,6 +13,7 @@ from accounts.models import Role
 from accounts.services import api_key_create
 from audits.services import visit_submit
 from disputes.services import dispute_open, evidence_add
+from notifications.models import Notification
 from photos.services import photo_add
 from tests.factories import (
     AssignmentFactory,
@@ -92,6 +93,8 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     ).photo
     dispute, evidence = _dispute_with_evidence(visit, users["staff"])
     data.objects.update(
+        # The dispute told the admin (``dispute_opened``): an inbox entry of organization A.
+        notification=Notification.objects.filter(recipient=users["admin"]).first(),
         visit=visit,
         dispute=dispute,
         evidence=evidence,

@@ -16,6 +16,7 @@ from accounts.models import ApiKey, Location, Region, User
 from audits.models import Assignment, Visit, VisitHistory
 from checklists.models import Checklist, ChecklistVersion
 from disputes.models import Dispute
+from notifications.models import Notification
 from photos.models import Photo
 from webhooks.models import Delivery, Webhook
 
@@ -63,6 +64,8 @@ PATH_PARAMS = {
     "/api/v1/disputes/{id}/decision/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/disputes/{id}/evidence/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/photos/{id}/file/": lambda o: {"id": o["photo"].pk},
+    "/api/v1/notifications/{id}/": lambda o: {"id": o["notification"].pk},
+    "/api/v1/notifications/{id}/read/": lambda o: {"id": o["notification"].pk},
     "/api/v1/webhooks/{id}/": lambda o: {"id": o["webhook"].pk},
     "/api/v1/webhooks/{id}/rotate-secret/": lambda o: {"id": o["webhook"].pk},
     "/api/v1/webhooks/{webhook_id}/deliveries/": lambda o: {"webhook_id": o["webhook"].pk},
@@ -114,6 +117,7 @@ LIST_MODELS = {
     "/api/v1/visits/{visit_id}/photos/": Photo,
     "/api/v1/disputes/": Dispute,
     "/api/v1/disputes/{id}/evidence/": Photo,
+    "/api/v1/notifications/": Notification,
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
 }

@@ -4,10 +4,10 @@ import pytest
 from django_tasks import default_task_backend
 
 from accounts.models import Role
+from tests.audits.conftest import FULL_SECTIONS, GOOD_ANSWERS
 from tests.disputes.conftest import ANSWERS as DISPUTABLE_ANSWERS  # noqa: F401 - shared with tests here
 from tests.disputes.conftest import submit_visit
 from tests.factories import ChecklistFactory, UserFactory
-from tests.audits.conftest import FULL_SECTIONS, GOOD_ANSWERS
 
 from .smtp import SmtpServer
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Role
 from audits.services import visit_submit
 from disputes.services import dispute_open
+from notifications import digest as digest_module
 from notifications.digest import IsoWeek, digest_build, digests_send_due, due_week
 from notifications.models import Notification
 from tests.audits.conftest import visit_body
@@ -266,8 +267,6 @@ def test_send_digest_refuses_what_it_cannot_do(world, auditor, options, message)
 
 
 def test_a_digest_failing_for_one_person_does_not_stop_the_others(world, monkeypatch, committing):
-    from notifications import digest as digest_module  # noqa: PLC0415 - the module patched below
-
     real = digest_module.digest_build
 
     def broken_for_yui(user, week):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Role
 from disputes.services import dispute_decide, dispute_open
 from notifications import tasks
-from notifications.delivery import email_send, emails_sweep
+from notifications.delivery import _send_task, email_send, emails_sweep
 from notifications.models import EmailStatus, Notification
 from tests.disputes.conftest import decide_body, dispute_body
 from tests.factories import UserFactory
@@ -261,8 +261,6 @@ def test_the_sweep_picks_up_sends_whose_task_was_lost(
 
 
 def test_the_send_task_is_found_by_its_queue_name():
-    from notifications.delivery import _send_task  # noqa: PLC0415 - the private lookup under test
-
     assert _send_task() is tasks.send_email
 
 

@@ -5,12 +5,17 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
+from audits.events import visit_event_data
+from audits.services import visit_submit
 from core.events import EventType, event_publish
 from disputes.services import dispute_decide, dispute_open
 from notifications.models import EmailStatus, Notification
 from notifications.services import notifications_muted
-from tests.disputes.conftest import decide_body, dispute_body
-from tests.factories import LocationFactory, UserFactory
+from tests.audits.conftest import self_assessment_body, visit_body
+from tests.audits.test_submit_visit import MAX_SUBMIT_QUERIES
+from tests.conftest import jwt_client
+from tests.disputes.conftest import decide_body, dispute_body, submit_visit
+from tests.factories import AssignmentFactory, LocationFactory, UserFactory
 
 from .conftest import CRITICAL_ANSWERS, LOW_ANSWERS, PASSING_ANSWERS
 
@@ -53,7 +58,6 @@ def test_a_visit_below_threshold_without_critical_failure_is_a_low_score(people,
 
 
 def test_a_passing_visit_tells_nobody_and_costs_no_query(people, location, make_visit, checklist, auditor):
-    from tests.disputes.conftest import submit_visit  # noqa: PLC0415 - the helper the fixture wraps
 
     with CaptureQueriesContext(connection) as passing:
         submit_visit(location, checklist, auditor, PASSING_ANSWERS)
@@ -71,8 +75,6 @@ def test_the_other_regions_locations_tell_their_own_managers(people, other_locat
 
 
 def test_a_failing_self_assessment_tells_nobody(people, location, checklist):
-    from audits.services import visit_submit  # noqa: PLC0415
-    from tests.audits.conftest import self_assessment_body  # noqa: PLC0415
 
     visit, _ = visit_submit(
         actor=people["staff"], data=self_assessment_body(location, checklist, answers=CRITICAL_ANSWERS)
@@ -97,7 +99,6 @@ def test_one_visit_is_one_notification_per_person_whatever_publishes_it_again(
     people, location, make_visit, org
 ):
     visit = make_visit(location, CRITICAL_ANSWERS)
-    from audits.events import visit_event_data  # noqa: PLC0415
 
     event_publish(organization=org, type=EventType.VISIT_SUBMITTED, data=visit_event_data(visit))
 
@@ -196,10 +197,6 @@ def test_another_organizations_people_never_hear(people, other_org, make_visit):
 def test_a_failing_visit_costs_four_more_queries_when_people_are_told(
     people, location, checklist, auditor, django_assert_max_num_queries
 ):
-    from tests.audits.test_submit_visit import MAX_SUBMIT_QUERIES  # noqa: PLC0415
-    from tests.factories import AssignmentFactory  # noqa: PLC0415
-    from tests.audits.conftest import visit_body  # noqa: PLC0415
-    from tests.conftest import jwt_client  # noqa: PLC0415
 
     job = AssignmentFactory(
         organization=location.organization,

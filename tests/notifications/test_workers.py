@@ -20,9 +20,9 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Role
 from notifications import tasks
+from notifications.content import Message
 from notifications.models import EmailStatus, Notification
 from notifications.services import notify
-from notifications.content import Message
 from tests.factories import UserFactory
 
 from .smtp import SmtpServer

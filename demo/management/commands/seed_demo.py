@@ -290,7 +290,9 @@ class Command(BaseCommand):
                         instructions="Order a flat white and ask about the loyalty card.",
                     )
                     visit, _ = visit_submit(
-                        actor=auditor, data={**body, "assignment": assignment.pk}, now=when + dt.timedelta(minutes=30)
+                        actor=auditor,
+                        data={**body, "assignment": assignment.pk},
+                        now=when + dt.timedelta(minutes=30),
                     )
                 counts["mystery"] += 1
                 if critical:
@@ -452,7 +454,9 @@ class Command(BaseCommand):
             return
         connection = get_connection(stream=self.stdout)  # the console backend prints to this stream
         pending = Notification.objects.filter(key=f"visit.submitted:{visit.pk}").order_by("id")
-        self.stdout.write(f"\nEmails of the seeded critical failure at {visit.location.name} ({pending.count()}):")
+        self.stdout.write(
+            f"\nEmails of the seeded critical failure at {visit.location.name} ({pending.count()}):"
+        )
         for notification in pending:
             email_send(notification_id=notification.pk, connection=connection)
 
