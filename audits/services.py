@@ -48,6 +48,7 @@ from .models import (
 from .periods import period_keys
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visits_visible_to
+from .signals import visit_approved
 from .submission import (
     ParsedAnswer,
     VisitBody,
@@ -524,6 +525,8 @@ def visit_review(*, actor: Caller, visit_id: object, decision: str, comment: str
         changes["comment"] = comment
     VisitHistory.objects.create(visit=visit, action=action, changes=changes, **_actor_fields(actor))
     visit_event_publish(visit, EventType.VISIT_REVIEWED)
+    if new_status == VisitStatus.APPROVED:
+        visit_approved.send(sender=Visit, visit=visit, actor=actor)
     return visit
 
 

@@ -20,6 +20,7 @@ SCOPED_PATHS = {
         "/api/v1/visits/",
         "/api/v1/photos/",
         "/api/v1/disputes/",
+        "/api/v1/actions/",
     ),
     "auditor": (
         "/api/v1/locations/",
@@ -27,6 +28,7 @@ SCOPED_PATHS = {
         "/api/v1/visits/",
         "/api/v1/photos/",
         "/api/v1/disputes/",
+        "/api/v1/actions/",
     ),
     "staff": (
         "/api/v1/locations/",
@@ -34,6 +36,7 @@ SCOPED_PATHS = {
         "/api/v1/photos/",
         "/api/v1/assignments/",
         "/api/v1/disputes/",
+        "/api/v1/actions/",
     ),
 }
 CASES = [

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from accounts.models import ApiKey, Location, Region, User
+from actions.models import Action, ActionHistory
 from audits.models import Assignment, Visit, VisitHistory
 from checklists.models import Checklist, ChecklistVersion
 from disputes.models import Dispute
@@ -62,6 +63,12 @@ PATH_PARAMS = {
     "/api/v1/disputes/{id}/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/disputes/{id}/decision/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/disputes/{id}/evidence/": lambda o: {"id": o["dispute"].pk},
+    "/api/v1/actions/{id}/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/resolve/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/verify/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/reopen/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/history/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/evidence/": lambda o: {"id": o["action"].pk},
     "/api/v1/photos/{id}/file/": lambda o: {"id": o["photo"].pk},
     "/api/v1/webhooks/{id}/": lambda o: {"id": o["webhook"].pk},
     "/api/v1/webhooks/{id}/rotate-secret/": lambda o: {"id": o["webhook"].pk},
@@ -98,6 +105,10 @@ BODIES = {
         "comment": "",
         "items": [{"item": "smile", "decision": "upheld"}],
     },
+    ("patch", "/api/v1/actions/{id}/"): lambda o: {"title": "Renamed"},
+    ("post", "/api/v1/actions/{id}/resolve/"): lambda o: {"resolution": "Trained the team."},
+    ("post", "/api/v1/actions/{id}/verify/"): lambda o: {"comment": ""},
+    ("post", "/api/v1/actions/{id}/reopen/"): lambda o: {"comment": "Still slow."},
 }
 
 # The model behind each list, to count organization A's rows in organization B's answer.
@@ -114,6 +125,9 @@ LIST_MODELS = {
     "/api/v1/visits/{visit_id}/photos/": Photo,
     "/api/v1/disputes/": Dispute,
     "/api/v1/disputes/{id}/evidence/": Photo,
+    "/api/v1/actions/": Action,
+    "/api/v1/actions/{id}/history/": ActionHistory,
+    "/api/v1/actions/{id}/evidence/": Photo,
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
 }
@@ -156,7 +170,7 @@ def _missing_params(path: str, params: dict) -> dict:
     value = MISSING[last]
     if last == "id" and "visits/{id}" in path:
         value = MISSING["visit_id"]
-    if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path):
+    if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path or "actions/{id}" in path):
         value = MISSING["visit_id"]
     return {**params, last: value}
 
@@ -220,6 +234,8 @@ def _org_filter(model, org) -> dict:
         return {"visit__organization": org}
     if model is Delivery:
         return {"webhook__organization": org}
+    if model is ActionHistory:
+        return {"action__organization": org}
     return {"organization": org}
 
 
