@@ -1,0 +1,94 @@
+"""Corrective-action fixtures: approved mystery visits that fail, and manual action bodies.
+
+The FULL_SECTIONS checklist (pass threshold 80) has one critical item, ``solved``. FAILING answers
+leave it unsolved (a critical failure, with the auditor's comment) and score 35.42, below the pass:
+approving such a visit makes one ``critical_failure`` and one ``low_score`` action.
+"""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from audits.services import visit_review, visit_submit
+from tests.audits.conftest import FULL_SECTIONS, GOOD_ANSWERS, visit_body
+from tests.factories import AssignmentFactory, ChecklistFactory, UserFactory
+
+FAILING = [
+    {"item": "greeted", "value": False, "na": False, "comment": ""},
+    {"item": "warmth", "value": 3, "na": False, "comment": ""},
+    {"item": "offer", "value": "some", "na": False, "comment": ""},
+    {"item": "wait_minutes", "value": 12, "na": False, "comment": ""},
+    {"item": "solved", "value": False, "na": False, "comment": "Nobody called back."},
+    {"item": "remarks", "value": "Slow.", "na": False, "comment": ""},
+]
+PASSING = GOOD_ANSWERS
+
+
+@pytest.fixture
+def checklist(org):
+    return ChecklistFactory(organization=org, sections=FULL_SECTIONS)
+
+
+@pytest.fixture
+def auditor(org):
+    return UserFactory(
+        organization=org, role=Role.AUDITOR, username="otto-secret", display_name="Otto Secretus"
+    )
+
+
+def submit(location, checklist, auditor, answers=FAILING):
+    assignment = AssignmentFactory(
+        organization=location.organization,
+        location=location,
+        checklist=checklist,
+        checklist_version=checklist.versions.get(number=1),
+        auditor=auditor,
+    )
+    visit, _ = visit_submit(actor=auditor, data=visit_body(assignment, answers=answers))
+    return visit
+
+
+@pytest.fixture
+def make_approved(checklist, auditor, admin):
+    """``make_approved(location, answers=FAILING, by=admin)``: a submitted, then approved, mystery visit."""
+
+    def make(location, answers=FAILING, by=None):
+        visit = submit(location, checklist, auditor, answers)
+        return visit_review(actor=by or admin, visit_id=visit.pk, decision="approve")
+
+    return make
+
+
+def action_url(action_id=None, suffix="") -> str:
+    if action_id is None:
+        return "/api/v1/actions/"
+    return f"/api/v1/actions/{action_id}/{suffix}"
+
+
+def manual_body(location, **overrides) -> dict:
+    body = {
+        "id": str(uuid.uuid4()),
+        "location": location.pk,
+        "title": "Greet every caller by name",
+        "description": "Brief the evening shift.",
+        "due_date": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def create_action(client_for, manager, location):
+    """``create_action(by=manager, **body overrides)`` creates a manual action through the API; its JSON."""
+
+    def make(by=None, at=None, **overrides):
+        response = client_for(by or manager).post(
+            action_url(), manual_body(at or location, **overrides), format="json"
+        )
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    return make
