@@ -145,7 +145,7 @@ def _failure_action(
         title = f"Critical failure: {prompt or failure.item_key}"
         description = comments.get(failure.item_key) or ""
     else:
-        title = f"Score {visit.score:g} below the pass threshold {Decimal(version.pass_threshold):g}"
+        title = f"Score {visit.score:g} below the pass threshold {float(version.pass_threshold):g}"
         description = ""
     return Action(
         organization_id=visit.organization_id,

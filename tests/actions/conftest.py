@@ -1,12 +1,13 @@
 """Corrective-action fixtures: approved mystery visits that fail, and manual action bodies.
 
 The FULL_SECTIONS checklist (pass threshold 80) has one critical item, ``solved``. FAILING answers
-leave it unsolved (a critical failure, with the auditor's comment) and score 35.42, below the pass:
+leave it unsolved (a critical failure, with the auditor's comment) and score 27.08, below the pass:
 approving such a visit makes one ``critical_failure`` and one ``low_score`` action.
 """
 
 import datetime as dt
 import uuid
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -62,19 +63,25 @@ def make_approved(checklist, auditor, admin):
     return make
 
 
+def today_at(location) -> dt.date:
+    """The location's local date now."""
+    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(location.timezone)).date()
+
+
 def action_url(action_id=None, suffix="") -> str:
     if action_id is None:
         return "/api/v1/actions/"
     return f"/api/v1/actions/{action_id}/{suffix}"
 
 
-def manual_body(location, **overrides) -> dict:
+def manual_body(at, **overrides) -> dict:
+    """A valid manual-action body for the location ``at`` (override anything, ``location`` too)."""
     body = {
         "id": str(uuid.uuid4()),
-        "location": location.pk,
+        "location": at.pk,
         "title": "Greet every caller by name",
         "description": "Brief the evening shift.",
-        "due_date": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+        "due_date": (today_at(at) + dt.timedelta(days=7)).isoformat(),
     }
     body.update(overrides)
     return body
