@@ -7,6 +7,7 @@ Bodies are parsed here (strict: unknown fields are 400) and checked against the 
 
 from rest_framework import serializers
 
+from accounts.serializers import StrictCharField, StrictIntegerField
 from audits.filters import MAX_ID
 from core.serializers import StrictSerializer
 from photos.serializers import PhotoSerializer
@@ -23,14 +24,14 @@ def _title(**kwargs):
 
 
 def _description(**kwargs):
-    return serializers.CharField(allow_blank=True, max_length=MAX_TEXT, help_text="Details.", **kwargs)
+    return StrictCharField(allow_blank=True, max_length=MAX_TEXT, help_text="Details.", **kwargs)
 
 
 class ActionCreateSerializer(StrictSerializer):
     """The body of ``POST /actions/``: a manual action."""
 
     id = serializers.UUIDField(help_text="Made by the client; resending the same body is safe.")
-    location = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="A location you manage.")
+    location = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="A location you manage.")
     title = _title()
     description = _description(required=False, default="")
     due_date = serializers.DateField(
@@ -42,7 +43,7 @@ class ActionCreateSerializer(StrictSerializer):
         default=None,
         help_text="A visit of that location the action follows up.",
     )
-    item = serializers.CharField(
+    item = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
@@ -60,15 +61,15 @@ class ActionUpdateSerializer(StrictSerializer):
 
 
 class ResolveSerializer(StrictSerializer):
-    resolution = serializers.CharField(max_length=MAX_TEXT, help_text="What was changed (not blank).")
+    resolution = StrictCharField(max_length=MAX_TEXT, help_text="What was changed (not blank).")
 
 
 class VerifySerializer(StrictSerializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
+    comment = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_TEXT)
 
 
 class ReopenSerializer(StrictSerializer):
-    comment = serializers.CharField(max_length=MAX_TEXT, help_text="What is still wrong (not blank).")
+    comment = StrictCharField(max_length=MAX_TEXT, help_text="What is still wrong (not blank).")
     due_date = serializers.DateField(
         required=False, help_text="A new due date (today or later); the old one is kept without it."
     )

@@ -83,13 +83,13 @@ def test_a_resend_days_later_is_still_a_replay_though_the_due_date_is_now_past(
         ({"title": ""}, "title", "blank"),
         ({"title": "x" * 201}, "title", "max_length"),
         ({"due_date": "2026-02-30"}, "due_date", "invalid"),
-        ({"location": "seven"}, "location", "invalid"),
+        ({"location": "seven"}, "location", "wrong_type"),
         ({"location": 2**63}, "location", "max_value"),
         ({"id": "not-a-uuid"}, "id", "invalid"),
         ({"colour": "red"}, "colour", "unknown_field"),
         ({"item": "greeted"}, "item", "visit_required"),
         ({"visit": str(uuid.uuid4())}, "visit", "does_not_exist"),
-        ({"description": ["a"]}, "description", "invalid"),
+        ({"description": ["a"]}, "description", "wrong_type"),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field_and_write_nothing(
