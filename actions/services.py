@@ -180,11 +180,11 @@ def _create_for_failures(visit: Visit, failures: list[Failure], *, actor: Caller
         action_event_publish(action, EventType.ACTION_CREATED, now=now)
 
 
-def on_visit_approved(*, visit: Visit, actor: Caller, **_: Any) -> None:
+def on_visit_approved(*, visit: Visit, actor: Caller, now: dt.datetime, **_: Any) -> None:
     """``visit_approved``: the approved mystery visit's failures become actions (same transaction)."""
     if visit.kind != VisitKind.MYSTERY:
         return
-    _create_for_failures(visit, visit_failures(visit), actor=actor, now=timezone.now())
+    _create_for_failures(visit, visit_failures(visit), actor=actor, now=now)
 
 
 def on_visit_rescored(*, visit: Visit, actor: Caller, **_: Any) -> None:

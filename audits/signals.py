@@ -8,7 +8,8 @@ change back with them.
 
 from django.dispatch import Signal
 
-#: Sent by ``audits.services.visit_review`` with ``visit`` (locked, just approved) and ``actor``.
+#: Sent by ``audits.services.visit_review`` with ``visit`` (locked, just approved), ``actor`` and
+#: ``now`` (the approval's instant).
 visit_approved = Signal()
 
 #: Sent by whoever re-scores a stored visit (``disputes`` on an upheld decision) with ``visit``

@@ -47,7 +47,7 @@ def test_approval_makes_one_action_per_critical_failure_and_one_for_the_low_scor
 
 
 def test_the_due_date_is_the_approval_date_in_the_location_time_zone_plus_the_setting(
-    org, location, checklist, auditor, admin, monkeypatch
+    org, location, checklist, auditor, admin
 ):
     org.action_due_days = 10
     org.save()
@@ -55,8 +55,7 @@ def test_the_due_date_is_the_approval_date_in_the_location_time_zone_plus_the_se
     location.save()
     visit = submit(location, checklist, auditor)
     approved_at = dt.datetime(2026, 3, 1, 11, 30, tzinfo=dt.UTC)  # 2 March, 01:30 in Kiritimati
-    monkeypatch.setattr(services.timezone, "now", lambda: approved_at)
-    visit_review(actor=admin, visit_id=visit.pk, decision="approve")
+    visit_review(actor=admin, visit_id=visit.pk, decision="approve", now=approved_at)
     action = Action.objects.get(visit=visit, source="critical_failure")
     assert action.due_date == dt.date(2026, 3, 12)
     # Overdue from the start of 13 March in Kiritimati, which is 12 March 10:00 UTC.
