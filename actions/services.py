@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
@@ -381,18 +381,74 @@ def _replayed(action: Action, step: ActionStep, actor: Caller, comment: str) -> 
     return last.actor_id == actor.pk
 
 
-def _transition(
-    action: Action, *, allowed_from: ActionStatus, step: ActionStep, actor: Caller, comment: str
-) -> bool:
-    """Check a transition: ``False`` when it is a resend of the last one (answer the stored action)."""
-    if _replayed(action, step, actor, comment):
-        return False
-    if action.status != allowed_from:
+@dataclass(frozen=True)
+class _Move:
+    """One step of an action's life: who may take it, from which state to which, what it announces."""
+
+    step: ActionStep
+    source: ActionStatus
+    target: ActionStatus
+    event: EventType
+    may: Callable[[Caller], bool]
+    denied: str
+
+
+RESOLVE = _Move(
+    ActionStep.RESOLVED,
+    ActionStatus.OPEN,
+    ActionStatus.RESOLVED,
+    EventType.ACTION_RESOLVED,
+    may_resolve,
+    "The location's staff resolve its actions; managers verify them.",
+)
+VERIFY = _Move(
+    ActionStep.VERIFIED,
+    ActionStatus.RESOLVED,
+    ActionStatus.VERIFIED,
+    EventType.ACTION_VERIFIED,
+    may_manage,
+    "Managers and admins verify actions.",
+)
+REOPEN = _Move(
+    ActionStep.REOPENED,
+    ActionStatus.RESOLVED,
+    ActionStatus.OPEN,
+    EventType.ACTION_REOPENED,
+    may_manage,
+    "Managers and admins reopen actions.",
+)
+
+
+def _move(
+    *,
+    actor: Caller,
+    action_id: object,
+    move: _Move,
+    comment: str,
+    now: dt.datetime | None,
+    apply: Callable[[Action, dt.datetime], dict[str, Any]],
+) -> Action:
+    """Take ``move`` on the locked action: ``apply`` sets the step's own fields and returns their changes.
+
+    A resend of the action's last step (same caller, same comment) answers the stored action.
+    """
+    now = now or timezone.now()
+    action = _locked(actor, action_id)
+    if not move.may(actor):
+        raise PermissionDenied(move.denied)
+    if _replayed(action, move.step, actor, comment):
+        return action
+    if action.status != move.source:
         raise DomainConflict(
-            f"Only a {allowed_from} action can be {step}; this one is {action.status}.",
+            f"Only a {move.source} action can be {move.step}; this one is {action.status}.",
             code="invalid_transition",
         )
-    return True
+    changes: dict[str, Any] = {"status": [move.source.value, move.target.value], **apply(action, now)}
+    action.status = move.target
+    action.save()
+    _step(action, move.step, actor=actor, at=now, comment=comment, changes=changes)
+    action_event_publish(action, move.event, now=now)
+    return action
 
 
 @transaction.atomic
@@ -400,26 +456,12 @@ def action_resolve(
     *, actor: Caller, action_id: object, resolution: str, now: dt.datetime | None = None
 ) -> Action:
     """The location says what it changed: ``open`` → ``resolved``."""
-    now = now or timezone.now()
-    action = _locked(actor, action_id)
-    if not may_resolve(actor):
-        raise PermissionDenied("The location's staff resolve its actions; managers verify them.")
-    if not _transition(
-        action, allowed_from=ActionStatus.OPEN, step=ActionStep.RESOLVED, actor=actor, comment=resolution
-    ):
-        return action
-    action.status, action.resolution, action.resolved_at = ActionStatus.RESOLVED, resolution, now
-    action.save()
-    _step(
-        action,
-        ActionStep.RESOLVED,
-        actor=actor,
-        at=now,
-        comment=resolution,
-        changes={"status": ["open", "resolved"]},
-    )
-    action_event_publish(action, EventType.ACTION_RESOLVED, now=now)
-    return action
+
+    def apply(action: Action, at: dt.datetime) -> dict[str, Any]:
+        action.resolution, action.resolved_at = resolution, at
+        return {}
+
+    return _move(actor=actor, action_id=action_id, move=RESOLVE, comment=resolution, now=now, apply=apply)
 
 
 @transaction.atomic
@@ -427,26 +469,12 @@ def action_verify(
     *, actor: Caller, action_id: object, comment: str = "", now: dt.datetime | None = None
 ) -> Action:
     """A manager or admin checked the fix: ``resolved`` → ``verified``."""
-    now = now or timezone.now()
-    action = _locked(actor, action_id)
-    if not may_manage(actor):
-        raise PermissionDenied("Managers and admins verify actions.")
-    if not _transition(
-        action, allowed_from=ActionStatus.RESOLVED, step=ActionStep.VERIFIED, actor=actor, comment=comment
-    ):
-        return action
-    action.status, action.verified_at = ActionStatus.VERIFIED, now
-    action.save()
-    _step(
-        action,
-        ActionStep.VERIFIED,
-        actor=actor,
-        at=now,
-        comment=comment,
-        changes={"status": ["resolved", "verified"]},
-    )
-    action_event_publish(action, EventType.ACTION_VERIFIED, now=now)
-    return action
+
+    def apply(action: Action, at: dt.datetime) -> dict[str, Any]:
+        action.verified_at = at
+        return {}
+
+    return _move(actor=actor, action_id=action_id, move=VERIFY, comment=comment, now=now, apply=apply)
 
 
 @transaction.atomic
@@ -458,28 +486,22 @@ def action_reopen(
     due_date: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> Action:
-    """The fix did not hold: ``resolved`` → ``open`` again, optionally with a new due date."""
-    now = now or timezone.now()
-    action = _locked(actor, action_id)
-    if not may_manage(actor):
-        raise PermissionDenied("Managers and admins reopen actions.")
-    if not _transition(
-        action, allowed_from=ActionStatus.RESOLVED, step=ActionStep.REOPENED, actor=actor, comment=comment
-    ):
-        return action
-    changes: dict[str, Any] = {"status": ["resolved", "open"]}
-    if due_date is not None and due_date != action.due_date:
-        problems = Problems()
-        _check_due_date(due_date, local_date(now, action.location.timezone), problems)
-        problems.raise_if_any()
-        changes["due_date"] = [action.due_date.isoformat(), due_date.isoformat()]
-        action.due_date = due_date
-        action.overdue_at = overdue_moment(due_date, action.location.timezone)
-    action.status, action.resolved_at, action.resolution = ActionStatus.OPEN, None, ""
-    action.save()
-    _step(action, ActionStep.REOPENED, actor=actor, at=now, comment=comment, changes=changes)
-    action_event_publish(action, EventType.ACTION_REOPENED, now=now)
-    return action
+    """The fix did not hold: ``resolved`` → ``open`` again (the resolution is cleared, the history
+    keeps it), optionally with a new due date (today or later)."""
+
+    def apply(action: Action, at: dt.datetime) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if due_date is not None and due_date != action.due_date:
+            problems = Problems()
+            _check_due_date(due_date, local_date(at, action.location.timezone), problems)
+            problems.raise_if_any()
+            changes["due_date"] = [action.due_date.isoformat(), due_date.isoformat()]
+            action.due_date = due_date
+            action.overdue_at = overdue_moment(due_date, action.location.timezone)
+        action.resolved_at, action.resolution = None, ""
+        return changes
+
+    return _move(actor=actor, action_id=action_id, move=REOPEN, comment=comment, now=now, apply=apply)
 
 
 # --- evidence -----------------------------------------------------------------------------------

@@ -12,10 +12,9 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from accounts.models import Role
-from audits.services import visit_review, visit_submit
-from tests.audits.conftest import FULL_SECTIONS, GOOD_ANSWERS, visit_body
-from tests.factories import AssignmentFactory, ChecklistFactory, UserFactory
+from audits.services import visit_review
+from tests.audits.conftest import GOOD_ANSWERS
+from tests.disputes import conftest as disputes
 
 FAILING = [
     {"item": "greeted", "value": False, "na": False, "comment": ""},
@@ -28,28 +27,13 @@ FAILING = [
 PASSING = GOOD_ANSWERS
 
 
-@pytest.fixture
-def checklist(org):
-    return ChecklistFactory(organization=org, sections=FULL_SECTIONS)
-
-
-@pytest.fixture
-def auditor(org):
-    return UserFactory(
-        organization=org, role=Role.AUDITOR, username="otto-secret", display_name="Otto Secretus"
-    )
+# The disputes' checklist (FULL_SECTIONS) and auditor fixtures, and their way of submitting a visit.
+checklist = disputes.checklist
+auditor = disputes.auditor
 
 
 def submit(location, checklist, auditor, answers=FAILING):
-    assignment = AssignmentFactory(
-        organization=location.organization,
-        location=location,
-        checklist=checklist,
-        checklist_version=checklist.versions.get(number=1),
-        auditor=auditor,
-    )
-    visit, _ = visit_submit(actor=auditor, data=visit_body(assignment, answers=answers))
-    return visit
+    return disputes.submit_visit(location, checklist, auditor, answers)
 
 
 @pytest.fixture
