@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),
     path("", include("disputes.urls")),
+    path("", include("documents.urls")),
 ]
 
 urlpatterns = [

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "reports",
     "webhooks",
     "disputes",
+    "documents",
     "demo",
 ]
 
