@@ -70,6 +70,31 @@ def _covered() -> frozenset[int]:
     return frozenset(font.face.charToGlyph)  # type: ignore[attr-defined]  # TTFont's face is untyped in the stubs
 
 
+@lru_cache(maxsize=1)
+def _special() -> re.Pattern[str]:
+    """Characters ``markup`` must look at: markup's own (``<>&``), line breaks, controls, and every
+    character DejaVu Sans lacks (a class of the covered ranges, negated; searched in C)."""
+    covered = sorted(
+        code for code in _covered() if code > 0x20 and code not in (0x26, 0x3C, 0x3E) and code <= 0xFFFF
+    )
+    ranges: list[tuple[int, int]] = []
+    for code in covered:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    body = "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
+    )
+    return re.compile(f"[^ {body}]")
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``text`` sets as is in DejaVu Sans: no markup character, line break or missing glyph."""
+    return _special().search(text) is None
+
+
 def _in(ranges: tuple[tuple[int, int], ...], code: int) -> bool:
     return any(low <= code <= high for low, high in ranges)
 
@@ -96,6 +121,8 @@ def clean(text: str) -> str:
 
 def markup(text: str) -> str:
     """Paragraph markup for a person's text: escaped, line breaks kept, Asian runs in their fonts."""
+    if is_plain(text):
+        return text  # the common case, decided by one regular expression search
     out: list[str] = []
     run_font: str | None = None
     run: list[str] = []
@@ -121,4 +148,7 @@ def markup(text: str) -> str:
 
 def plain(text: str) -> str:
     """Text for a cell drawn without markup, in DejaVu Sans only: what it lacks becomes U+FFFD."""
-    return "".join(char if font_for(char) is None else REPLACEMENT for char in clean(text))
+    if is_plain(text):
+        return text
+    spaced = clean(text).replace("\n", " ").replace("\t", " ")
+    return "".join(char if char == " " or font_for(char) is None else REPLACEMENT for char in spaced)

@@ -23,11 +23,12 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    Image,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -42,6 +43,10 @@ from .thumbnails import Thumbnail
 # Binary streams: ASCII85 only makes a PDF 25% larger and slower to write.
 rl_config.useA85 = 0
 
+FONT_SIZE = 8.5
+LEADING = 10.8
+CELL_PADDING = 4
+MAX_PLAIN_LINES = 4
 MARGIN = 15 * mm
 WIDTH = A4[0] - 2 * MARGIN
 PASS_COLOUR = colors.HexColor("#1b7f3b")
@@ -57,7 +62,7 @@ PHOTO_HEIGHT = PHOTO_WIDTH * 0.75
 
 def _styles() -> dict[str, ParagraphStyle]:
     fonts.register()
-    base = ParagraphStyle("base", fontName=fonts.REGULAR, fontSize=8.5, leading=10.8)
+    base = ParagraphStyle("base", fontName=fonts.REGULAR, fontSize=FONT_SIZE, leading=LEADING)
     return {
         "base": base,
         "bold": ParagraphStyle("bold", parent=base, fontName=fonts.BOLD),
@@ -82,6 +87,32 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class _Jpeg(ImageReader):
+    """A JPEG thumbnail, passed through to the PDF as is. reportlab names each image by hashing its
+    decoded pixels; a JPEG's own bytes name it as well, without decoding it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self._bytes = data
+
+    def getRGBData(self) -> bytes:  # noqa: N802 - reportlab's name
+        self._dataA = None
+        return self._bytes
+
+
+class _Picture(Flowable):
+    def __init__(self, thumbnail: Thumbnail, width: float, height: float) -> None:
+        super().__init__()
+        self.image = _Jpeg(thumbnail.data)
+        self.width, self.height = width, height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self.image, 0, 0, self.width, self.height)
+
+
 class _Page:
     """Paragraph helpers bound to the report's styles."""
 
@@ -91,17 +122,30 @@ class _Page:
     def text(self, text: str, style: str = "base") -> Paragraph:
         return Paragraph(fonts.markup(text), self.styles[style])
 
+    def cell(self, text: str, width: float) -> str | Paragraph:
+        """A table cell in the base style. Short plain text is broken into lines here and drawn as
+        lines (several times faster than a paragraph, which a table wraps twice); anything else (markup,
+        line breaks, Asian scripts, a word wider than the column, long text) is a paragraph."""
+        inner = width - 2 * CELL_PADDING
+        if fonts.is_plain(text):
+            lines = simpleSplit(text, fonts.REGULAR, FONT_SIZE, inner)
+            if len(lines) <= MAX_PLAIN_LINES and all(
+                stringWidth(line, fonts.REGULAR, FONT_SIZE) <= inner for line in lines
+            ):
+                return "\n".join(lines)
+        return self.text(text)
+
     def labelled(self, label: str, text: str, style: str = "base") -> Paragraph:
         return Paragraph(f"<b>{fonts.markup(label)}</b> {fonts.markup(text)}", self.styles[style])
 
 
 def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
     commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), fonts.REGULAR, 8.5, 10.8),
+        ("FONT", (0, 0), (-1, -1), fonts.REGULAR, FONT_SIZE, LEADING),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
@@ -120,13 +164,23 @@ def _table(rows: list[list[Any]], widths: Sequence[float], extra: Sequence[tuple
 
 
 def _header(report: VisitReport, page: _Page) -> list[Flowable]:
+    widths = [28 * mm, WIDTH - 28 * mm]
     facts = Table(
-        [[page.text(label, "bold"), page.text(value)] for label, value in report.facts],
-        colWidths=[28 * mm, WIDTH - 28 * mm],
+        [[label, page.cell(value, widths[1])] for label, value in report.facts],
+        colWidths=widths,
         hAlign="LEFT",
         splitInRow=1,
     )
-    facts.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_paddings(1.5)]))
+    facts.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), fonts.REGULAR, FONT_SIZE, LEADING),
+                ("FONT", (0, 0), (0, -1), fonts.BOLD, FONT_SIZE, LEADING),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                *_paddings(1.5),
+            ]
+        )
+    )
     return [
         page.text(report.organization, "muted"),
         page.text("Visit report", "title"),
@@ -199,10 +253,11 @@ def _section_scores(sections: list[SectionBlock], page: _Page) -> list[Flowable]
     if not sections:
         return []
     rows: list[list[Any]] = [["Section", "Score"]]
-    rows += [[page.text(section.title), section.score] for section in sections]
+    widths = [WIDTH - 30 * mm, 30 * mm]
+    rows += [[page.cell(section.title, widths[0]), section.score] for section in sections]
     return [
         page.text("Section scores", "heading"),
-        _table(rows, [WIDTH - 30 * mm, 30 * mm], [("ALIGN", (1, 0), (1, -1), "RIGHT")]),
+        _table(rows, widths, [("ALIGN", (1, 0), (1, -1), "RIGHT")]),
     ]
 
 
@@ -213,16 +268,22 @@ def _answers(sections: list[SectionBlock], page: _Page) -> list[Flowable]:
         rows: list[list[Any]] = [[page.text(section.title, "bold"), "Answer", "Item score"]]
         shading: list[tuple[Any, ...]] = []
         for number, line in enumerate(section.lines, start=1):
-            prompt: list[Flowable] = [page.text(line.prompt)]
-            if line.comment:
-                prompt.append(page.text(line.comment, "muted"))
-            if line.failed:
-                prompt.append(page.text("Critical failure", "critical"))
-                shading += [
-                    ("BACKGROUND", (0, number), (-1, number), FAIL_SHADE),
-                    ("TEXTCOLOR", (0, number), (-1, number), FAIL_COLOUR),
-                ]
-            rows.append([prompt, page.text(line.answer), line.score])
+            prompt: Any = page.cell(line.prompt, widths[0])
+            if line.comment or line.failed:
+                prompt = [page.text(line.prompt)]
+                if line.comment:
+                    prompt.append(page.text(line.comment, "muted"))
+                if line.failed:
+                    prompt.append(page.text("Critical failure", "critical"))
+                shading += (
+                    [
+                        ("BACKGROUND", (0, number), (-1, number), FAIL_SHADE),
+                        ("TEXTCOLOR", (0, number), (-1, number), FAIL_COLOUR),
+                    ]
+                    if line.failed
+                    else []
+                )
+            rows.append([prompt, page.cell(line.answer, widths[1]), line.score])
         extra = [("ALIGN", (2, 0), (2, -1), "RIGHT"), *shading]
         out += [CondPageBreak(30 * mm), _table(rows, widths, extra), Spacer(0, 3 * mm)]
     return out
@@ -247,9 +308,7 @@ def _photo_cell(tile: PhotoTile, thumbnail: Thumbnail | None, page: _Page) -> li
         picture: Flowable = box
     else:
         scale = min(PHOTO_WIDTH / thumbnail.width, PHOTO_HEIGHT / thumbnail.height)
-        picture = Image(
-            io.BytesIO(thumbnail.data), width=thumbnail.width * scale, height=thumbnail.height * scale
-        )
+        picture = _Picture(thumbnail, thumbnail.width * scale, thumbnail.height * scale)
     return [picture, Spacer(0, 1 * mm), page.text(tile.caption, "caption")]
 
 
