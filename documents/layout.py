@@ -199,21 +199,20 @@ def _paddings(vertical: float) -> list[tuple[Any, ...]]:
 
 def _score(report: VisitReport, page: _Page) -> list[Flowable]:
     verdict = "PASSED" if report.passed else "FAILED"
+    # Each label above its figure in one cell, so the text reads "Score 87.50 Pass threshold 80.00".
     cells: list[list[Any]] = [
         [
-            page.labelled("Score", "", "muted"),
-            page.labelled("Pass threshold", "", "muted"),
+            [page.text("Score", "muted"), page.text(report.score, "figure")],
+            [page.text("Pass threshold", "muted"), page.text(report.pass_threshold, "figure")],
             page.text(verdict, "verdict"),
-        ],
-        [page.text(report.score, "figure"), page.text(report.pass_threshold, "figure"), ""],
+        ]
     ]
     table = Table(cells, colWidths=[45 * mm, 45 * mm, 40 * mm], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
-                ("SPAN", (2, 0), (2, 1)),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("BACKGROUND", (2, 0), (2, 1), PASS_COLOUR if report.passed else FAIL_COLOUR),
+                ("BACKGROUND", (2, 0), (2, 0), PASS_COLOUR if report.passed else FAIL_COLOUR),
                 ("BOX", (0, 0), (-1, -1), 0.5, RULE),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import error_responses
+from core.exceptions import error_response, error_responses
 from core.languages import lang_param
 from core.permissions import EVERYONE
 from core.principal import principal_of
@@ -55,7 +55,11 @@ def _json_errors(*codes: int) -> dict[Any, OpenApiResponse]:
     return {(code, JSON): response for code, response in error_responses(*codes).items()}
 
 
-_ERRORS = _json_errors(400, 401, 403, 404, 405, 406, 429)
+_ERRORS = {
+    **_json_errors(400, 401, 403, 404, 405, 429),
+    # Listed because every operation lists it; this one serves the PDF whatever ``Accept`` says.
+    (406, JSON): error_response("Not sent here: the PDF is served whatever `Accept` asks for."),
+}
 
 
 class VisitReportPdfView(APIView):
@@ -85,6 +89,8 @@ class VisitReportPdfView(APIView):
             "Errors are JSON."
         ),
         parameters=[
+            # DRF's ``?format=`` override does not apply: the PDF is the one answer.
+            OpenApiParameter("format", exclude=True),
             OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The visit's UUID."),
             OpenApiParameter(
                 "lang",

@@ -3,7 +3,8 @@ thumbnails, lay out. The one function the view calls.
 
 The language is negotiated like the checklist tree's (``core.languages.negotiate``): ``?lang=``
 (already checked by ``core.languages.lang_param``), else ``Accept-Language``, among the languages
-the visit's checklist version declares, falling back to its default.
+the visit's checklist version declares, falling back to its default (also when nothing is asked).
+A version that declares no languages has plain texts: ``language`` is then None.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ def visit_report_pdf(
 ) -> VisitPdf:
     """The PDF of visit ``visit_id`` as ``principal`` may see it (404 when they cannot)."""
     rows = visit_report_rows(principal, visit_id)
-    version = rows.visit.checklist_version
-    language = negotiate(lang=lang, accept_language=accept_language, available=list(version.languages or []))
+    languages = list(rows.visit.checklist_version.languages or [])
+    # Asked for nothing: the version's default, which ``Content-Language`` then names.
+    language = negotiate(lang=lang, accept_language=accept_language, available=languages) or next(
+        iter(languages), None
+    )
     report = visit_report(rows, language=language)
     thumbnails = load_thumbnails((tile.id, tile.thumbnail) for tile in report.photos)
     return VisitPdf(

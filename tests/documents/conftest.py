@@ -2,6 +2,7 @@
 pipeline, and helpers that read a PDF back (text with pypdf, pixels with pypdfium2)."""
 
 import io
+import re
 import uuid
 
 import pypdf
@@ -18,7 +19,8 @@ from tests.photos.images import jpeg, scene
 
 from .factories import forty_answers, forty_sections
 
-#: FULL_SECTIONS answered: 43.75, the critical ``solved`` failed, comments on two answers.
+#: FULL_SECTIONS answered: 33.33 (greeting 37.50, service 25.00), the critical ``solved`` failed,
+#: comments on two answers.
 ANSWERS = [
     {"item": "greeted", "value": False, "na": False, "comment": "Nobody looked up from the till."},
     {"item": "warmth", "value": 3, "na": False, "comment": ""},
@@ -38,6 +40,14 @@ def pdf_text(content: bytes) -> str:
     """Every page's text, whitespace collapsed (wrapped lines read as one)."""
     reader = pypdf.PdfReader(io.BytesIO(content))
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+FOOTER = re.compile(r" ?Visit [0-9a-f-]{36} · generated [0-9: -]+ UTC Page \d+ of \d+ ?")
+
+
+def body_text(content: bytes) -> str:
+    """``pdf_text`` without the page footers: text cut by a page break reads on."""
+    return FOOTER.sub(" ", pdf_text(content)).strip()
 
 
 def page_count(content: bytes) -> int:
@@ -91,9 +101,9 @@ def add_photo(visit, auditor, item="", seed=1):
     )
 
 
-def decide_a_dispute(visit, staff, manager):
-    """Staff dispute the wait (proposing 2 minutes) and the offer; the manager upholds the wait only."""
-    body = {
+def dispute_body():
+    """Staff dispute the wait (proposing 2 minutes) and the greeting."""
+    return {
         "id": str(uuid.uuid4()),
         "comment": "The till log shows the order at 10:04.",
         "items": [
@@ -109,7 +119,11 @@ def decide_a_dispute(visit, staff, manager):
             },
         ],
     }
-    dispute, _ = dispute_open(actor=staff, visit_id=visit.pk, data=body)
+
+
+def decide_a_dispute(visit, staff, manager):
+    """``dispute_body`` opened by staff; the manager upholds the wait and rejects the greeting."""
+    dispute, _ = dispute_open(actor=staff, visit_id=visit.pk, data=dispute_body())
     decision = {
         "comment": "Receipt checked; the greeting stands.",
         "items": [
@@ -135,3 +149,7 @@ def make_big_visit(location, big_checklist, auditor, photos=6):
 @pytest.fixture
 def big_visit(location, big_checklist, auditor):
     return make_big_visit(location, big_checklist, auditor)
+
+
+# The photo tests' S3 server (moto on 127.0.0.1), for thumbnails read from a real bucket.
+from tests.photos.conftest import flaky_s3, s3, s3_server  # noqa: E402, F401

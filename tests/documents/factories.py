@@ -25,8 +25,9 @@ def _item(number: int) -> dict:
     return item
 
 
-def forty_sections() -> list[dict]:
-    """Four sections of ten items: 39 scored or text items of every type, and a photo item."""
+def forty_sections(count: int = 40) -> list[dict]:
+    """Four sections of ten items: 39 scored or text items of every type, and a photo item (with
+    ``count``, only the first ``count`` items)."""
     items = [
         {
             "key": "storefront",
@@ -37,6 +38,7 @@ def forty_sections() -> list[dict]:
         }
     ]
     items += [_item(number) for number in range(1, 40)]
+    items = items[:count]
     return [
         {
             "key": f"part{n}",
@@ -44,7 +46,7 @@ def forty_sections() -> list[dict]:
             "weight": 1,
             "items": items[n * 10 : n * 10 + 10],
         }
-        for n in range(4)
+        for n in range((count + 9) // 10)
     ]
 
 
