@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import IO, Any
 
 from reportlab import rl_config
@@ -60,6 +62,7 @@ PHOTO_WIDTH = WIDTH / PHOTO_COLUMNS - 4 * mm
 PHOTO_HEIGHT = PHOTO_WIDTH * 0.75
 
 
+@lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
     fonts.register()
     base = ParagraphStyle("base", fontName=fonts.REGULAR, fontSize=FONT_SIZE, leading=LEADING)
@@ -95,7 +98,7 @@ class _Jpeg(ImageReader):
         super().__init__(io.BytesIO(data))
         self._bytes = data
 
-    def getRGBData(self) -> bytes:  # noqa: N802 - reportlab's name
+    def getRGBData(self) -> bytes:  # reportlab's name for what names an image
         self._dataA = None
         return self._bytes
 
@@ -139,8 +142,9 @@ class _Page:
         return Paragraph(f"<b>{fonts.markup(label)}</b> {fonts.markup(text)}", self.styles[style])
 
 
-def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
-    commands: list[tuple[Any, ...]] = [
+def _grid() -> list[tuple[Any, ...]]:
+    """Ruled rows, the first one a shaded header."""
+    return [
         ("FONT", (0, 0), (-1, -1), fonts.REGULAR, FONT_SIZE, LEADING),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
@@ -148,13 +152,9 @@ def _grid(header_rows: int = 1) -> list[tuple[Any, ...]]:
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_SHADE),
+        ("FONT", (0, 0), (-1, 0), fonts.BOLD, 8),
     ]
-    if header_rows:
-        commands += [
-            ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_SHADE),
-            ("FONT", (0, 0), (-1, header_rows - 1), fonts.BOLD, 8),
-        ]
-    return commands
 
 
 def _table(rows: list[list[Any]], widths: Sequence[float], extra: Sequence[tuple[Any, ...]] = ()) -> Table:
@@ -274,14 +274,11 @@ def _answers(sections: list[SectionBlock], page: _Page) -> list[Flowable]:
                     prompt.append(page.text(line.comment, "muted"))
                 if line.failed:
                     prompt.append(page.text("Critical failure", "critical"))
-                shading += (
-                    [
-                        ("BACKGROUND", (0, number), (-1, number), FAIL_SHADE),
-                        ("TEXTCOLOR", (0, number), (-1, number), FAIL_COLOUR),
-                    ]
-                    if line.failed
-                    else []
-                )
+            if line.failed:
+                shading += [
+                    ("BACKGROUND", (0, number), (-1, number), FAIL_SHADE),
+                    ("TEXTCOLOR", (0, number), (-1, number), FAIL_COLOUR),
+                ]
             rows.append([prompt, page.cell(line.answer, widths[1]), line.score])
         extra = [("ALIGN", (2, 0), (2, -1), "RIGHT"), *shading]
         out += [CondPageBreak(30 * mm), _table(rows, widths, extra), Spacer(0, 3 * mm)]
@@ -311,7 +308,9 @@ def _photo_cell(tile: PhotoTile, thumbnail: Thumbnail | None, page: _Page) -> li
     return [picture, Spacer(0, 1 * mm), page.text(tile.caption, "caption")]
 
 
-def _photos(report: VisitReport, thumbnails: dict[Any, Thumbnail | None], page: _Page) -> list[Flowable]:
+def _photos(
+    report: VisitReport, thumbnails: Mapping[uuid.UUID, Thumbnail | None], page: _Page
+) -> list[Flowable]:
     if not report.photos:
         return []
     cells = [_photo_cell(tile, thumbnails.get(tile.id), page) for tile in report.photos]
@@ -368,6 +367,9 @@ def _disputes(report: VisitReport, page: _Page) -> list[Flowable]:
     return out
 
 
+Footer = Callable[[Canvas, int, int], None]
+
+
 def _footer(report: VisitReport) -> Footer:
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -380,9 +382,6 @@ def _footer(report: VisitReport) -> Footer:
         canvas.restoreState()
 
     return draw
-
-
-Footer = Callable[[Canvas, int, int], None]
 
 
 class _NumberedCanvas(Canvas):
@@ -406,7 +405,7 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
-def render(report: VisitReport, thumbnails: dict[Any, Thumbnail | None]) -> bytes:
+def render(report: VisitReport, thumbnails: Mapping[uuid.UUID, Thumbnail | None]) -> bytes:
     """The report as PDF bytes (``thumbnails``: photo id -> thumbnail, None for a placeholder)."""
     page = _Page()
     story: list[Flowable] = [
