@@ -132,8 +132,9 @@ class _Page:
         inner = width - 2 * CELL_PADDING
         if fonts.is_plain(text):
             lines = simpleSplit(text, fonts.REGULAR, FONT_SIZE, inner)
+            # simpleSplit breaks at spaces: only a line of one word can be wider than the column.
             if len(lines) <= MAX_PLAIN_LINES and all(
-                stringWidth(line, fonts.REGULAR, FONT_SIZE) <= inner for line in lines
+                " " in line or stringWidth(line, fonts.REGULAR, FONT_SIZE) <= inner for line in lines
             ):
                 return "\n".join(lines)
         return self.text(text)
