@@ -115,3 +115,39 @@ def test_a_store_that_is_down_is_asked_once():
     found = load_thumbnails([(n, f"photos/{n}.jpg") for n in range(5)], storage=store)
     assert found == dict.fromkeys(range(5))
     assert store.reads == 1
+
+
+class _Store:
+    """A store holding the given objects in memory."""
+
+    def __init__(self, objects):
+        self.objects = objects
+
+    def open(self, name, mode="rb"):
+        if name not in self.objects:
+            raise FileNotFoundError(name)
+        return io.BytesIO(self.objects[name])
+
+
+def _png(size):
+    out = io.BytesIO()
+    scene(size).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_thumbnail_in_another_format_is_turned_into_a_jpeg():
+    found = load_thumbnails([(1, "a.png")], storage=_Store({"a.png": _png((160, 120))}))
+    assert found[1].data.startswith(b"\xff\xd8\xff") and (found[1].width, found[1].height) == (160, 120)
+
+
+def test_what_cannot_be_a_thumbnail_is_skipped_and_the_rest_read():
+    store = _Store(
+        {
+            "huge.png": _png((2100, 2000)),  # more pixels than a thumbnail ever has
+            "text.jpg": b"hello",
+            "fine.jpg": jpeg(scene((400, 300))),
+        }
+    )
+    names = [(1, "huge.png"), (2, "text.jpg"), (3, "gone.jpg"), (4, ""), (5, "fine.jpg")]
+    found = load_thumbnails(names, storage=store)
+    assert [key for key, thumbnail in found.items() if thumbnail is not None] == [5]
