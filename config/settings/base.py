@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "webhooks",
     "disputes",
     "actions",
+    "documents",
     "demo",
 ]
 
