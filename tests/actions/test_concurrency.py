@@ -184,3 +184,16 @@ def test_an_edit_of_the_due_date_and_a_resolve_at_once_both_land(
         new_due.isoformat(),
         "New rota.",
     )
+
+
+def test_a_verify_sent_twice_at_once_by_one_manager_is_taken_once(client_for, manager, resolved_action):
+    """A phone resending its request: both answers are the verified action, one step, one event."""
+    answers = []
+    body = {"comment": "Good."}
+    outcomes = race(
+        *[post(client_for(manager), action_url(resolved_action, "verify/"), body, answers) for _ in range(2)]
+    )
+    assert outcomes == [200, 200]
+    assert {r.json()["status"] for r in answers} == {"verified"}
+    assert steps(resolved_action) == ["created", "resolved", "verified"]
+    assert Event.objects.filter(type="action.verified").count() == 1
