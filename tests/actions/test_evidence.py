@@ -13,7 +13,9 @@ from accounts.models import Role
 from actions.models import Action, ActionSource
 from actions.services import action_resolve, action_verify
 from audits.services import visit_review
+from disputes.services import dispute_decide, dispute_open
 from photos.models import Photo
+from tests.disputes.conftest import decide_body, dispute_body
 from tests.factories import UserFactory
 from tests.photos.images import encode, jpeg, scene
 from webhooks.models import Event
@@ -99,6 +101,16 @@ def test_evidence_is_taken_while_resolved_and_refused_once_verified(
     # A phone resending an upload that was taken before the verification still gets its photo.
     assert upload(client, manual_action, photo_id=before).status_code == 200
     assert len(listed(client, manual_action)) == 2
+
+
+def test_a_cancelled_action_takes_no_evidence(client_for, staff, admin, failed):
+    visit, critical, _ = failed
+    opened, _ = dispute_open(actor=staff, visit_id=visit.pk, data=dispute_body(("solved", True)))
+    dispute_decide(actor=admin, dispute_id=opened.pk, data=decide_body(("solved", "upheld")))
+    assert Action.objects.get(pk=critical).status == "cancelled"
+    refused = upload(client_for(staff), critical)
+    assert refused.status_code == 409
+    assert error_code(refused) == "action_closed"
 
 
 def test_the_item_is_empty_or_the_actions_item(client_for, staff, manual_action, failed):
