@@ -11,7 +11,7 @@ from accounts.serializers import StrictCharField, StrictIntegerField
 from audits.filters import MAX_ID
 from core.serializers import StrictSerializer
 from photos.serializers import PhotoSerializer
-from reports.serializers import LocationRefSerializer
+from reports.serializers import LocationRefSerializer, ScopeQuerySerializer
 
 from .models import ActionSource, ActionStatus, ActionStep
 from .rendering import MAX_TEXT
@@ -122,6 +122,15 @@ class ActionEvidenceSerializer(PhotoSerializer):
 
 
 # --- the report -------------------------------------------------------------------------------
+
+
+class ActionReportQuerySerializer(ScopeQuerySerializer):
+    """``from``/``to`` and ``region`` or ``location``: actions have no checklist, visit status or texts
+    to narrow by."""
+
+    checklist = None
+    status = None
+    lang = None
 
 
 class ActionFiguresSerializer(serializers.Serializer):

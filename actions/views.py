@@ -23,7 +23,6 @@ from core.principal import principal_of
 from core.roles import API_KEY_ROLE, Role
 from photos.serializers import PhotoUploadSerializer
 from photos.views import PhotoPagination, VisitPhotosView
-from reports.serializers import ScopeQuerySerializer
 from reports.views import ReportView
 
 from . import selectors, services
@@ -33,6 +32,7 @@ from .serializers import (
     ActionCreateSerializer,
     ActionEvidenceSerializer,
     ActionHistorySerializer,
+    ActionReportQuerySerializer,
     ActionReportSerializer,
     ActionSerializer,
     ActionUpdateSerializer,
@@ -302,7 +302,7 @@ class ActionEvidenceView(VisitPhotosView):
 
 
 class ActionsReportView(ReportView):
-    query_serializer_class = ScopeQuerySerializer
+    query_serializer_class = ActionReportQuerySerializer
 
     @extend_schema(
         tags=["reports"],
@@ -316,7 +316,7 @@ class ActionsReportView(ReportView):
             "`recurring`: items whose action was verified and that failed again (a critical failure) in a "
             "later approved visit of that location, the later visit's local date in the window."
         ),
-        parameters=[ScopeQuerySerializer],
+        parameters=[ActionReportQuerySerializer],
         responses={200: ActionReportSerializer, **error_responses(400, 401, 403, 429)},
         examples=[
             OpenApiExample(
