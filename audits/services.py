@@ -48,6 +48,7 @@ from .models import (
 from .periods import period_keys
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visits_visible_to
+from .signals import visit_approved
 from .submission import (
     ParsedAnswer,
     VisitBody,
@@ -494,8 +495,14 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
 
 
 @transaction.atomic
-def visit_review(*, actor: Caller, visit_id: object, decision: str, comment: str = "") -> Visit:
-    """Approve, return (with a comment) or reject a submitted visit (admins, managers in scope)."""
+def visit_review(
+    *, actor: Caller, visit_id: object, decision: str, comment: str = "", now: dt.datetime | None = None
+) -> Visit:
+    """Approve, return (with a comment) or reject a submitted visit (admins, managers in scope).
+
+    ``now`` is when the approval counts as made for what follows from it (corrective actions' due
+    dates); the demo data backdates it.
+    """
     visit = get_scoped_or_404(
         visits_visible_to(actor).select_for_update(of=("self",)).select_related("checklist_version"),
         pk=visit_id,
@@ -524,6 +531,8 @@ def visit_review(*, actor: Caller, visit_id: object, decision: str, comment: str
         changes["comment"] = comment
     VisitHistory.objects.create(visit=visit, action=action, changes=changes, **_actor_fields(actor))
     visit_event_publish(visit, EventType.VISIT_REVIEWED)
+    if new_status == VisitStatus.APPROVED:
+        visit_approved.send(sender=Visit, visit=visit, actor=actor, now=now or timezone.now())
     return visit
 
 

@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),
     path("", include("disputes.urls")),
+    path("", include("actions.urls")),
+    path("", include("documents.urls")),
     path("", include("notifications.urls")),
 ]
 

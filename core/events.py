@@ -20,6 +20,12 @@ class EventType(models.TextChoices):
     PHOTO_ADDED = "photo.added", "photo.added"
     DISPUTE_OPENED = "dispute.opened", "dispute.opened"
     DISPUTE_DECIDED = "dispute.decided", "dispute.decided"
+    ACTION_CREATED = "action.created", "action.created"
+    ACTION_UPDATED = "action.updated", "action.updated"
+    ACTION_RESOLVED = "action.resolved", "action.resolved"
+    ACTION_VERIFIED = "action.verified", "action.verified"
+    ACTION_REOPENED = "action.reopened", "action.reopened"
+    ACTION_CANCELLED = "action.cancelled", "action.cancelled"
 
 
 #: Sent with ``organization``, ``type`` (an ``EventType`` value) and ``data`` (a JSON-ready dict).

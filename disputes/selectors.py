@@ -7,9 +7,7 @@ The report counts, per location, the mystery visits that trends count (``reports
 disputes of those visits, how many were decided and upheld (fully or partly), and the median time
 from opening to decision. Everything is SQL aggregation in three queries whatever the number of
 locations: the counts (one grouped query over visits joined to their disputes), and the medians
-per location and overall. PostgreSQL computes a median with ``percentile_cont(0.5)``; SQLite has
-no such aggregate, so there it is the mean of the middle one or two rows numbered by window
-functions, which is the same value.
+per location and overall (``reports.aggregates.medians``).
 """
 
 from __future__ import annotations
@@ -18,20 +16,18 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Func, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.principal import Principal
 from core.tenancy import get_scoped_or_404, scope_rows
 from photos.models import Photo
 from photos.selectors import photos_of_dispute
+from reports.aggregates import HoursBetween, medians
 from reports.selectors import LocationRef, ReportFilters, counted_visits, rate, round_figure
 
 from .models import UPHELD_STATUSES, Dispute, DisputeItem, DisputeStatus
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models.sql.compiler import SQLCompiler
     from django_stubs_ext import WithAnnotations
 
 
@@ -65,34 +61,6 @@ def dispute_for_evidence(principal: Principal, dispute_id: object) -> Dispute:
 # --- the report -------------------------------------------------------------------------------
 
 
-class HoursBetween(Func):
-    """Hours from the second expression to the first (``end``, ``start``), as a double."""
-
-    output_field = FloatField()
-    arity = 2
-
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Any]:
-        template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0)::double precision"
-        return super().as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Any]:
-        template = "((julianday(%(expressions)s)) * 24.0)"
-        return super().as_sql(compiler, connection, template=template, arg_joiner=") - julianday(", **extra)
-
-
-class Median(Aggregate):
-    """``percentile_cont(0.5) WITHIN GROUP (ORDER BY x)``: PostgreSQL's ordered-set aggregate."""
-
-    function = "percentile_cont"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 def _decided(principal: Principal, filters: ReportFilters) -> QuerySet[WithAnnotations[Dispute, _WithHours]]:
     """Decided disputes of the visits the report counts, with their hours to decision."""
     return (
@@ -105,32 +73,7 @@ def _decided(principal: Principal, filters: ReportFilters) -> QuerySet[WithAnnot
 
 def _medians(principal: Principal, filters: ReportFilters) -> tuple[dict[int, float], float | None]:
     """Median hours to decision per location and overall: two queries."""
-    decided = _decided(principal, filters)
-    if connection.vendor == "postgresql":
-        per_location = dict(
-            decided.values("location_id")
-            .annotate(median=Median("hours"))
-            .values_list("location_id", "median")
-        )
-        overall = decided.aggregate(median=Median("hours"))["median"]
-        return per_location, overall
-    inner, params = decided.values_list("location_id", "hours").query.sql_with_params()
-    sql = """
-        SELECT g, AVG(h) FROM (
-            SELECT {group} AS g, d.hours AS h,
-                   ROW_NUMBER() OVER (PARTITION BY {group} ORDER BY d.hours) AS n,
-                   COUNT(*) OVER (PARTITION BY {group}) AS c
-            FROM ({inner}) AS d
-        ) AS ranked
-        WHERE n IN ((c + 1) / 2, (c + 2) / 2)
-        GROUP BY g
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql.format(group="d.location_id", inner=inner), params)
-        per_location = dict(cursor.fetchall())
-        cursor.execute(sql.format(group="'all'", inner=inner), params)
-        row = cursor.fetchone()
-    return per_location, (row[1] if row else None)
+    return medians(_decided(principal, filters), value="hours", group="location_id")
 
 
 @dataclass(frozen=True)

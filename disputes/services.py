@@ -29,6 +29,7 @@ from audits.models import Answer, HistoryAction, Visit, VisitHistory, VisitKind,
 from audits.rendering import rounded
 from audits.scoring import SCORED_TYPES, AnswerInput, VisitScore, score_visit
 from audits.selectors import visits_visible_to
+from audits.signals import visit_rescored
 from audits.submission import (
     canonical_hash,
     check_na_or_value,
@@ -44,7 +45,7 @@ from core.orm import prefetched_set
 from core.roles import Role
 from core.tenancy import get_scoped_or_404
 from core.validation import Problems
-from photos.services import PhotoAddResult, photo_add
+from photos.services import Evidence, PhotoAddResult, photo_add
 
 from .events import dispute_decided_publish, dispute_opened_publish
 from .models import Dispute, DisputeItem, DisputeStatus, ItemDecision
@@ -377,8 +378,15 @@ def evidence_add(
     """A photo for an open dispute, through the visit photos' pipeline (``photos.services.photo_add``)."""
     if not may_dispute(actor):
         raise PermissionDenied("Evidence is added by those who may dispute the visit.")
+    evidence = Evidence(
+        field="dispute",
+        row=dispute,
+        open_statuses=(DisputeStatus.OPEN,),
+        closed_code="dispute_closed",
+        item_keys=frozenset(dispute.item_keys),
+    )
     return photo_add(
-        actor=actor, visit=dispute.visit, photo_id=photo_id, item_key=item_key, image=image, dispute=dispute
+        actor=actor, visit=dispute.visit, photo_id=photo_id, item_key=item_key, image=image, evidence=evidence
     )
 
 
@@ -586,6 +594,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute:
     VisitHistory.objects.create(
         visit=visit, action=HistoryAction.RESCORED, changes=changes, **_history_actor(actor)
     )
+    visit_rescored.send(sender=Visit, visit=visit, actor=actor)
     return changes
 
 

@@ -2,6 +2,8 @@
 
 A photo with a ``dispute`` is that dispute's evidence (sent by the location's side): it belongs to
 the disputed visit for storage, links and retention, but is never listed or counted as the visit's own.
+A photo with an ``action`` is a corrective action's evidence (proof of the fix): it belongs to the
+action's visit when it has one, and to no visit for a manual action without one.
 """
 
 import uuid
@@ -12,9 +14,14 @@ from django.db import models
 class Photo(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="photos")
-    visit = models.ForeignKey("audits.Visit", on_delete=models.CASCADE, related_name="photos")
+    visit = models.ForeignKey(
+        "audits.Visit", on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
     dispute = models.ForeignKey(
         "disputes.Dispute", on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    action = models.ForeignKey(
+        "actions.Action", on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
     )
     item_key = models.CharField(max_length=100, blank=True)
     width = models.PositiveIntegerField()
@@ -40,4 +47,14 @@ class Photo(models.Model):
             models.Index(fields=["organization", "phash_band2"], name="photo_band2"),
             models.Index(fields=["organization", "phash_band3"], name="photo_band3"),
             models.Index(fields=["visit", "item_key"], name="photo_visit_item"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visit__isnull=False) | models.Q(action__isnull=False),
+                name="photo_of_visit_or_action",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dispute__isnull=True) | models.Q(action__isnull=True),
+                name="photo_evidence_of_one",
+            ),
         ]

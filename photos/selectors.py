@@ -16,9 +16,9 @@ from core.tenancy import get_scoped_or_404
 from .imaging import band_neighbours, bands, hamming, to_unsigned64
 from .models import Photo
 
-# A ``disputes.Dispute`` (whose evidence a photo may be). Photos sit below disputes and cannot import
-# it, so its rows are passed through untyped.
-DisputeRow = Any
+# A ``disputes.Dispute`` or ``actions.Action`` (whose evidence a photo may be). Photos sit below
+# both and cannot import them, so their rows are passed through untyped.
+EvidenceRow = Any
 
 # Multi-index hashing: the 64-bit hash is cut into 4 bands of 16 bits. If two hashes are within
 # distance d, at least one band is within floor(d / 4) of its counterpart (otherwise the total would
@@ -38,7 +38,7 @@ def photos_of_visit(visit: Visit) -> QuerySet[Photo]:
     return Photo.objects.filter(visit=visit, dispute__isnull=True)
 
 
-def photos_of_dispute(dispute: DisputeRow) -> QuerySet[Photo]:
+def photos_of_dispute(dispute: EvidenceRow) -> QuerySet[Photo]:
     return Photo.objects.filter(dispute=dispute)
 
 
@@ -57,9 +57,17 @@ def link_target_or_404(photo_id: object, variant: str) -> tuple[Photo, str]:
     return photo, (photo.image if variant == "display" else photo.thumbnail)
 
 
-def photo_count_for_item(visit: Visit, item_key: str, dispute: DisputeRow | None = None) -> int:
-    """Photos of the visit (or, with ``dispute``, of that dispute's evidence) for one item."""
-    return Photo.objects.filter(visit=visit, dispute=dispute, item_key=item_key).count()
+def photos_of_action(action: EvidenceRow) -> QuerySet[Photo]:
+    return Photo.objects.filter(action=action)
+
+
+def photo_count_for_item(visit: Visit | None, item_key: str, evidence: tuple[str, EvidenceRow] | None) -> int:
+    """Photos of the visit for one item, or, with ``evidence`` (``("dispute"|"action", row)``),
+    of that row's evidence."""
+    if evidence is None:
+        return Photo.objects.filter(visit=visit, dispute=None, action=None, item_key=item_key).count()
+    field, row = evidence
+    return Photo.objects.filter(**{field: row}, item_key=item_key).count()
 
 
 def visit_submitter_id(visit: Visit) -> int | None:
@@ -75,11 +83,12 @@ def visit_submitter_id(visit: Visit) -> int | None:
 
 
 def reuse_match_exists(
-    *, organization_id: int, exclude_visit_id: uuid.UUID, dhash: int, max_distance: int
+    *, organization_id: int, exclude_visit_id: uuid.UUID | None, dhash: int, max_distance: int
 ) -> bool:
     """Whether a photo of another visit in the organization is within ``max_distance`` of ``dhash``.
 
-    Dispute evidence is never a candidate: a location's own picture must not flag an auditor's.
+    Dispute and action evidence is never a candidate: a location's own picture must not flag an
+    auditor's. (Evidence itself is checked against the visits' photos.)
 
     One indexed query (an OR of four ``(organization, band)`` index probes), then the exact
     distance is checked on the few candidates.
@@ -88,10 +97,11 @@ def reuse_match_exists(
     probes = Q()
     for index, band in enumerate(bands(dhash)):
         probes |= Q(**{f"phash_band{index}__in": band_neighbours(band, radius)})
-    candidates = (
-        Photo.objects.filter(probes, organization_id=organization_id, dispute__isnull=True)
-        .exclude(visit_id=exclude_visit_id)
-        .values_list("phash", flat=True)
+    candidates = Photo.objects.filter(
+        probes, organization_id=organization_id, dispute__isnull=True, action__isnull=True
     )
+    if exclude_visit_id is not None:
+        candidates = candidates.exclude(visit_id=exclude_visit_id)
+    hashes = candidates.values_list("phash", flat=True)
     target = to_unsigned64(dhash)
-    return any(hamming(target, to_unsigned64(other)) <= max_distance for other in candidates.iterator())
+    return any(hamming(target, to_unsigned64(other)) <= max_distance for other in hashes.iterator())

@@ -21,7 +21,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,7 +38,13 @@ from core.roles import API_KEY_ROLE, Role
 from . import imaging, storage
 from .events import photo_added_publish
 from .models import Photo
-from .selectors import DisputeRow, photo_by_id, photo_count_for_item, reuse_match_exists, visit_submitter_id
+from .selectors import (
+    EvidenceRow,
+    photo_by_id,
+    photo_count_for_item,
+    reuse_match_exists,
+    visit_submitter_id,
+)
 
 OPEN_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.RETURNED)
 DEFAULT_PHOTO_RULE = {"min": 0, "max": 3}
@@ -71,13 +77,47 @@ def item_photo_rules(sections: Any) -> dict[str, dict[str, int]]:
     return rules
 
 
-def _item_limit(visit: Visit, item_key: str, dispute: DisputeRow | None = None) -> int:
+@dataclass(frozen=True)
+class Evidence:
+    """Photos that are a dispute's or a corrective action's evidence, not their visit's own.
+
+    ``field`` is the ``Photo`` field that holds ``row`` (a ``disputes.Dispute`` or an
+    ``actions.Action``, whose model has a ``status``); the caller has decided who may send it.
+    Evidence is taken while ``row.status`` is one of ``open_statuses`` (else 409 ``closed_code``),
+    for one of ``item_keys`` or none, and records no ``photo.added`` event (the visit's photos do
+    not change). ``max_per_item`` caps photos per item; ``None`` keeps the checklist item's
+    ``photo.max`` (counted per row).
+    """
+
+    field: Literal["dispute", "action"]
+    row: EvidenceRow
+    open_statuses: tuple[str, ...]
+    closed_code: str
+    item_keys: frozenset[str]
+    max_per_item: int | None = None
+
+    @property
+    def counted(self) -> tuple[str, EvidenceRow]:
+        return self.field, self.row
+
+    def check_open(self, status: str) -> None:
+        if status not in self.open_statuses:
+            raise DomainConflict(
+                f"Evidence may be added to this {self.field} only while it is "
+                f"{' or '.join(self.open_statuses)} (it is {status}).",
+                code=self.closed_code,
+            )
+
+
+def _item_limit(visit: Visit | None, item_key: str, evidence: Evidence | None) -> int:
+    if evidence is not None and item_key and item_key not in evidence.item_keys:
+        raise ValidationError({"item": ValidationError(f"Not an item of this {evidence.field}.", "invalid")})
+    if evidence is not None and evidence.max_per_item is not None:
+        return evidence.max_per_item
     if not item_key:
         unattached: int = settings.PHOTO_MAX_UNATTACHED
         return unattached
-    rules = item_photo_rules(visit.checklist_version.sections)
-    if dispute is not None and item_key not in dispute.item_keys:
-        raise ValidationError({"item": ValidationError("Not an item of this dispute.", "invalid")})
+    rules = item_photo_rules(visit.checklist_version.sections if visit is not None else [])
     if item_key not in rules:
         raise ValidationError(
             {"item": ValidationError("Unknown item key for this visit's checklist.", "invalid")}
@@ -97,68 +137,87 @@ def _may_upload(actor: Principal, visit: Visit) -> bool:
     return False
 
 
-def _replay(existing: Photo, visit: Visit, dispute: DisputeRow | None = None) -> PhotoAddResult:
-    if existing.visit_id != visit.pk or existing.dispute_id != (dispute.pk if dispute is not None else None):
-        where = "visit" if dispute is None else "visit or dispute"
+def _owner(visit: Visit | None, evidence: Evidence | None) -> dict[str, Any]:
+    """The photo's ``visit``/``dispute``/``action`` ids: what a retry must match."""
+    owner: dict[str, Any] = {"visit_id": visit.pk if visit is not None else None}
+    owner["dispute_id"] = evidence.row.pk if evidence is not None and evidence.field == "dispute" else None
+    owner["action_id"] = evidence.row.pk if evidence is not None and evidence.field == "action" else None
+    return owner
+
+
+def _replay(existing: Photo, visit: Visit | None, evidence: Evidence | None) -> PhotoAddResult:
+    stored = {
+        "visit_id": existing.visit_id,
+        "dispute_id": existing.dispute_id,
+        "action_id": existing.action_id,
+    }
+    if stored != _owner(visit, evidence):
+        where = "visit" if evidence is None else f"visit or {evidence.field}"
         raise DomainConflict(f"This photo id is already used by another {where}.", code="photo_id_conflict")
     return PhotoAddResult(existing, created=False)
 
 
-def _check_dispute_open(status: str) -> None:
-    if status != "open":
+def _check_capacity(visit: Visit | None, item_key: str, limit: int, evidence: Evidence | None) -> None:
+    counted = evidence.counted if evidence is not None else None
+    if photo_count_for_item(visit, item_key, counted) >= limit:
+        what = f"item {item_key!r}" if item_key else "this visit (photos without an item)"
+        if evidence is not None and evidence.max_per_item is not None:
+            what = f"this {evidence.field}" + (f" for item {item_key!r}" if item_key else "")
+        raise DomainConflict(f"No more photos may be added to {what}: at most {limit}.", code="photo_limit")
+
+
+def _check_visit_photos_allowed(actor: Principal, visit: Visit) -> None:
+    if not _may_upload(actor, visit):
+        raise PermissionDenied("Only the visit's submitter or an admin may add photos.")
+    if visit.status not in OPEN_STATUSES:
         raise DomainConflict(
-            f"Evidence may be added only while the dispute is open (it is {status}).", code="dispute_closed"
+            f"Photos may be added only while the visit is submitted or returned (it is {visit.status}).",
+            code="visit_closed",
         )
 
 
-def _check_capacity(visit: Visit, item_key: str, limit: int, dispute: DisputeRow | None = None) -> None:
-    if photo_count_for_item(visit, item_key, dispute) >= limit:
-        what = f"item {item_key!r}" if item_key else "this visit (photos without an item)"
-        raise DomainConflict(f"No more photos may be added to {what}: at most {limit}.", code="photo_limit")
+def _place(visit: Visit | None, evidence: Evidence | None) -> tuple[int, str | None, uuid.UUID]:
+    """Organization id, time zone (for EXIF times without an offset) and storage folder of a photo."""
+    if visit is not None:
+        return visit.organization_id, (visit.location.timezone if visit.location_id else None), visit.pk
+    assert evidence is not None  # a photo belongs to a visit or to an action (a database constraint)
+    row = evidence.row
+    return row.organization_id, row.location.timezone, row.pk
 
 
 def photo_add(
     *,
     actor: Principal,
-    visit: Visit,
+    visit: Visit | None,
     photo_id: uuid.UUID,
     item_key: str,
     image: IO[bytes],
-    dispute: DisputeRow | None = None,
+    evidence: Evidence | None = None,
 ) -> PhotoAddResult:
-    """Attach an uploaded picture to ``visit``; retry-safe on ``photo_id`` (see the module docstring).
-
-    With ``dispute`` (a ``disputes.Dispute`` of this visit) the picture is that dispute's evidence:
-    the caller has decided who may send it; it is taken while the dispute is open, for one of the
-    disputed items (or none), under the same ``photo.max`` counted per dispute, and records no
-    ``photo.added`` event (the visit's photos do not change).
+    """Attach an uploaded picture to ``visit`` (or, with ``evidence``, to a dispute or an action;
+    ``visit`` is None for an action without one); retry-safe on ``photo_id`` (see the module docstring).
 
     Raises ``ValidationError`` (400: unknown item, bad picture), ``UnsupportedMedia`` (415),
-    ``PermissionDenied`` (403), ``DomainConflict`` (409: id taken by another visit, visit or dispute
-    closed, ``photo.max`` reached), ``StorageUnavailable`` (503) and ``ServiceUnavailable`` (503: every
-    decode slot of this process stayed busy for ``PHOTO_DECODE_WAIT_SECONDS``).
+    ``PermissionDenied`` (403), ``DomainConflict`` (409: id taken by another visit, visit, dispute or
+    action closed, ``photo.max`` reached), ``StorageUnavailable`` (503) and ``ServiceUnavailable`` (503:
+    every decode slot of this process stayed busy for ``PHOTO_DECODE_WAIT_SECONDS``).
     """
     item_key = item_key or ""
     existing = photo_by_id(photo_id)
     if existing is not None:  # a retry: answer what is stored, whatever happened to the visit since
-        return _replay(existing, visit, dispute)
-    if dispute is not None:
-        _check_dispute_open(dispute.status)
-    else:
-        if not _may_upload(actor, visit):
-            raise PermissionDenied("Only the visit's submitter or an admin may add photos.")
-        if visit.status not in OPEN_STATUSES:
-            raise DomainConflict(
-                f"Photos may be added only while the visit is submitted or returned (it is {visit.status}).",
-                code="visit_closed",
-            )
-    limit = _item_limit(visit, item_key, dispute)
-    _check_capacity(visit, item_key, limit, dispute)
+        return _replay(existing, visit, evidence)
+    if evidence is not None:
+        evidence.check_open(evidence.row.status)
+    elif visit is not None:
+        _check_visit_photos_allowed(actor, visit)
+    limit = _item_limit(visit, item_key, evidence)
+    _check_capacity(visit, item_key, limit, evidence)
+    organization_id, time_zone, folder = _place(visit, evidence)
 
     try:
         processed = imaging.process_image(
             image,
-            default_tz=visit.location.timezone if visit.location_id else None,
+            default_tz=time_zone,
             display_size=settings.PHOTO_DISPLAY_SIZE,
             thumb_size=settings.PHOTO_THUMB_SIZE,
             quality=settings.PHOTO_JPEG_QUALITY,
@@ -175,14 +234,14 @@ def photo_add(
         raise ValidationError({"image": ValidationError(exc.message, exc.code)})
 
     reused = reuse_match_exists(
-        organization_id=visit.organization_id,
-        exclude_visit_id=visit.pk,
+        organization_id=organization_id,
+        exclude_visit_id=visit.pk if visit is not None else None,
         dhash=processed.dhash,
         max_distance=settings.PHOTO_REUSE_MAX_DISTANCE,
     )
     names = storage.object_names(
-        organization_id=visit.organization_id,
-        visit_id=visit.pk,
+        organization_id=organization_id,
+        visit_id=folder,
         photo_id=photo_id,
         content_hash=processed.content_hash,
     )
@@ -191,13 +250,14 @@ def photo_add(
     try:
         photo = _photo_row_create(
             visit=visit,
+            organization_id=organization_id,
             photo_id=photo_id,
             item_key=item_key,
             limit=limit,
             processed=processed,
             names=names,
             reused=reused,
-            dispute=dispute,
+            evidence=evidence,
         )
     except IntegrityError:
         # A concurrent twin with the same id won the insert: answer as a retry would.
@@ -205,7 +265,7 @@ def photo_add(
         _discard(names, keep=twin)
         if twin is None:
             raise
-        return _replay(twin, visit, dispute)
+        return _replay(twin, visit, evidence)
     except BaseException:
         _discard(names, keep=None)
         raise
@@ -215,31 +275,32 @@ def photo_add(
 @transaction.atomic
 def _photo_row_create(
     *,
-    visit: Visit,
+    visit: Visit | None,
+    organization_id: int,
     photo_id: uuid.UUID,
     item_key: str,
     limit: int,
     processed: imaging.ProcessedImage,
     names: dict[str, str],
     reused: bool,
-    dispute: DisputeRow | None = None,
+    evidence: Evidence | None,
 ) -> Photo:
-    # Serialize writers of this visit (or dispute): status and photo.max are re-checked under the lock.
-    if dispute is not None:
-        locked = type(dispute).objects.select_for_update().only("id", "status").get(pk=dispute.pk)
-        _check_dispute_open(locked.status)
-    else:
-        locked = Visit.objects.select_for_update().only("id", "status").get(pk=visit.pk)
-        if locked.status not in OPEN_STATUSES:
+    # Serialize writers of this visit (or dispute, or action): status and photo.max are re-checked
+    # under the lock.
+    if evidence is not None:
+        locked = type(evidence.row).objects.select_for_update().only("id", "status").get(pk=evidence.row.pk)
+        evidence.check_open(locked.status)
+    elif visit is not None:
+        locked_visit = Visit.objects.select_for_update().only("id", "status").get(pk=visit.pk)
+        if locked_visit.status not in OPEN_STATUSES:
             raise DomainConflict("The visit was closed while the photo was uploading.", code="visit_closed")
-    _check_capacity(visit, item_key, limit, dispute)
+    _check_capacity(visit, item_key, limit, evidence)
     phash = imaging.to_signed64(processed.dhash)
     band0, band1, band2, band3 = imaging.bands(processed.dhash)
     photo = Photo.objects.create(
         id=photo_id,
-        organization_id=visit.organization_id,
-        visit=visit,
-        dispute=dispute,
+        organization_id=organization_id,
+        **_owner(visit, evidence),
         item_key=item_key,
         width=processed.width,
         height=processed.height,
@@ -255,7 +316,7 @@ def _photo_row_create(
         reused=reused,
         size_bytes=min(processed.size_bytes, 2**31 - 1),
     )
-    if dispute is None:
+    if evidence is None and visit is not None:
         photo_added_publish(photo, organization=visit.organization)
     return photo
 
@@ -337,9 +398,11 @@ class PurgeResult:
 
 
 def photos_older_than(*, days: int, now: dt.datetime | None = None) -> tuple[QuerySet[Photo], dt.datetime]:
-    """Photos of visits that started more than ``days`` days before ``now``."""
+    """Photos of visits that started more than ``days`` days before ``now`` (evidence of an action
+    without a visit: taken more than ``days`` days before)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
-    return Photo.objects.filter(visit__started_at__lt=cutoff), cutoff
+    old = Q(visit__started_at__lt=cutoff) | Q(visit__isnull=True, created_at__lt=cutoff)
+    return Photo.objects.filter(old), cutoff
 
 
 def photos_purge(

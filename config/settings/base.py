@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "reports",
     "webhooks",
     "disputes",
+    "actions",
+    "documents",
     "notifications",
     "demo",
 ]

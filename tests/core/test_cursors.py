@@ -60,7 +60,11 @@ def dataset(db):
 
 def _path(template: str, dataset) -> str:
     objects = dataset.objects
-    owner = objects["dispute"] if template.startswith("/api/v1/disputes/") else objects["visit"]
+    owner = objects["visit"]
+    if template.startswith("/api/v1/disputes/"):
+        owner = objects["dispute"]
+    elif template.startswith("/api/v1/actions/"):
+        owner = objects["action"]
     return template.format(
         checklist_id=objects["checklist"].pk,
         id=owner.pk,

@@ -11,6 +11,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
 from accounts.services import api_key_create
+from actions.services import action_create
+from actions.services import evidence_add as action_evidence_add
 from audits.services import visit_submit
 from disputes.services import dispute_open, evidence_add
 from notifications.models import Notification
@@ -92,7 +94,10 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
         image=io.BytesIO(jpeg_bytes()),
     ).photo
     dispute, evidence = _dispute_with_evidence(visit, users["staff"])
+    action, action_evidence = _action_with_evidence(location, users["manager"], users["staff"])
     data.objects.update(
+        action=action,
+        action_evidence=action_evidence,
         # The dispute told the admin (``dispute_opened``): an inbox entry of organization A.
         notification=Notification.objects.filter(recipient=users["admin"]).first(),
         visit=visit,
@@ -129,8 +134,10 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     ).photo
     far_staff = UserFactory(organization=org, role=Role.STAFF, locations=[far_location])
     far_dispute, _ = _dispute_with_evidence(far_visit, far_staff)
+    far_action, _ = _action_with_evidence(far_location, users["admin"], far_staff)
     data.outside = {
         "dispute": far_dispute,
+        "action": far_action,
         "region": far_region,
         "location": far_location,
         "assignment": far_assignment,
@@ -163,6 +170,26 @@ def _dispute_with_evidence(visit, opener):
         actor=opener, dispute=dispute, photo_id=uuid.uuid4(), item_key="smile", image=io.BytesIO(jpeg_bytes())
     ).photo
     return dispute, evidence
+
+
+def _action_with_evidence(location, creator, staff):
+    """An open manual action of the location, due in a week, with one evidence photo by its staff."""
+    action, _ = action_create(
+        actor=creator,
+        data={
+            "id": uuid.uuid4(),
+            "location": location.pk,
+            "title": "Greet every guest",
+            "description": "",
+            "due_date": timezone.localdate() + timezone.timedelta(days=7),
+            "visit": None,
+            "item": "",
+        },
+    )
+    photo = action_evidence_add(
+        actor=staff, action=action, photo_id=uuid.uuid4(), item_key="", image=io.BytesIO(jpeg_bytes())
+    ).photo
+    return action, photo
 
 
 def jpeg_bytes(color=(200, 30, 30)) -> bytes:

@@ -267,6 +267,7 @@ def _valid_path_value(dataset, path: str, name: str) -> str:
         "webhooks": objects["webhook"].pk,
         "deliveries": objects["delivery"].pk,
         "disputes": objects["dispute"].pk,
+        "actions": objects["action"].pk,
         "notifications": objects["notification"].pk,
     }
     return str(by_segment[before])

@@ -20,6 +20,7 @@ SCOPED_PATHS = {
         "/api/v1/visits/",
         "/api/v1/photos/",
         "/api/v1/disputes/",
+        "/api/v1/actions/",
     ),
     "auditor": (
         "/api/v1/locations/",
@@ -27,6 +28,7 @@ SCOPED_PATHS = {
         "/api/v1/visits/",
         "/api/v1/photos/",
         "/api/v1/disputes/",
+        "/api/v1/actions/",
     ),
     "staff": (
         "/api/v1/locations/",
@@ -34,6 +36,7 @@ SCOPED_PATHS = {
         "/api/v1/photos/",
         "/api/v1/assignments/",
         "/api/v1/disputes/",
+        "/api/v1/actions/",
     ),
 }
 CASES = [
@@ -84,6 +87,7 @@ def test_no_auditor_identity_reaches_staff_or_api_keys(dataset, role):
     # The check means something only if the visit endpoints were actually read.
     assert "/api/v1/visits/" in seen and "/api/v1/exports/visits.csv" in seen, seen
     assert "/api/v1/disputes/{id}/" in seen and "/api/v1/reports/disputes/" in seen, seen
+    assert "/api/v1/visits/{id}/report.pdf" in seen, seen
 
 
 def _assert_no_auditor_field(payload, path):
@@ -101,3 +105,7 @@ def test_admins_do_see_who_audited(dataset):
     """The anonymity check above is not vacuous: the same data names the auditor to an admin."""
     response = dataset.client("admin").get("/api/v1/exports/visits.csv")
     assert SECRET_USERNAME in _body(response) or SECRET_NAME in _body(response)
+    report = dataset.client("admin").get(
+        fill("/api/v1/visits/{id}/report.pdf", {"id": dataset.objects["visit"].pk})
+    )
+    assert SECRET_NAME in _body(report)

@@ -6,13 +6,16 @@ endpoint is covered automatically: the test fails when an id-taking operation ha
 below, or when a list has no model to check against.
 """
 
+import io
 import re
 from pathlib import Path
 
+import pypdf
 import pytest
 import yaml
 
 from accounts.models import ApiKey, Location, Region, User
+from actions.models import Action, ActionHistory
 from audits.models import Assignment, Visit, VisitHistory
 from checklists.models import Checklist, ChecklistVersion
 from disputes.models import Dispute
@@ -58,11 +61,18 @@ PATH_PARAMS = {
     "/api/v1/visits/{id}/": lambda o: {"id": o["visit"].pk},
     "/api/v1/visits/{id}/history/": lambda o: {"id": o["visit"].pk},
     "/api/v1/visits/{id}/review/": lambda o: {"id": o["visit"].pk},
+    "/api/v1/visits/{id}/report.pdf": lambda o: {"id": o["visit"].pk},
     "/api/v1/visits/{visit_id}/photos/": lambda o: {"visit_id": o["visit"].pk},
     "/api/v1/visits/{visit_id}/disputes/": lambda o: {"visit_id": o["visit"].pk},
     "/api/v1/disputes/{id}/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/disputes/{id}/decision/": lambda o: {"id": o["dispute"].pk},
     "/api/v1/disputes/{id}/evidence/": lambda o: {"id": o["dispute"].pk},
+    "/api/v1/actions/{id}/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/resolve/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/verify/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/reopen/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/history/": lambda o: {"id": o["action"].pk},
+    "/api/v1/actions/{id}/evidence/": lambda o: {"id": o["action"].pk},
     "/api/v1/photos/{id}/file/": lambda o: {"id": o["photo"].pk},
     "/api/v1/notifications/{id}/": lambda o: {"id": o["notification"].pk},
     "/api/v1/notifications/{id}/read/": lambda o: {"id": o["notification"].pk},
@@ -101,6 +111,10 @@ BODIES = {
         "comment": "",
         "items": [{"item": "smile", "decision": "upheld"}],
     },
+    ("patch", "/api/v1/actions/{id}/"): lambda o: {"title": "Renamed"},
+    ("post", "/api/v1/actions/{id}/resolve/"): lambda o: {"resolution": "Trained the team."},
+    ("post", "/api/v1/actions/{id}/verify/"): lambda o: {"comment": ""},
+    ("post", "/api/v1/actions/{id}/reopen/"): lambda o: {"comment": "Still slow."},
 }
 
 # The model behind each list, to count organization A's rows in organization B's answer.
@@ -117,6 +131,9 @@ LIST_MODELS = {
     "/api/v1/visits/{visit_id}/photos/": Photo,
     "/api/v1/disputes/": Dispute,
     "/api/v1/disputes/{id}/evidence/": Photo,
+    "/api/v1/actions/": Action,
+    "/api/v1/actions/{id}/history/": ActionHistory,
+    "/api/v1/actions/{id}/evidence/": Photo,
     "/api/v1/notifications/": Notification,
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
@@ -160,7 +177,7 @@ def _missing_params(path: str, params: dict) -> dict:
     value = MISSING[last]
     if last == "id" and "visits/{id}" in path:
         value = MISSING["visit_id"]
-    if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path):
+    if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path or "actions/{id}" in path):
         value = MISSING["visit_id"]
     return {**params, last: value}
 
@@ -224,6 +241,8 @@ def _org_filter(model, org) -> dict:
         return {"visit__organization": org}
     if model is Delivery:
         return {"webhook__organization": org}
+    if model is ActionHistory:
+        return {"action__organization": org}
     return {"organization": org}
 
 
@@ -242,4 +261,6 @@ def test_reports_are_blind_to_other_organizations(two_orgs, path):
 def _body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode()
+    if response["Content-Type"] == "application/pdf":  # the visit report: its text, as a reader copies it
+        return " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages)
     return response.content.decode()

@@ -192,3 +192,6 @@ def test_an_integrators_day_with_the_generated_client(api, demo_server):
     rows = list(csv.reader(io.StringIO(exported.parsed)))
     assert rows[0][:3] == ["visit_id", "kind", "status"]
     assert phone_body["id"] in {row[0] for row in rows[1:]}
+
+    report = _module("api.visits.visits_report_pdf").sync(visit.id, client=manager, lang="fr")
+    assert report.payload.read(5) == b"%PDF-"

@@ -7,7 +7,9 @@ self-assessments. Some stores improve over the months, others slip; staff rate t
 systematically better than the shoppers do, which is what the perception gap shows. Each demo
 auditor also gets open assignments due over the coming weeks, so a newcomer can try the auditor's
 flow at once. Store staff dispute a few recent visits (upheld, partly upheld, rejected,
-still open) for the disputes report. Runs in a few seconds; a second run changes nothing (it only tops up open
+still open) for the disputes report. The approvals' corrective actions are walked through their life
+(resolved on time or late, reopened, verified, some left open past their due date) and the manager
+adds a few by hand, so the actions board is filled. Runs in a few seconds; a second run changes nothing (it only tops up open
 assignments that have run out) and prints the credentials again.
 
 Notifications: the history before the last week is back-filled quietly (``notifications_muted``);
@@ -32,6 +34,8 @@ from PIL import Image, ImageDraw
 
 from accounts.models import Organization, Role, User
 from accounts.services import location_create, region_create, user_create
+from actions.models import Action, ActionStatus
+from actions.services import action_create, action_reopen, action_resolve, action_verify
 from audits.models import Assignment, AssignmentStatus, Visit, VisitKind, VisitStatus
 from audits.services import assignment_create, visit_review, visit_submit
 from checklists.logic import answers_shown
@@ -83,6 +87,18 @@ OPEN_ASSIGNMENTS = {
 OPEN_WEEKS = (2, 3, 4)  # each one's window ends this many weeks from now
 # The last week's visit at this store fails this critical item: the demo's critical-failure emails.
 CRITICAL_STORE, CRITICAL_ITEM = "UTR-01", "polite_throughout"
+# What stores say they changed when they resolve a corrective action.
+RESOLUTIONS = (
+    "Briefed the whole team at the morning huddle.",
+    "Added it to the opening checklist; the shift lead checks it daily.",
+    "Retrained the new hires on it and paired them with a senior barista.",
+    "Moved a second person to the till at lunchtime.",
+)
+# The manager's own follow-ups for Amsterdam: (title, days until due).
+MANUAL_ACTIONS = (
+    ("Put the loyalty-card offer on the counter sign", 10),
+    ("Greet every guest within 30 seconds at the lunch peak", 21),
+)
 
 
 def _answer(item: dict, quality: float, rng: random.Random) -> dict | None:
@@ -136,18 +152,19 @@ def _jpeg(rng: random.Random) -> io.BytesIO:
 
 
 def _proposals(visit) -> list[tuple[str, object]]:
-    """``(item, better value)`` for the visit's failed yes/no items and scales below their top."""
+    """``(item, better value)`` for the visit's failed yes/no items and scales below their top,
+    its critical failures first (an upheld one cancels its corrective action)."""
     answers = {answer.item_key: answer for answer in visit.answers.all()}
     found: list[tuple[str, object]] = []
-    for section in visit.checklist_version.sections:
-        for item in section["items"]:
-            answer = answers.get(item["key"])
-            if answer is None or answer.na:
-                continue
-            if item["type"] == "yes_no" and answer.value is False:
-                found.append((item["key"], True))
-            elif item["type"] == "scale" and answer.value < item["scale_max"]:
-                found.append((item["key"], item["scale_max"]))
+    items = [item for section in visit.checklist_version.sections for item in section["items"]]
+    for item in sorted(items, key=lambda item: item["key"] not in (visit.critical_failures or [])):
+        answer = answers.get(item["key"])
+        if answer is None or answer.na:
+            continue
+        if item["type"] == "yes_no" and answer.value is False:
+            found.append((item["key"], True))
+        elif item["type"] == "scale" and answer.value < item["scale_max"]:
+            found.append((item["key"], item["scale_max"]))
     return found
 
 
@@ -174,13 +191,14 @@ class Command(BaseCommand):
         counts = self._history(people, stores, checklist, weeks=weeks, rng=rng)
         opened = self._open_assignments(people["admin"].organization)
         counts["disputes"] = self._disputes(people, rng)
+        counts["actions"] = self._actions(people, rng)
         self._print_critical_failure_emails(counts.pop("critical_visit"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
                 f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews, "
                 f"{opened} open assignments, "
-                f"{counts['disputes']} disputes."
+                f"{counts['disputes']} disputes, {counts['actions']} corrective actions."
             )
         )
         self._print_credentials()
@@ -301,7 +319,14 @@ class Command(BaseCommand):
                     counts["photos"] += self._photo(auditor, visit, photo_items[0], rng)
                 if week > 1:  # the last week still waits for review
                     decision = "approve" if rng.random() < 0.9 else "reject"
-                    visit_review(actor=admin, visit_id=visit.pk, decision=decision, comment="Thanks!")
+                    with notifications_muted():  # its corrective actions are history too
+                        visit_review(
+                            actor=admin,
+                            visit_id=visit.pk,
+                            decision=decision,
+                            comment="Thanks!",
+                            now=min(now, when + dt.timedelta(days=2)),
+                        )
                     counts["reviews"] += 1
                 if week % 2 == 0:
                     own = when - dt.timedelta(days=1)
@@ -375,7 +400,11 @@ class Command(BaseCommand):
             .order_by("-started_at")
         )
         made = 0
-        for visit in recent[:20]:
+        # An approved visit with a critical failure first: upholding it cancels that failure's action.
+        candidates = sorted(
+            recent[:20], key=lambda v: not (v.status == VisitStatus.APPROVED and v.critical_failures)
+        )
+        for visit in candidates:
             if made == len(outcomes):
                 break
             proposals = _proposals(visit)[:2]
@@ -415,6 +444,78 @@ class Command(BaseCommand):
                 )
             made += 1
         return made
+
+    def _actions(self, people, rng: random.Random) -> int:
+        """Walk the approvals' actions through their life as stores and managers would have, and add
+        a few by hand: every state (open, overdue, resolved, verified, reopened) is on the board."""
+        now = timezone.now()
+        organization = people["admin"].organization
+        managed = set(people["manager"].regions.values_list("id", flat=True))
+        actions = (
+            Action.objects.filter(organization=organization, status=ActionStatus.OPEN)
+            .select_related("location")
+            .order_by("created_at")
+        )
+        for action in actions:
+            staff = people["staff"][action.location_id]
+            checker = people["manager"] if action.location.region_id in managed else people["admin"]
+            self._walk(action, staff, checker, now, rng)
+        self._manual_actions(people, now)
+        return Action.objects.filter(organization=organization).count()
+
+    def _walk(self, action, staff, checker, now: dt.datetime, rng: random.Random) -> None:
+        """One action's life: what happened to it between its creation and now."""
+        roll = rng.random()
+        window = (action.overdue_at - action.created_at).days
+        resolved_at = action.created_at + dt.timedelta(
+            days=rng.uniform(1, window + 4), hours=rng.uniform(0, 8)
+        )
+        if resolved_at >= now or roll > 0.85:
+            return  # still open: recent ones not yet due, some past their due date
+        action_resolve(actor=staff, action_id=action.pk, resolution=rng.choice(RESOLUTIONS), now=resolved_at)
+        checked_at = resolved_at + dt.timedelta(days=rng.uniform(1, 6))
+        if checked_at >= now or roll > 0.75:
+            return  # resolved, waiting for the manager
+        if roll < 0.1:
+            action_reopen(
+                actor=checker, action_id=action.pk, comment="The next visit still found it.", now=checked_at
+            )
+            resolved_at = checked_at + dt.timedelta(days=rng.uniform(1, 4))
+            if resolved_at >= now:
+                return
+            action_resolve(
+                actor=staff, action_id=action.pk, resolution=rng.choice(RESOLUTIONS), now=resolved_at
+            )
+            checked_at = resolved_at + dt.timedelta(days=rng.uniform(1, 4))
+            if checked_at >= now:
+                return
+        action_verify(
+            actor=checker, action_id=action.pk, comment="Checked on my store visit.", now=checked_at
+        )
+
+    def _manual_actions(self, people, now: dt.datetime) -> None:
+        """The manager's own follow-ups for Amsterdam: one open, one resolved by the store."""
+        amsterdam = next(pk for pk, user in people["staff"].items() if user.username == "demo-staff")
+        for index, (title, days) in enumerate(MANUAL_ACTIONS):
+            action, _ = action_create(
+                actor=people["manager"],
+                data={
+                    "id": uuid.UUID(int=index + 1, version=4),
+                    "location": amsterdam,
+                    "title": title,
+                    "description": "",
+                    "due_date": timezone.localdate(now) + dt.timedelta(days=days),
+                    "visit": None,
+                    "item": "",
+                },
+                now=now,
+            )
+            if index == 0:
+                action_resolve(
+                    actor=people["staff"][amsterdam],
+                    action_id=action.pk,
+                    resolution="Done at the team meeting.",
+                )
 
     def _body(
         self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
