@@ -9,7 +9,7 @@ per person, so running it twice, or on two workers at once, sends one digest.
 The figures are the reports' own (``reports.selectors``), read as the person: their scope's average
 score and pass rate against the week before (``trend``), the three weakest items
 (``item_performance``), the lowest-scoring locations of the week (``location_ranking``), plus the open
-disputes they see (``disputes.selectors``). Weeks are the reports' weeks: visits count by their
+disputes they see (``disputes.selectors``) and the overdue corrective actions (``actions.selectors``). Weeks are the reports' weeks: visits count by their
 local date, Monday to Sunday.
 """
 
@@ -28,6 +28,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.notification_kinds import NotificationKind, kinds_for_role
 from accounts.selectors import people_with_timezones, person_timezone
+from actions.models import Action
+from actions.selectors import actions_visible_to
 from core.roles import Role
 from disputes.models import DisputeStatus
 from disputes.selectors import disputes_visible_to
@@ -53,6 +55,7 @@ DIGEST_BATCH = 200  # digests built per run at most; the next run (15 minutes la
 WEAKEST_ITEMS = 3
 LOWEST_LOCATIONS = 5
 OPEN_DISPUTES_LISTED = 5
+OVERDUE_ACTIONS_LISTED = 5
 DIGEST_ROLES = tuple(role for role in Role.values if NotificationKind.WEEKLY_DIGEST in kinds_for_role(role))
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -129,6 +132,14 @@ class DisputeLine:
 
 
 @dataclass(frozen=True)
+class ActionLine:
+    title: str
+    location: str
+    due_date: dt.date
+    link: str
+
+
+@dataclass(frozen=True)
 class Digest:
     week: IsoWeek
     visits: int
@@ -141,8 +152,8 @@ class Digest:
     lowest_locations: list[RankingRow]
     open_disputes: int
     disputes: list[DisputeLine]
-    # Corrective actions arrive with the actions app; until then the digest says nothing of them.
-    overdue_actions: int | None = None
+    overdue_actions: int
+    actions: list[ActionLine]
 
     @property
     def average_change(self) -> float | None:
@@ -160,8 +171,10 @@ def _minus(a: float | None, b: float | None) -> float | None:
     return float(Decimal(repr(a)) - Decimal(repr(b)))
 
 
-def digest_build(user: User, week: IsoWeek) -> Digest:
-    """The digest of ``week`` for ``user``, every figure read as ``user`` reads the reports."""
+def digest_build(user: User, week: IsoWeek, *, now: dt.datetime | None = None) -> Digest:
+    """The digest of ``week`` for ``user``, every figure read as ``user`` reads the reports;
+    overdue actions and open disputes as they stand ``now``."""
+    now = now or timezone.now()
     organization = user.organization
     language = Language(lang=organization.default_language if organization is not None else None)
     this_week = ReportFilters(date_from=week.monday, date_to=week.sunday)
@@ -176,6 +189,12 @@ def digest_build(user: User, week: IsoWeek) -> Digest:
         .filter(status=DisputeStatus.OPEN)
         .select_related("location", "visit")
         .order_by("-opened_at", "-id")
+    )
+    overdue_actions = (
+        actions_visible_to(user)
+        .filter(Action.overdue_q(now))
+        .select_related("location")
+        .order_by("overdue_at", "pk")
     )
     return Digest(
         week=week,
@@ -196,6 +215,16 @@ def digest_build(user: User, week: IsoWeek) -> Digest:
                 link=content.dispute_url(dispute.pk),
             )
             for dispute in open_disputes[:OPEN_DISPUTES_LISTED]
+        ],
+        overdue_actions=overdue_actions.count(),
+        actions=[
+            ActionLine(
+                title=action.title,
+                location=action.location.name,
+                due_date=action.due_date,
+                link=content.action_url(action.pk),
+            )
+            for action in overdue_actions[:OVERDUE_ACTIONS_LISTED]
         ],
     )
 
@@ -243,6 +272,15 @@ def digest_message(digest: Digest) -> content.Message:
         "disputes": [
             {"location": line.location, "visit_date": line.visit_date.isoformat(), "url": line.link}
             for line in digest.disputes
+        ],
+        "actions": [
+            {
+                "title": line.title,
+                "location": line.location,
+                "due_date": line.due_date.isoformat(),
+                "url": line.link,
+            }
+            for line in digest.actions
         ],
     }
     return content.render_message("weekly_digest", context, subject=subject, link=content.dashboard_url())

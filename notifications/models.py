@@ -63,3 +63,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.subject}"
+
+
+class OverdueNotice(models.Model):
+    """An open corrective action found overdue, once: its staff were told (``action_overdue``).
+
+    Marks the action as handled whoever was told (nobody, if the location has no staff or they
+    switched the kind off), so the periodic check never looks at it again.
+    """
+
+    action = models.OneToOneField(
+        "actions.Action", on_delete=models.CASCADE, primary_key=True, related_name="overdue_notice"
+    )
+    noticed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"overdue: {self.action_id}"

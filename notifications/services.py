@@ -24,18 +24,20 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from accounts.models import Location, Organization, User
+from accounts.models import Organization, User
 from accounts.notification_kinds import NotificationKind
 from accounts.selectors import people_overseeing, staff_of
+from actions.models import Action
+from actions.rendering import action_representation
 from audits.models import Visit, VisitKind
 from disputes.models import Dispute, DisputeItem
 
 from . import content
 from .delivery import emails_enqueue
-from .models import EmailStatus, Notification
+from .models import EmailStatus, Notification, OverdueNotice
 
 logger = logging.getLogger(__name__)
 
@@ -116,11 +118,6 @@ def _uuid(data: Mapping[str, Any], field: str) -> uuid.UUID | None:
         return uuid.UUID(str(data.get(field)))
     except ValueError:
         return None
-
-
-def _int(data: Mapping[str, Any], field: str) -> int | None:
-    value = data.get(field)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _language(organization: Organization) -> str | None:
@@ -230,17 +227,55 @@ def _dispute_decided(data: Mapping[str, Any]) -> None:
 
 def _action_created(data: Mapping[str, Any]) -> None:
     """The location's staff hear of a new corrective action."""
-    location_id = _int(data, "location")
-    location = Location.objects.filter(pk=location_id).first() if location_id is not None else None
-    if location is None or data.get("id") is None:
-        return
-    notify(
-        organization_id=location.organization_id,
-        recipients=staff_of(location),
-        kind=NotificationKind.ACTION_ASSIGNED,
-        key=f"{ACTION_CREATED}:{data['id']}",
-        message=lambda: content.action_message(data, location, overdue=False),
+    action_id = _uuid(data, "id")
+    action = (
+        Action.objects.select_related("location").filter(pk=action_id).first()
+        if action_id is not None
+        else None
     )
+    if action is None:
+        return
+    _tell_staff(action, kind=NotificationKind.ACTION_ASSIGNED, key=f"{ACTION_CREATED}:{action.pk}")
+
+
+def _tell_staff(action: Action, *, kind: str, key: str) -> list[int]:
+    location = action.location
+    return notify(
+        organization_id=action.organization_id,
+        recipients=staff_of(location),
+        kind=kind,
+        key=key,
+        message=lambda: content.action_message(
+            action_representation(action, now=timezone.now()),
+            location,
+            overdue=kind == NotificationKind.ACTION_OVERDUE,
+        ),
+    )
+
+
+OVERDUE_BATCH = 500
+
+
+def overdue_actions_notify(*, now: dt.datetime | None = None, limit: int = OVERDUE_BATCH) -> int:
+    """Tell each location's staff, once, of its open actions that have fallen overdue; returns how
+    many actions were handled (run by the periodic sweep). Each action is marked (``OverdueNotice``)
+    in the same transaction as its notifications, so two sweeps at once handle it once."""
+    now = now or timezone.now()
+    overdue = list(
+        Action.objects.filter(Action.overdue_q(now))
+        .filter(~Exists(OverdueNotice.objects.filter(action=OuterRef("pk"))))
+        .select_related("location")
+        .order_by("overdue_at", "pk")[:limit]
+    )
+    handled = 0
+    for action in overdue:
+        with transaction.atomic():
+            _, created = OverdueNotice.objects.get_or_create(action=action)
+            if not created:
+                continue  # another sweep handled it meanwhile
+            _tell_staff(action, kind=NotificationKind.ACTION_OVERDUE, key=f"action_overdue:{action.pk}")
+            handled += 1
+    return handled
 
 
 _HANDLERS: dict[str, Callable[[Mapping[str, Any]], None]] = {

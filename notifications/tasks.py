@@ -3,7 +3,8 @@
 ``send_email`` makes one send (see ``notifications.delivery``). Two self-renewing chains keep the
 rest going, started by ``manage.py notifications_sweep --schedule`` (idempotent): ``sweep``
 re-enqueues sends whose task was lost or whose worker died, every
-``NOTIFICATION_SWEEP_INTERVAL_SECONDS``; ``digests`` sends the weekly digests that have come due,
+``NOTIFICATION_SWEEP_INTERVAL_SECONDS``, and tells staff of corrective actions that have fallen
+overdue; ``digests`` sends the weekly digests that have come due,
 every ``DIGEST_CHECK_INTERVAL_SECONDS``.
 """
 
@@ -17,7 +18,7 @@ from django_tasks import task
 from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
-from . import delivery, digest
+from . import delivery, digest, services
 
 
 @task()
@@ -28,9 +29,10 @@ def send_email(notification_id: int) -> str:
 
 @task()
 def sweep() -> int:
-    """Re-enqueue overdue sends, then schedule the next sweep (a self-renewing chain)."""
+    """Re-enqueue overdue sends and tell staff of actions fallen overdue, then schedule the next
+    sweep (a self-renewing chain)."""
     try:
-        return delivery.emails_sweep()
+        return delivery.emails_sweep() + services.overdue_actions_notify()
     finally:
         _schedule(sweep, settings.NOTIFICATION_SWEEP_INTERVAL_SECONDS)
 
