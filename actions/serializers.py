@@ -128,9 +128,10 @@ class ActionReportQuerySerializer(ScopeQuerySerializer):
     """``from``/``to`` and ``region`` or ``location``: actions have no checklist, visit status or texts
     to narrow by."""
 
-    checklist = None
-    status = None
-    lang = None
+    # DRF drops an inherited field declared None; the stubs see a field's type replaced.
+    checklist = None  # type: ignore[assignment]
+    status = None  # type: ignore[assignment]
+    lang = None  # type: ignore[assignment]
 
 
 class ActionFiguresSerializer(serializers.Serializer):
