@@ -108,10 +108,11 @@ def _claim(notification_id: int, now: datetime, token: uuid.UUID) -> bool:
 
 
 def _permanent(error: Exception) -> bool:
-    """Whether retrying cannot help: the server refused every recipient for good (5xx)."""
+    """Whether retrying cannot help: the server refused for good (a 5xx reply, RFC 5321), every
+    recipient or the message itself."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
-    return False
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
 def email_send(*, notification_id: int, connection: BaseEmailBackend | None = None) -> str:
@@ -137,6 +138,9 @@ def email_send(*, notification_id: int, connection: BaseEmailBackend | None = No
     try:
         email_message(notification, connection=connection or get_connection(fail_silently=False)).send()
     except (smtplib.SMTPException, OSError) as exc:  # refused, unreachable, timed out, TLS failed
+        error = exc
+    except Exception as exc:  # a bad address, a backend's own error: recorded and retried, never stuck
+        logger.exception("Notification email %s could not be built or sent.", notification_id)
         error = exc
     return _outcome_record(notification_id=notification_id, token=token, error=error)
 

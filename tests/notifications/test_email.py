@@ -288,3 +288,38 @@ def test_a_subject_is_one_short_line(work, smtp_settings, smtp, queue, people, l
     assert "\n" not in mail.subject and len(mail.subject) <= 200
     assert mail.message["Injected"] is None
     assert re.search(r"A{100}", mail.text)
+
+
+def test_an_unexpected_error_is_recorded_and_retried_not_left_claimed(
+    work, smtp_settings, smtp, queue, people, location, make_visit, monkeypatch
+):
+    def broken(self, fail_silently=False):
+        raise ValueError("the backend choked")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", broken)
+    make_visit(location, CRITICAL_ANSWERS)
+
+    assert work() == ["retry_scheduled", "retry_scheduled"]
+    row = Notification.objects.first()
+    assert row.locked_until is None and row.last_error == "ValueError: the backend choked"
+
+
+def test_the_admin_site_queues_failed_emails_again(
+    work, smtp_settings, smtp, queue, people, location, make_visit, client, django_user_model
+):
+    smtp.inbox.refuse = ["554 5.7.1 Rejected as spam"] * 2
+    make_visit(location, CRITICAL_ANSWERS)
+    assert work() == ["failed", "failed"]  # a 5xx is final: no retry
+    assert not queue.results
+    operator = django_user_model.objects.create_superuser("root", "root@acme.example", "a-long-passphrase")
+    client.force_login(operator)
+
+    response = client.post(
+        "/admin/notifications/notification/",
+        {"action": "send_again", "_selected_action": list(Notification.objects.values_list("pk", flat=True))},
+    )
+
+    assert response.status_code == 302
+    assert work() == ["sent", "sent"]
+    assert len(smtp.inbox.wait_for(2)) == 2
+    assert set(Notification.objects.values_list("email_status", flat=True)) == {EmailStatus.SENT}
