@@ -128,9 +128,9 @@ class ActionReportQuerySerializer(ScopeQuerySerializer):
     """``from``/``to`` and ``region`` or ``location``: actions have no checklist, visit status or texts
     to narrow by."""
 
-    checklist = None
-    status = None
-    lang = None
+    checklist = None  # type: ignore[assignment]  # DRF: None removes an inherited field
+    status = None  # type: ignore[assignment]
+    lang = None  # type: ignore[assignment]
 
 
 class ActionFiguresSerializer(serializers.Serializer):
