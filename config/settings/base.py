@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "webhooks",
     "disputes",
     "actions",
+    "calibrations",
     "documents",
     "demo",
 ]

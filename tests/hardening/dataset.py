@@ -149,6 +149,7 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     data.objects["api_key"] = api_key_create(
         organization=org, name="spare", scopes=["read"], created_by=None
     )[0]
+    _add_calibrations(data, users, location, far_location, checklist, far_auditor)
     return data
 
 
@@ -215,3 +216,25 @@ def visit_body(assignment) -> dict:
         ],
         "notes": "",
     }
+
+
+def _add_calibrations(data, users, location, far_location, checklist, far_auditor):
+    """A calibration at the own location and one in the far region (integrity and calibration)."""
+    # Imported here so that this appended block stays merge-free of the import list above.
+    import datetime as dt  # noqa: PLC0415
+
+    from calibrations.services import calibration_create  # noqa: PLC0415
+
+    def make(where):
+        return calibration_create(
+            actor=users["admin"],
+            id=uuid.uuid4(),
+            location=where.pk,
+            checklist=checklist.pk,
+            auditors=[users["auditor"].pk, far_auditor.pk],
+            due_from=timezone.now() - dt.timedelta(days=1),
+            due_until=timezone.now() + dt.timedelta(days=6),
+        )[0]
+
+    data.objects["calibration"] = make(location)
+    data.outside["calibration"] = make(far_location)

@@ -17,6 +17,7 @@ import yaml
 from accounts.models import ApiKey, Location, Region, User
 from actions.models import Action, ActionHistory
 from audits.models import Assignment, Visit, VisitHistory
+from calibrations.models import Calibration
 from checklists.models import Checklist, ChecklistVersion
 from disputes.models import Dispute
 from photos.models import Photo
@@ -74,6 +75,7 @@ PATH_PARAMS = {
     "/api/v1/actions/{id}/evidence/": lambda o: {"id": o["action"].pk},
     "/api/v1/photos/{id}/file/": lambda o: {"id": o["photo"].pk},
     "/api/v1/webhooks/{id}/": lambda o: {"id": o["webhook"].pk},
+    "/api/v1/calibrations/{id}/": lambda o: {"id": o["calibration"].pk},
     "/api/v1/webhooks/{id}/rotate-secret/": lambda o: {"id": o["webhook"].pk},
     "/api/v1/webhooks/{webhook_id}/deliveries/": lambda o: {"webhook_id": o["webhook"].pk},
     "/api/v1/webhooks/{webhook_id}/deliveries/{id}/": lambda o: {
@@ -133,6 +135,7 @@ LIST_MODELS = {
     "/api/v1/actions/{id}/evidence/": Photo,
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
+    "/api/v1/calibrations/": Calibration,
 }
 
 
@@ -174,6 +177,8 @@ def _missing_params(path: str, params: dict) -> dict:
     if last == "id" and "visits/{id}" in path:
         value = MISSING["visit_id"]
     if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path or "actions/{id}" in path):
+        value = MISSING["visit_id"]
+    if last == "id" and "calibrations/{id}" in path:
         value = MISSING["visit_id"]
     return {**params, last: value}
 
