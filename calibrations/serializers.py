@@ -5,6 +5,7 @@ import datetime as dt
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
+from reports.serializers import ReportDateField
 
 MAX_ID = 2**63 - 1
 
@@ -85,11 +86,11 @@ class AgreementQuerySerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(
+        fields["from"] = ReportDateField(
             required=False,
             help_text="Calibrations due from this date (UTC), inclusive; default: a year before `to`.",
         )
-        fields["to"] = serializers.DateField(
+        fields["to"] = ReportDateField(
             required=False, help_text="Up to this date, inclusive; default: today."
         )
         return fields

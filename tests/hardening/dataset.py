@@ -225,16 +225,19 @@ def _add_calibrations(data, users, location, far_location, checklist, far_audito
 
     from calibrations.services import calibration_create  # noqa: PLC0415
 
-    def make(where):
+    def make(where, *auditors):
         return calibration_create(
             actor=users["admin"],
             id=uuid.uuid4(),
             location=where.pk,
             checklist=checklist.pk,
-            auditors=[users["auditor"].pk, far_auditor.pk],
+            auditors=[auditor.pk for auditor in auditors],
             due_from=timezone.now() - dt.timedelta(days=1),
             due_until=timezone.now() + dt.timedelta(days=6),
         )[0]
 
-    data.objects["calibration"] = make(location)
-    data.outside["calibration"] = make(far_location)
+    # Fresh auditors for the far one: an assignment would widen the scoped auditor's reach.
+    org = location.organization
+    extra = [UserFactory(organization=org, role=Role.AUDITOR) for _ in range(3)]
+    data.objects["calibration"] = make(location, users["auditor"], extra[0])
+    data.outside["calibration"] = make(far_location, extra[1], extra[2])

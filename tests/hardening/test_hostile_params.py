@@ -268,6 +268,7 @@ def _valid_path_value(dataset, path: str, name: str) -> str:
         "deliveries": objects["delivery"].pk,
         "disputes": objects["dispute"].pk,
         "actions": objects["action"].pk,
+        "calibrations": objects["calibration"].pk,
     }
     return str(by_segment[before])
 
