@@ -8,9 +8,11 @@ from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
+from .integrity import FLAG_CODES
 from .models import Assignment, AssignmentStatus, Visit, VisitKind, VisitStatus
 
 MAX_ID = 2**63 - 1
+ORDER_BY_RISK = "-risk"
 
 
 class InstantField(forms.Field):
@@ -81,7 +83,25 @@ class VisitFilter(filters.FilterSet):
         label="Local date (in the location's zone) from, inclusive.",
     )
     to = filters.DateFilter(field_name="local_date", lookup_expr="lte", label="Local date up to, inclusive.")
+    flag = filters.ChoiceFilter(
+        choices=[(code, code) for code in FLAG_CODES],
+        method="filter_flag",
+        label="Only visits carrying this integrity flag.",
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(ORDER_BY_RISK, ORDER_BY_RISK), ("-started_at", "-started_at")],
+        method="filter_ordering",
+        label="`-risk`: the review queue, most flags first (then latest first); `-started_at` (default): "
+        "latest first.",
+    )
 
     class Meta:
         model = Visit
-        fields = ["location", "region", "checklist", "kind", "status", "from", "to"]
+        fields = ["location", "region", "checklist", "kind", "status", "from", "to", "flag", "ordering"]
+
+    def filter_flag(self, queryset, name, value):
+        # One row per (visit, code): the join never repeats a visit; indexed on (code, visit).
+        return queryset.filter(flag_rows__code=value)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # the pagination orders (``audits.views.VisitPagination``)

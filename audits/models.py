@@ -103,6 +103,15 @@ class Visit(models.Model):
     unanswered_items = models.JSONField(default=list)
     off_site = models.BooleanField(default=False)
     outside_window = models.BooleanField(default=False)
+    # The phone said its position came from a mock location provider (``position.mock``).
+    mock_location = models.BooleanField(default=False)
+
+    # Integrity flags (``audits.integrity``): ``[{code, detail}]``, their number, and the review
+    # queue's sort key (risk, then started_at, then id, as one indexed string: see ``queue_key``).
+    # ``VisitFlag`` rows repeat the codes for an indexed ``?flag=`` filter.
+    flags = models.JSONField(default=list)
+    risk = models.PositiveSmallIntegerField(default=0)
+    queue_key = models.CharField(max_length=80, blank=True, default="")
 
     # Period keys in the location's time zone, resolved at write time (reports group on them).
     local_date = models.DateField()
@@ -125,7 +134,32 @@ class Visit(models.Model):
             models.Index(fields=["organization", "location", "local_date"], name="visit_org_loc_date"),
             models.Index(fields=["organization", "kind", "status", "local_date"], name="visit_org_kind_date"),
             models.Index(fields=["auditor", "started_at"], name="visit_auditor_started"),
+            models.Index(fields=["organization", "queue_key"], name="visit_org_queue"),
         ]
+
+
+class VisitFlag(models.Model):
+    """One integrity flag of a visit, by code: what ``?flag=`` filters on (index ``code, visit``)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="flag_rows")
+    code = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "code"], name="uniq_visit_flag")]
+        indexes = [models.Index(fields=["code", "visit"], name="visit_flag_code")]
+
+
+class VisitText(models.Model):
+    """The SHA-256 of a long comment or note (``audits.integrity.LONG_TEXT``) of a visit, by its
+    submitter: ``duplicate_text`` is one indexed lookup on ``(auditor, digest)``."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="text_digests")
+    auditor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "digest"], name="uniq_visit_text")]
+        indexes = [models.Index(fields=["auditor", "digest"], name="visit_text_auditor_digest")]
 
 
 class AnswerQuerySet(models.QuerySet["Answer", "Answer"]):

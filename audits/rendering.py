@@ -90,6 +90,8 @@ def visit_representation(visit: Visit, *, show_auditor: bool) -> dict[str, Any]:
         "unanswered_items": list(visit.unanswered_items or []),
         "off_site": visit.off_site,
         "outside_window": visit.outside_window,
+        "flags": [{"code": flag.get("code"), "detail": flag.get("detail")} for flag in visit.flags or []],
+        "risk": visit.risk,
         "created_at": dt_representation(visit.created_at),
         "updated_at": dt_representation(visit.updated_at),
     }

@@ -5,12 +5,15 @@ the version tree is joined, answers and photo keys are prefetched, and what a pa
 (the stored request body) is deferred.
 """
 
-from django.db.models import F, Model, Prefetch, Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, F, Max, Min, Model, Prefetch, Q, QuerySet
 
 from core.principal import Principal
 from core.roles import Role
 from core.tenancy import scope_rows
 
+from .integrity import PhotoFacts
 from .models import Answer, Assignment, AssignmentStatus, Visit, VisitHistory
 
 
@@ -73,3 +76,15 @@ def _photo_model() -> type[Model]:
     if not isinstance(model, type):
         raise TypeError("Visit.photos names no model.")
     return model
+
+
+def visit_photo_facts(visit_id: Any) -> PhotoFacts:
+    """How many of the visit's own photos (not dispute or action evidence) are reused, and the span
+    of their capture times: one aggregate query through the relation ``photos`` declares."""
+    own = Q(photos__dispute__isnull=True, photos__action__isnull=True)
+    row = Visit.objects.filter(pk=visit_id).aggregate(
+        reused=Count("photos", filter=own & Q(photos__reused=True)),
+        earliest=Min("photos__taken_at", filter=own),
+        latest=Max("photos__taken_at", filter=own),
+    )
+    return PhotoFacts(reused=row["reused"] or 0, earliest=row["earliest"], latest=row["latest"])

@@ -14,6 +14,7 @@ from core.rendering import dt_representation
 from core.serializers import StrictSerializer
 
 from .filters import MAX_ID
+from .integrity import FLAG_CODES
 from .models import AssignmentStatus, HistoryAction, VisitKind, VisitStatus
 from .rendering import visit_representation
 
@@ -99,6 +100,14 @@ class PositionSerializer(serializers.Serializer):
     accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
 
 
+class PositionInSerializer(PositionSerializer):
+    mock = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="True when the phone's location provider is a mock (flags the visit `mock_location`).",
+    )
+
+
 class AnswerInSerializer(serializers.Serializer):
     item = serializers.CharField(help_text="The item's key.")
     value = serializers.JSONField(
@@ -131,7 +140,7 @@ class VisitSubmitSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=VisitKind.choices)
     started_at = serializers.DateTimeField(help_text="With a UTC offset; at most 5 minutes in the future.")
     ended_at = serializers.DateTimeField(help_text="After started_at.")
-    position = PositionSerializer(required=False, allow_null=True)
+    position = PositionInSerializer(required=False, allow_null=True)
     answers = AnswerInSerializer(many=True)
     notes = serializers.CharField(required=False, allow_blank=True)
 
@@ -156,6 +165,11 @@ class AnswerSerializer(serializers.Serializer):
 class PhotoMissingSerializer(serializers.Serializer):
     item = serializers.CharField()
     missing = serializers.IntegerField(min_value=1)
+
+
+class VisitFlagSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[(code, code) for code in FLAG_CODES])
+    detail = serializers.CharField(help_text="What raised the flag, in words.")
 
 
 class VisitSerializer(serializers.Serializer):
@@ -195,6 +209,12 @@ class VisitSerializer(serializers.Serializer):
     )
     off_site = serializers.BooleanField()
     outside_window = serializers.BooleanField()
+    flags = VisitFlagSerializer(
+        many=True,
+        help_text="Integrity flags for reviewers, kept current as photos arrive (README: Integrity and "
+        "calibration).",
+    )
+    risk = serializers.IntegerField(help_text="The number of flags.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

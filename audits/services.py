@@ -33,7 +33,7 @@ from core.principal import organization_id_of
 from core.tenancy import get_scoped_or_404, scope_rows
 from core.validation import Problems
 
-from . import geo
+from . import geo, integrity
 from .events import visit_event_publish
 from .models import (
     Answer,
@@ -41,13 +41,15 @@ from .models import (
     AssignmentStatus,
     HistoryAction,
     Visit,
+    VisitFlag,
     VisitHistory,
     VisitKind,
     VisitStatus,
+    VisitText,
 )
 from .periods import period_keys
 from .scoring import AnswerInput, VisitScore, score_visit
-from .selectors import assignments_visible_to, visits_visible_to
+from .selectors import assignments_visible_to, visit_photo_facts, visits_visible_to
 from .signals import visit_approved
 from .submission import (
     ParsedAnswer,
@@ -241,7 +243,9 @@ def _resolve_mystery(body: VisitBody, actor: Caller, problems: Problems) -> _Tar
     if body.assignment is None:
         problems.add("assignment", "Mystery visits are made for an assignment.", "required")
         return None, None, None
-    rows = Assignment.objects.select_for_update(of=("self",)).select_related("location", "checklist_version")
+    rows = Assignment.objects.select_for_update(of=("self",)).select_related(
+        "location", "checklist_version__checklist"
+    )
     if body.id is not None:
         # Whether the id is taken comes in the same round trip (read before any wait for the lock).
         rows = rows.annotate(id_taken=Exists(Visit.objects.filter(pk=body.id)))
@@ -302,6 +306,7 @@ def _apply(
     keys = period_keys(body.started_at, site.timezone)
     visit.started_at, visit.ended_at = body.started_at, body.ended_at
     visit.latitude, visit.longitude, visit.accuracy_m = body.latitude, body.longitude, body.accuracy_m
+    visit.mock_location = body.mock
     visit.notes = body.notes
     visit.off_site = geo.is_off_site(
         latitude=body.latitude,
@@ -344,6 +349,104 @@ def _answer_rows(visit: Visit, answers: list[ParsedAnswer], result: VisitScore) 
             )
         )
     return Answer.objects.bulk_insert(rows)
+
+
+# --- visits: integrity flags ------------------------------------------------------------------
+
+
+def _set_flags(visit: Visit, flags: list[integrity.Flag]) -> None:
+    visit.flags = flags
+    visit.risk = len(flags)
+    visit.queue_key = integrity.queue_key(visit.risk, visit.started_at, visit.pk)
+
+
+@dataclass
+class _Texts:
+    """A visit's long texts (digests) and the other visits of its auditor that share one."""
+
+    digests: set[str]
+    others: set[Any]
+
+
+def _flags_compute(
+    visit: Visit,
+    *,
+    result: VisitScore,
+    answers: list[ParsedAnswer],
+    min_duration: int | None,
+    received_at: dt.datetime,
+    photos: integrity.PhotoFacts,
+) -> _Texts:
+    """Set the visit's flags from its body, scores and photos (before it is saved)."""
+    digests = integrity.text_digests([visit.notes, *(answer.comment for answer in answers)])
+    shared: list[tuple[Any, str]] = []
+    if digests and visit.auditor_id is not None:
+        # One indexed query (auditor, digest): which of these texts another visit of theirs has.
+        shared = list(
+            VisitText.objects.filter(auditor_id=visit.auditor_id, digest__in=digests)
+            .exclude(visit_id=visit.pk)
+            .values_list("visit_id", "digest")
+        )
+    facts = integrity.VisitFacts(
+        started_at=visit.started_at,
+        ended_at=visit.ended_at,
+        received_at=received_at,
+        off_site=visit.off_site,
+        outside_window=visit.outside_window,
+        mock_location=visit.mock_location,
+        min_duration_minutes=min_duration,
+        item_scores=[float(item.score) for item in result.items.values() if item.score is not None],
+        duplicate_texts=len({digest for _, digest in shared}),
+        photos=photos,
+    )
+    _set_flags(visit, integrity.visit_flags(facts))
+    return _Texts(digests=digests, others={visit_id for visit_id, _ in shared})
+
+
+def _flags_store(visit: Visit, texts: _Texts, *, replace: bool) -> None:
+    """Write the saved visit's flag rows and text digests; flag the other visits sharing a text."""
+    if replace:
+        VisitFlag.objects.filter(visit=visit).delete()
+        VisitText.objects.filter(visit=visit).delete()
+    if visit.flags:
+        VisitFlag.objects.bulk_create([VisitFlag(visit=visit, code=flag["code"]) for flag in visit.flags])
+    if texts.digests and visit.auditor_id is not None:
+        VisitText.objects.bulk_create(
+            [
+                VisitText(visit=visit, auditor_id=visit.auditor_id, digest=digest)
+                for digest in sorted(texts.digests)
+            ]
+        )
+    if texts.others:
+        _flag_duplicates(texts.others)
+
+
+def _flag_duplicates(visit_ids: set[Any]) -> None:
+    """The other side of ``duplicate_text``: the earlier visits holding the same text get it too."""
+    flag = {"code": "duplicate_text", "detail": integrity.DUPLICATE_TEXT_DETAIL}
+    others = (
+        Visit.objects.filter(pk__in=visit_ids)
+        .exclude(flag_rows__code="duplicate_text")
+        .only("id", "flags", "risk", "started_at")
+    )
+    for other in others:
+        _set_flags(other, integrity.merge_flags(other.flags or [], (), [flag]))
+        other.save(update_fields=["flags", "risk", "queue_key"])
+        VisitFlag.objects.create(visit=other, code="duplicate_text")
+
+
+def visit_photo_flags_refresh(*, visit_id: Any) -> None:
+    """Recompute ``reused_photo`` and ``photo_time_mismatch`` after a photo of the visit was stored
+    (called by ``photos`` in the photo's transaction, under its lock on the visit)."""
+    visit = Visit.objects.only("id", "flags", "risk", "started_at", "ended_at").get(pk=visit_id)
+    new = integrity.photo_flags(visit.started_at, visit.ended_at, visit_photo_facts(visit_id))
+    flags = integrity.merge_flags(visit.flags or [], integrity.PHOTO_FLAGS, new)
+    if flags == visit.flags:
+        return
+    _set_flags(visit, flags)
+    visit.save(update_fields=["flags", "risk", "queue_key"])
+    VisitFlag.objects.filter(visit_id=visit_id, code__in=integrity.PHOTO_FLAGS).delete()
+    VisitFlag.objects.bulk_create([VisitFlag(visit_id=visit_id, code=flag["code"]) for flag in new])
 
 
 def visit_submit(*, actor: Caller, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
@@ -411,9 +514,18 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     )
     visit.request_hash = comparable_hash(data, _filled_in(visit))
     _apply(visit, body=body, site=site, assignment=assignment, result=result)
+    texts = _flags_compute(
+        visit,
+        result=result,
+        answers=answers,
+        min_duration=version.checklist.min_duration_minutes,
+        received_at=now,
+        photos=integrity.PhotoFacts(),  # a new visit has no photos yet
+    )
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
     prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    _flags_store(visit, texts, replace=False)
     prefetched_set(visit, "photos", [])
     VisitHistory.objects.create(
         visit=visit,
@@ -441,7 +553,7 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
     visit = get_scoped_or_404(
         visits_visible_to(actor)
         .select_for_update(of=("self",))
-        .select_related("location", "checklist_version"),
+        .select_related("location", "checklist_version__checklist"),
         pk=visit_id,
     )
     if actor.is_api_key or visit.auditor_id != actor.pk:
@@ -479,11 +591,20 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
     old_score = visit.score
     assignment = visit.assignment if visit.assignment_id else None
     _apply(visit, body=body, site=visit.location, assignment=assignment, result=result)
+    texts = _flags_compute(
+        visit,
+        result=result,
+        answers=answers,
+        min_duration=visit.checklist_version.checklist.min_duration_minutes,
+        received_at=visit.created_at,  # when it was first received: a correction is not late
+        photos=visit_photo_facts(visit.pk),
+    )
     visit.status = VisitStatus.SUBMITTED
     visit.revision_hash = comparable_hash(data, _filled_in(visit))
     visit.save()
     visit.answers.all().delete()
     prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    _flags_store(visit, texts, replace=True)
     VisitHistory.objects.create(
         visit=visit,
         action=HistoryAction.REVISED,

@@ -46,7 +46,7 @@ VISIT_FIELDS = frozenset(
     }
 )
 ANSWER_FIELDS = frozenset({"item", "value", "na", "comment"})
-POSITION_FIELDS = frozenset({"latitude", "longitude", "accuracy_m"})
+POSITION_FIELDS = frozenset({"latitude", "longitude", "accuracy_m", "mock"})
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MIN_YEAR, MAX_YEAR = 1970, 9000  # room for any zone's local date on either side
 MAX_NOTES = 10_000
@@ -192,6 +192,7 @@ def comparable_body(data: Any, defaults: Mapping[str, Any] | None = None) -> Any
     if isinstance(body.get("position"), Mapping):
         body["position"] = dict(body["position"])
         _drop(body["position"], "accuracy_m", None)
+        _drop(body["position"], "mock", None, False)
     answers = body.get("answers")
     if isinstance(answers, list):
         answers = [_comparable_answer(answer) for answer in answers]
@@ -224,6 +225,7 @@ class VisitBody:
     latitude: float | None = None
     longitude: float | None = None
     accuracy_m: float | None = None
+    mock: bool = False
     notes: str = ""
     answers: Any = field(default_factory=list)
 
@@ -284,7 +286,7 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
         return
     if not isinstance(raw, Mapping):
         problems.add(
-            "position", "An object {latitude, longitude, accuracy_m} or null is required.", "invalid"
+            "position", "An object {latitude, longitude, accuracy_m, mock} or null is required.", "invalid"
         )
         return
     for key in sorted(printable_key(k) for k in set(raw) - POSITION_FIELDS):
@@ -303,6 +305,12 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
             problems.add("position.accuracy_m", "A non-negative number of metres is required.", "invalid")
         else:
             body.accuracy_m = float(accuracy)
+    mock = raw.get("mock")
+    if mock is not None:
+        if not isinstance(mock, bool):
+            problems.add("position.mock", "true or false is required.", "invalid_type")
+        else:
+            body.mock = mock
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -21,7 +21,7 @@ from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
 from . import selectors, services
-from .filters import AssignmentFilter, VisitFilter
+from .filters import ORDER_BY_RISK, AssignmentFilter, VisitFilter
 from .serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
@@ -44,6 +44,13 @@ class SyncPagination(DefaultPagination):
 
 class VisitPagination(DefaultPagination):
     ordering = ("-started_at", "-id")
+
+    def get_ordering(self, request, queryset, view):
+        # ``?ordering=-risk`` (validated by ``VisitFilter``): risk, started_at and id descending, as
+        # the one indexed column ``queue_key`` spells them (the cursor keeps a single position).
+        if request.query_params.get("ordering") == ORDER_BY_RISK:
+            return ("-queue_key",)
+        return ("-started_at", "-id")
 
 
 # --- assignments ------------------------------------------------------------------------------

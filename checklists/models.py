@@ -30,6 +30,8 @@ class Checklist(models.Model):
     description = models.TextField(blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     current_version = models.PositiveIntegerField(default=0)
+    # A visit shorter than this is flagged ``too_short`` (``audits.integrity``); null: no minimum.
+    min_duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     builtin_key = models.CharField(
         max_length=64, blank=True, help_text="Set for checklists from the built-in library."
     )

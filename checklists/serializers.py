@@ -312,7 +312,13 @@ class DefinitionInputMixin(_SerializerBase):
 # --- checklists --------------------------------------------------------------------------------
 
 
+MIN_DURATION_HELP = "A visit shorter than this many minutes is flagged `too_short`; null for no minimum."
+
+
 class ChecklistSerializer(serializers.ModelSerializer):
+    min_duration_minutes = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=MIN_DURATION_HELP
+    )
     current_version = serializers.IntegerField(read_only=True, help_text="Number of the newest version.")
     builtin_key = serializers.CharField(
         read_only=True, help_text='Set for checklists installed from the built-in library, "" otherwise.'
@@ -326,6 +332,7 @@ class ChecklistSerializer(serializers.ModelSerializer):
             "description",
             "channel",
             "current_version",
+            "min_duration_minutes",
             "builtin_key",
             "created_at",
             "updated_at",
@@ -340,11 +347,17 @@ class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     pass_threshold = ThresholdInputField(help_text="Score (0-100, two decimals) a visit needs to pass.")
     languages = LanguagesInputField(required=False, allow_null=True)
     sections = SectionsInputField(help_text="The definition, published as version 1.")
+    min_duration_minutes = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=24 * 60, help_text=MIN_DURATION_HELP
+    )
 
 
 class ChecklistUpdateSerializer(StrictSerializer):
     name = TextField(max_length=200, required=False)
     description = TextField(required=False, allow_blank=True)
+    min_duration_minutes = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=24 * 60, help_text=MIN_DURATION_HELP
+    )
 
 
 # --- versions ----------------------------------------------------------------------------------

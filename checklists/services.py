@@ -55,6 +55,7 @@ def checklist_create(
     description: str = "",
     builtin_key: str = "",
     languages: Any = None,
+    min_duration_minutes: int | None = None,
 ) -> Checklist:
     """Create a checklist and publish its definition as version 1."""
     errors = _text_problems(name=name, description=description, name_required=True)
@@ -73,6 +74,7 @@ def checklist_create(
         channel=channel,
         current_version=1,
         builtin_key=builtin_key,
+        min_duration_minutes=min_duration_minutes,
     )
     ChecklistVersion.objects.create(
         checklist=checklist, number=1, pass_threshold=threshold, sections=tree, languages=tags
@@ -112,9 +114,13 @@ def checklist_version_publish(
 @transaction.atomic
 def checklist_update(*, checklist: Checklist, data: dict[str, Any]) -> Checklist:
     """Rename or re-describe a checklist; its definition only changes by publishing a version."""
-    unknown = sorted(set(data) - {"name", "description"})
+    unknown = sorted(set(data) - {"name", "description", "min_duration_minutes"})
     errors = {
-        key: [ValidationError("Only name and description can be changed.", code="read_only")]
+        key: [
+            ValidationError(
+                "Only name, description and min_duration_minutes can be changed.", code="read_only"
+            )
+        ]
         for key in unknown
     }
     errors.update(
@@ -131,6 +137,9 @@ def checklist_update(*, checklist: Checklist, data: dict[str, Any]) -> Checklist
     if "description" in data:
         checklist.description = data["description"]
         fields.append("description")
+    if "min_duration_minutes" in data:
+        checklist.min_duration_minutes = data["min_duration_minutes"]
+        fields.append("min_duration_minutes")
     if fields:
         checklist.save(update_fields=[*fields, "updated_at"])
     return checklist

@@ -249,7 +249,7 @@ def _version_response(version, *, status_code=status.HTTP_200_OK, headers=None, 
     ),
     partial_update=extend_schema(
         summary="Rename or re-describe a checklist (admin)",
-        description="Only `name` and `description` change here; the definition changes by publishing a version.",
+        description="Only `name`, `description` and `min_duration_minutes` change here; the definition changes by publishing a version.",
         request=ChecklistUpdateSerializer,
         responses={200: ChecklistSerializer, **error_responses(400, 401, 403, 404, 413, 415, 429)},
         examples=[

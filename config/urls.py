@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("webhooks.urls")),
     path("", include("disputes.urls")),
     path("", include("actions.urls")),
+    path("", include("calibrations.urls")),
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
 ]

@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from audits.models import Visit, VisitStatus
+from audits.services import visit_photo_flags_refresh
 from core.exceptions import DomainConflict, RetentionError, ServiceUnavailable
 from core.principal import Principal
 from core.roles import API_KEY_ROLE, Role
@@ -317,6 +318,8 @@ def _photo_row_create(
         size_bytes=min(processed.size_bytes, 2**31 - 1),
     )
     if evidence is None and visit is not None:
+        # The visit's reused_photo / photo_time_mismatch flags follow its photos, in this transaction.
+        visit_photo_flags_refresh(visit_id=visit.pk)
         photo_added_publish(photo, organization=visit.organization)
     return photo
 

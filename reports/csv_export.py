@@ -30,6 +30,7 @@ COLUMNS = (
     "checklist_version",
     "visit_score",
     "visit_passed",
+    "flags",
     "section",
     "item",
     "value",
@@ -133,6 +134,7 @@ def stream_csv(
                 visit.checklist_version,
                 two(visit.score),
                 "true" if visit.passed else "false",
+                " ".join(flag.get("code", "") for flag in visit.flags or []),
                 "",  # the separator before the answer columns
             ),
         )

@@ -569,6 +569,7 @@ EXPORT_VISIT_FIELDS = (
     "checklist_version__number",
     "score",
     "passed",
+    "flags",
 )
 EXPORT_ANSWER_FIELDS = ("visit_id", "section_key", "item_key", "value", "na", "score", "comment")
 # One visit, or one answer, as the export reads it (``EXPORT_VISIT_FIELDS``, ``EXPORT_ANSWER_FIELDS``).
@@ -590,6 +591,7 @@ class ExportVisitRow(NamedTuple):
     checklist_version: int
     score: float | None
     passed: bool
+    flags: list[dict[str, str]] | None = None
     auditor: str | None = None  # only for those who see auditors
     checklist_version_id: int | None = None  # only with ``ExportTexts``
 

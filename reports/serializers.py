@@ -317,3 +317,41 @@ class GapItemSerializer(serializers.Serializer):
 class PerceptionGapSerializer(serializers.Serializer):
     overall = GapSerializer()
     results = GapItemSerializer(many=True)
+
+
+# --- auditors (integrity) ----------------------------------------------------------------------
+
+
+class AuditorQuerySerializer(WindowQuerySerializer):
+    region = _scoped_pk_field(help_text="Only this region's locations.")
+    location = _scoped_pk_field(help_text="Only this location.")
+
+
+class AuditorRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class AuditorRowSerializer(serializers.Serializer):
+    auditor = AuditorRefSerializer()
+    visits = serializers.IntegerField(help_text="Their mystery visits in the window, whatever their status.")
+    average_score = serializers.FloatField(
+        allow_null=True, help_text="Mean score of their submitted and approved visits."
+    )
+    peer_deviation = serializers.FloatField(
+        allow_null=True,
+        help_text="Mean of (their visit's score - the mean score of other auditors' visits at the same "
+        "location in the window); null when no other auditor visited their locations.",
+    )
+    return_rate = serializers.FloatField(allow_null=True, help_text="Percent of their visits ever returned.")
+    reject_rate = serializers.FloatField(allow_null=True, help_text="Percent of their visits rejected.")
+    flag_rate = serializers.FloatField(allow_null=True, help_text="Percent of their visits with a flag.")
+    rating = serializers.FloatField(
+        allow_null=True,
+        help_text="The auditor's fieldwork rating: always null until fieldwork ratings exist.",
+    )
+
+
+class AuditorReportSerializer(serializers.Serializer):
+    results = AuditorRowSerializer(many=True)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("reports/location-ranking/", views.LocationRankingView.as_view(), name="report-location-ranking"),
     path("reports/item-performance/", views.ItemPerformanceView.as_view(), name="report-item-performance"),
     path("reports/perception-gap/", views.PerceptionGapView.as_view(), name="report-perception-gap"),
+    path("reports/auditors/", views.AuditorReportView.as_view(), name="report-auditors"),
     path("exports/visits.csv", views.VisitExportView.as_view(), name="export-visits-csv"),
 ]

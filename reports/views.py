@@ -21,8 +21,10 @@ from core.principal import principal_of
 from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
-from . import csv_export, selectors
+from . import auditors, csv_export, selectors
 from .serializers import (
+    AuditorQuerySerializer,
+    AuditorReportSerializer,
     ExportQuerySerializer,
     ItemPerformanceSerializer,
     PerceptionGapSerializer,
@@ -34,6 +36,7 @@ from .serializers import (
 )
 
 REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF, API_KEY_ROLE})
+AUDITOR_REPORT_READERS = frozenset({Role.ADMIN, Role.MANAGER})
 TAGS = ["reports"]
 ERRORS = error_responses(400, 401, 403, 429)
 
@@ -295,3 +298,51 @@ class VisitExportView(ReportView):
         response["Content-Disposition"] = 'attachment; filename="visits.csv"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class AuditorReportView(ReportView):
+    role_map = {
+        "GET": AUDITOR_REPORT_READERS,
+        "HEAD": AUDITOR_REPORT_READERS,
+        "OPTIONS": AUDITOR_REPORT_READERS,
+    }
+    query_serializer_class = AuditorQuerySerializer
+    api_key_may_read = False  # the report names auditors, which API keys never see
+
+    @extend_schema(
+        summary="Auditors compared with their peers (admins, managers)",
+        description=(
+            "Per auditor with a mystery visit in the window (any status): `visits`; `average_score` of "
+            "their submitted and approved visits (`status` narrows); `peer_deviation`, the mean of (their "
+            "visit's score - the mean score of other auditors' visits at the same location in the window), "
+            "null where no other auditor was there; the percent of their visits ever returned, rejected, "
+            "and carrying an integrity flag. `rating` is null (fieldwork ratings are not built yet). Best "
+            "average first. API keys and staff are refused: this report names auditors."
+        ),
+        parameters=[AuditorQuerySerializer],
+        responses={200: AuditorReportSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Auditors",
+                value={
+                    "results": [
+                        {
+                            "auditor": {"id": 12, "username": "otto", "display_name": "Otto B."},
+                            "visits": 14,
+                            "average_score": 81.25,
+                            "peer_deviation": -6.4,
+                            "return_rate": 7.14,
+                            "reject_rate": 0.0,
+                            "flag_rate": 21.43,
+                            "rating": None,
+                        }
+                    ]
+                },
+                response_only=True,
+            )
+        ],
+        tags=TAGS,
+    )
+    def get(self, request):
+        rows = auditors.auditor_report(principal=caller_of(request), filters=self.parse_query().filters())
+        return Response(AuditorReportSerializer({"results": rows}).data)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "webhooks",
     "disputes",
     "actions",
+    "calibrations",
     "documents",
     "notifications",
     "demo",

@@ -152,6 +152,7 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     data.objects["api_key"] = api_key_create(
         organization=org, name="spare", scopes=["read"], created_by=None
     )[0]
+    _add_calibrations(data, users, location, far_location, checklist, far_auditor)
     return data
 
 
@@ -218,3 +219,28 @@ def visit_body(assignment) -> dict:
         ],
         "notes": "",
     }
+
+
+def _add_calibrations(data, users, location, far_location, checklist, far_auditor):
+    """A calibration at the own location and one in the far region (integrity and calibration)."""
+    # Imported here so that this appended block stays merge-free of the import list above.
+    import datetime as dt  # noqa: PLC0415
+
+    from calibrations.services import calibration_create  # noqa: PLC0415
+
+    def make(where, *auditors):
+        return calibration_create(
+            actor=users["admin"],
+            id=uuid.uuid4(),
+            location=where.pk,
+            checklist=checklist.pk,
+            auditors=[auditor.pk for auditor in auditors],
+            due_from=timezone.now() - dt.timedelta(days=1),
+            due_until=timezone.now() + dt.timedelta(days=6),
+        )[0]
+
+    # Fresh auditors for the far one: an assignment would widen the scoped auditor's reach.
+    org = location.organization
+    extra = [UserFactory(organization=org, role=Role.AUDITOR) for _ in range(3)]
+    data.objects["calibration"] = make(location, users["auditor"], extra[0])
+    data.outside["calibration"] = make(far_location, extra[1], extra[2])

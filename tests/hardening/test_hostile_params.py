@@ -269,6 +269,7 @@ def _valid_path_value(dataset, path: str, name: str) -> str:
         "disputes": objects["dispute"].pk,
         "actions": objects["action"].pk,
         "notifications": objects["notification"].pk,
+        "calibrations": objects["calibration"].pk,
     }
     return str(by_segment[before])
 

@@ -17,6 +17,7 @@ import yaml
 from accounts.models import ApiKey, Location, Region, User
 from actions.models import Action, ActionHistory
 from audits.models import Assignment, Visit, VisitHistory
+from calibrations.models import Calibration
 from checklists.models import Checklist, ChecklistVersion
 from disputes.models import Dispute
 from notifications.models import Notification
@@ -77,6 +78,7 @@ PATH_PARAMS = {
     "/api/v1/notifications/{id}/": lambda o: {"id": o["notification"].pk},
     "/api/v1/notifications/{id}/read/": lambda o: {"id": o["notification"].pk},
     "/api/v1/webhooks/{id}/": lambda o: {"id": o["webhook"].pk},
+    "/api/v1/calibrations/{id}/": lambda o: {"id": o["calibration"].pk},
     "/api/v1/webhooks/{id}/rotate-secret/": lambda o: {"id": o["webhook"].pk},
     "/api/v1/webhooks/{webhook_id}/deliveries/": lambda o: {"webhook_id": o["webhook"].pk},
     "/api/v1/webhooks/{webhook_id}/deliveries/{id}/": lambda o: {
@@ -137,6 +139,7 @@ LIST_MODELS = {
     "/api/v1/notifications/": Notification,
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
+    "/api/v1/calibrations/": Calibration,
 }
 
 
@@ -178,6 +181,8 @@ def _missing_params(path: str, params: dict) -> dict:
     if last == "id" and "visits/{id}" in path:
         value = MISSING["visit_id"]
     if last == "id" and ("photos/{id}" in path or "disputes/{id}" in path or "actions/{id}" in path):
+        value = MISSING["visit_id"]
+    if last == "id" and "calibrations/{id}" in path:
         value = MISSING["visit_id"]
     return {**params, last: value}
 

@@ -36,7 +36,8 @@ def test_seed_demo_builds_a_believable_organization_once(db):
         .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
-    assert by_kind == {"mystery": 7 * 4, "self_assessment": 7 * 2}
+    # Plus 2 calibrations of 2 visits and 4 flagged visits (integrity and calibration).
+    assert by_kind == {"mystery": 7 * 4 + 8, "self_assessment": 7 * 2}
     means = dict(
         Visit.objects.filter(organization=demo)
         .values("kind")
@@ -52,7 +53,7 @@ def test_seed_demo_builds_a_believable_organization_once(db):
     call_command("seed_demo", weeks=4, stdout=again)
 
     assert "already exists" in again.getvalue()
-    assert Visit.objects.filter(organization=demo).count() == 7 * 6
+    assert Visit.objects.filter(organization=demo).count() == 7 * 6 + 8
 
 
 def test_generate_load_writes_scored_visits_with_period_keys(db, client_for):

@@ -63,6 +63,7 @@ def test_columns_and_values_in_the_documented_order(client_for, admin, amsterdam
         "checklist_version": "1",
         "visit_score": "87.50",
         "visit_passed": "true",
+        "flags": "",
         "section": "greeting",
         "item": "smile",
         "value": "2",

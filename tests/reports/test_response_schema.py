@@ -51,7 +51,7 @@ def assert_exact_keys(value, schema: dict, where: str = "$") -> None:
 
 
 @pytest.fixture
-def reports(region, checklist):
+def reports(region, checklist, auditor):
     amsterdam = LocationFactory(region=region, code="AMS", name="Amsterdam", timezone="Europe/Amsterdam")
     tokyo = LocationFactory(region=region, code="TYO", name="Tokyo", timezone="Asia/Tokyo")
     for store, day, score, kind in [
@@ -66,6 +66,7 @@ def reports(region, checklist):
             started_at=dt.datetime.fromisoformat(f"{day} 09:00").replace(tzinfo=dt.UTC),
             score=score,
             kind=kind,
+            auditor=auditor,
             sections={"greeting": score},
             answers=[("greeting", "greeted_within_30s", 1.0), ("greeting", "smile", score / 100)],
         )
@@ -76,6 +77,7 @@ def reports(region, checklist):
         ("/api/v1/reports/item-performance/", "/api/v1/reports/item-performance/", {}),
         ("/api/v1/reports/perception-gap/", "/api/v1/reports/perception-gap/", {}),
         ("/api/v1/reports/disputes/", "/api/v1/reports/disputes/", {}),
+        ("/api/v1/reports/auditors/", "/api/v1/reports/auditors/", {}),
     ]
 
 
@@ -88,6 +90,9 @@ def test_every_json_report_is_in_the_schema_and_checked_here():
         "/api/v1/reports/item-performance/",
         "/api/v1/reports/perception-gap/",
         "/api/v1/reports/disputes/",
+        "/api/v1/reports/actions/",  # checked in tests/actions
+        "/api/v1/reports/auditors/",
+        "/api/v1/reports/agreement/",  # checked in tests/calibrations
     }
 
 

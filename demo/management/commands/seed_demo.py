@@ -38,6 +38,7 @@ from actions.models import Action, ActionStatus
 from actions.services import action_create, action_reopen, action_resolve, action_verify
 from audits.models import Assignment, AssignmentStatus, Visit, VisitKind, VisitStatus
 from audits.services import assignment_create, visit_review, visit_submit
+from calibrations.services import calibration_create
 from checklists.logic import answers_shown
 from checklists.models import Checklist
 from disputes.services import dispute_decide, dispute_open
@@ -192,6 +193,7 @@ class Command(BaseCommand):
         opened = self._open_assignments(people["admin"].organization)
         counts["disputes"] = self._disputes(people, rng)
         counts["actions"] = self._actions(people, rng)
+        self._integrity(people, stores, checklist, rng)
         self._print_critical_failure_emails(counts.pop("critical_visit"))
         self.stdout.write(
             self.style.SUCCESS(
@@ -571,3 +573,86 @@ class Command(BaseCommand):
         ):
             if User.objects.filter(username=username).exists():
                 self.stdout.write(f"  {username:14s} {what}")
+
+    # --- integrity and calibration: a review queue and an agreement report with something in them ---
+
+    def _integrity(self, people, stores, checklist, rng: random.Random) -> None:
+        version = checklist.versions.order_by("-number").first()
+        items = [item for section in version.sections for item in section["items"]]
+        admin, auditors = people["admin"], people["auditors"]
+        now = timezone.now()
+        calibrations = 0
+        for weeks_ago, (location, quality, _) in ((3, stores[0]), (1, stores[1])):
+            when = now - dt.timedelta(days=7 * weeks_ago)
+            calibration, _ = calibration_create(
+                actor=admin,
+                id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                location=location.pk,
+                checklist=checklist.pk,
+                auditors=[auditor.pk for auditor in auditors],
+                due_from=when - dt.timedelta(days=1),
+                due_until=when + dt.timedelta(days=3),
+            )
+            for offset, assignment in enumerate(calibration.assignments.order_by("pk")):
+                started = when + dt.timedelta(hours=offset)
+                body = self._body(
+                    items,
+                    quality + rng.uniform(-0.1, 0.1),
+                    started,
+                    rng,
+                    kind="mystery",
+                    location=location,
+                    checklist=checklist,
+                    version=version,
+                    assignment=assignment.pk,
+                )
+                visit_submit(actor=assignment.auditor, data=body, now=started + dt.timedelta(minutes=40))
+            calibrations += 1
+        flagged = self._flagged_visits(people, stores[2][0], checklist, version, items, rng, now)
+        self.stdout.write(
+            f"Integrity: {calibrations} calibrations, {flagged} flagged visits awaiting review."
+        )
+
+    def _flagged_visits(self, people, location, checklist, version, items, rng, now) -> int:
+        auditor = people["auditors"][0]
+        note = "The barista was on a phone call for the whole visit and did not greet anyone."
+        cases: list[tuple[int, dict[str, Any], float]] = [
+            # (days ago, how the body differs, received how long after the end)
+            (
+                2,
+                {"position": {"latitude": location.latitude, "longitude": location.longitude, "mock": True}},
+                0.5,
+            ),
+            (5, {}, 60.0),  # late_submission
+            (4, {"notes": note}, 0.5),
+            (
+                3,
+                {"notes": note, "position": {"latitude": 0.0, "longitude": 0.0}},
+                30.0,
+            ),  # duplicate, off site, late
+        ]
+        for days, changes, hours_later in cases:
+            when = now - dt.timedelta(days=days)
+            assignment = assignment_create(
+                actor=people["admin"],
+                location=location.pk,
+                checklist=checklist.pk,
+                auditor=auditor.pk,
+                due_from=when - dt.timedelta(days=1),
+                due_until=when + dt.timedelta(days=2),
+            )
+            body = self._body(
+                items,
+                0.7,
+                when,
+                rng,
+                kind="mystery",
+                location=location,
+                checklist=checklist,
+                version=version,
+                assignment=assignment.pk,
+            )
+            body.update(changes)
+            ended = dt.datetime.fromisoformat(body["ended_at"])
+            visit_submit(actor=auditor, data=body, now=min(now, ended + dt.timedelta(hours=hours_later)))
+        return len(cases)
