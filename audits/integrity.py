@@ -27,6 +27,8 @@ FLAG_CODES = (
 )
 #: The flags a photo upload may change (the rest only change with the visit's body).
 PHOTO_FLAGS = frozenset({"reused_photo", "photo_time_mismatch"})
+#: The flags a re-score (an upheld dispute) may change: it changes item scores only.
+SCORE_FLAGS = frozenset({"straight_lining"})
 
 LATE_AFTER = dt.timedelta(hours=24)
 STRAIGHT_LINING_MIN_ANSWERS = 10
@@ -147,6 +149,17 @@ def visit_flags(facts: VisitFacts) -> list[Flag]:
     return [
         {"code": code, "detail": detail} for code in FLAG_CODES if (detail := details.get(code)) is not None
     ]
+
+
+def score_flags(item_scores: Sequence[float]) -> list[Flag]:
+    """The flags that depend on the item scores alone (``SCORE_FLAGS``)."""
+    detail = straight_lining(
+        VisitFacts(started_at=_EPOCH, ended_at=_EPOCH, received_at=_EPOCH, item_scores=item_scores)
+    )
+    return [] if detail is None else [{"code": "straight_lining", "detail": detail}]
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def merge_flags(current: Iterable[Flag], replaced: Iterable[str], new: Iterable[Flag]) -> list[Flag]:

@@ -449,6 +449,20 @@ def visit_photo_flags_refresh(*, visit_id: Any) -> None:
     VisitFlag.objects.bulk_create([VisitFlag(visit_id=visit_id, code=flag["code"]) for flag in new])
 
 
+def visit_score_flags_refresh(*, visit: Visit) -> None:
+    """Recompute the flags that depend on item scores (``straight_lining``) after a re-score stored
+    new answer scores (called by ``disputes`` in the decision's transaction, the visit locked)."""
+    scores = [score for score in visit.answers.values_list("score", flat=True) if score is not None]
+    new = integrity.score_flags(scores)
+    flags = integrity.merge_flags(visit.flags or [], integrity.SCORE_FLAGS, new)
+    if flags == visit.flags:
+        return
+    _set_flags(visit, flags)
+    visit.save(update_fields=["flags", "risk", "queue_key"])
+    VisitFlag.objects.filter(visit=visit, code__in=integrity.SCORE_FLAGS).delete()
+    VisitFlag.objects.bulk_create([VisitFlag(visit=visit, code=flag["code"]) for flag in new])
+
+
 def visit_submit(*, actor: Caller, data: Any, now: dt.datetime | None = None) -> tuple[Visit, bool]:
     """Validate, score and store a visit body as the phone sent it; returns ``(visit, created)``.
 

@@ -29,6 +29,7 @@ from audits.models import Answer, HistoryAction, Visit, VisitHistory, VisitKind,
 from audits.rendering import rounded
 from audits.scoring import SCORED_TYPES, AnswerInput, VisitScore, score_visit
 from audits.selectors import visits_visible_to
+from audits.services import visit_score_flags_refresh
 from audits.signals import visit_rescored
 from audits.submission import (
     canonical_hash,
@@ -594,6 +595,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute:
     VisitHistory.objects.create(
         visit=visit, action=HistoryAction.RESCORED, changes=changes, **_history_actor(actor)
     )
+    visit_score_flags_refresh(visit=visit)
     visit_rescored.send(sender=Visit, visit=visit, actor=actor)
     return changes
 
