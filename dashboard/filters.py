@@ -60,6 +60,7 @@ class FilterForm(forms.Form):
         self.fields = {"window": self.fields["window"], "from": date_from, **self.fields}
         region: Any = self.fields["region"]
         region.queryset = regions_visible_to(principal).only("id", "code", "name").order_by("name", "id")
+        region.label_from_instance = lambda row: row.name
         checklist: Any = self.fields["checklist"]
         checklist.queryset = checklists_visible_to(principal).only("id", "name").order_by("name", "id")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
@@ -126,7 +127,7 @@ logout = auth_views.LogoutView.as_view()
 def home(request: HttpRequest) -> HttpResponse:
     """Where each role lands: managers and admins the overview, staff their location, auditors a note."""
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('dashboard:login')}?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     user = user_of(request)
     if user.role in MANAGERS:
         return redirect("dashboard:overview")
@@ -155,7 +156,7 @@ class Page(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('dashboard:login')}?next={request.get_full_path()}")
+            return redirect_to_login(request.get_full_path())
         self.user = user_of(request)
         if self.user.role not in READERS:
             return render(request, "dashboard/auditor.html", {"user": self.user}, status=403)
@@ -627,10 +628,15 @@ class VisitView(Page):
             visit_review(actor=self.user, visit_id=visit.pk, **form.cleaned_data)
         except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
             status, errors = service_errors(exc)
+            general = {}
             for path, problems in errors.items():
-                for problem in problems:
-                    form.add_error(path if path in form.fields else None, problem)
-            return self.render_page(self.visit_context(self.visit(visit.pk), review_form=form), status=status)
+                if path in form.fields:  # beside its field; anything else at the top of the page
+                    for problem in problems:
+                        form.add_error(path, problem)
+                else:
+                    general[path] = problems
+            context = self.visit_context(self.visit(visit.pk), review_form=form, errors=general)
+            return self.render_page(context, status=status)
         return self.done(visit, REVIEWED[form.cleaned_data["decision"]])
 
     def post_dispute(self, visit: Visit) -> HttpResponse:
@@ -647,11 +653,10 @@ class VisitView(Page):
         except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
             status, errors = service_errors(exc)
             per_item, general = by_item(errors, keys)
-            if not keys:
+            if not keys and "items" in errors:
                 general = ["Tick at least one item to dispute."]
-            return self.render_page(
-                {**context, **sent, "dispute_errors": per_item, "dispute_general": general}, status=status
-            )
+            extra = {"dispute_errors": per_item, "errors": {"": general} if general else {}}
+            return self.render_page({**context, **sent, **extra}, status=status)
         return self.done(visit, "Dispute opened: the region's managers will decide it.")
 
     def post_decision(self, visit: Visit) -> HttpResponse:
@@ -664,12 +669,13 @@ class VisitView(Page):
         except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
             status, errors = service_errors(exc)
             per_item, general = by_item(errors, dispute.item_keys)
-            return self.render_page(
-                self.visit_context(
-                    visit, decision_errors=per_item, decision_general=general, posted=self.request.POST
-                ),
-                status=status,
+            context = self.visit_context(
+                visit,
+                decision_errors=per_item,
+                errors={"": general} if general else {},
+                posted=self.request.POST,
             )
+            return self.render_page(context, status=status)
         return self.done(visit, f"Dispute decided: {decided.get_status_display().lower()}.")
 
 
@@ -741,6 +747,9 @@ class ActionsBoardView(Page):
         return get_scoped_or_404(locations_visible_to(self.user).only("id", "name"), pk=raw)
 
 
+DONE = {"resolve": "resolved", "verify": "verified", "reopen": "reopened"}
+
+
 class ActionStepView(View):
     """``POST /dashboard/actions/<id>/<step>/``: resolve, verify or reopen through the API's services."""
 
@@ -774,9 +783,7 @@ class ActionStepView(View):
             _, errors = service_errors(exc)
             for problems in errors.values():
                 for problem in problems:
-                    messages.error(
-                        request, f"Not {step}d: {problem}" if step != "reopen" else f"Not reopened: {problem}"
-                    )
+                    messages.error(request, f"Not {DONE[step]}: {problem}")
             return HttpResponseRedirect(target, status=303)
         messages.success(request, success)
         return HttpResponseRedirect(target, status=303)
