@@ -282,7 +282,8 @@ class OverviewView(Page):
             "trend_regions": regions[:MAX_REGION_LINES],
             "more_regions": max(0, len(regions) - MAX_REGION_LINES),
             "best": ranking[:3],
-            "weakest": list(reversed(ranking[-3:])) if len(ranking) > 3 else [],
+            # The three at the bottom that are not among the best three already, weakest first.
+            "weakest": list(reversed(ranking[max(3, len(ranking) - 3) :])),
             "arrows": charts.ranking_arrows(ranking),
         }
 
