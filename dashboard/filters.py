@@ -11,7 +11,7 @@ the years visits may have) and becomes the reports' own ``ReportFilters``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -109,25 +109,11 @@ class PageFilters:
         }
         return ReportFilters(date_from=self.date_from, date_to=self.date_to, **fields)
 
-    def api_params(self, **extra: object) -> dict[str, str]:
-        """The same filters as the API's report parameters (``from``, ``to``, ``region``, ``checklist``)."""
-        params = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        if self.region:
-            params["region"] = str(self.region.pk)
-        if self.checklist:
-            params["checklist"] = str(self.checklist.pk)
-        params.update({name: str(value) for name, value in extra.items() if value is not None})
-        return params
-
     def query(self, **extra: object) -> str:
         """``?window=...`` for a link that keeps these filters (``extra`` adds or, with None, drops)."""
         params: dict[str, object] = {**self.params, **extra}
         kept = {name: value for name, value in params.items() if value not in (None, "")}
         return f"?{urlencode(kept)}" if kept else ""
-
-    def without_region(self) -> PageFilters:
-        params = {name: value for name, value in self.params.items() if name != "region"}
-        return replace(self, region=None, params=params)
 
 
 @dataclass(frozen=True)
@@ -144,7 +130,9 @@ def options(form: FilterForm, name: str) -> list[Option]:
     if name == "window":
         return [Option(str(value), str(label), str(value) == chosen) for value, label in field.choices]
     rows = [Option("", str(field.empty_label), chosen == "")]
-    rows += [Option(str(row.pk), field.label_from_instance(row), str(row.pk) == chosen) for row in field.queryset]
+    rows += [
+        Option(str(row.pk), field.label_from_instance(row), str(row.pk) == chosen) for row in field.queryset
+    ]
     return rows
 
 

@@ -39,10 +39,9 @@ class ReviewForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    """An action's step: its text (a resolution, or a reviewer's comment)."""
+    """An action's step: its text (a resolution, or a reviewer's comment); where to go back is ``next``."""
 
     text = forms.CharField(required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, visit_views
 
 app_name = "dashboard"
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("overview/", views.OverviewView.as_view(), name="overview"),
     path("locations/", views.RankingView.as_view(), name="ranking"),
     path("locations/<int:pk>/", views.LocationView.as_view(), name="location"),
-    path("visits/<uuid:pk>/", views.VisitView.as_view(), name="visit"),
+    path("visits/<uuid:pk>/", visit_views.VisitView.as_view(), name="visit"),
     path("actions/", views.ActionsBoardView.as_view(), name="actions"),
     path("actions/<uuid:pk>/<slug:step>/", views.ActionStepView.as_view(), name="action-step"),
     path("disputes/", views.DisputesQueueView.as_view(), name="disputes"),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import uuid
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,22 +40,17 @@ from actions.filters import ActionFilter
 from actions.models import Action, ActionStatus
 from actions.selectors import action_list
 from audits.filters import VisitFilter
-from audits.models import Visit, VisitKind, VisitStatus
-from audits.selectors import visit_history, visit_list, visits_visible_to
-from audits.services import visit_review
-from checklists.definition import is_scored, text_in
+from audits.selectors import visits_visible_to
 from core.exceptions import DomainConflict
 from core.roles import Role
-from core.tenancy import get_scoped_or_404, shows_auditor_identity
+from core.tenancy import get_scoped_or_404
 from core.throttling import throttle_password_posts
-from disputes import services as dispute_services
 from disputes.filters import DisputeFilter
 from disputes.models import Dispute, DisputeStatus
 from disputes.selectors import dispute_list, disputes_report
-from photos.selectors import photos_of_visit
-from photos.storage import photo_url
 from reports.selectors import (
     Language,
+    Summary,
     change,
     item_performance,
     location_ranking,
@@ -68,12 +62,7 @@ from reports.selectors import (
 from . import charts
 from .filters import PageFilters, options, parse_filters
 from .forms import (
-    DisputableItem,
-    ReviewForm,
     StepForm,
-    by_item,
-    decision_body,
-    dispute_body,
     service_errors,
 )
 
@@ -213,7 +202,7 @@ class Kpi:
     unit: str = ""
 
 
-def _kpis(current: Any, previous: Any) -> list[Kpi]:
+def _kpis(current: Summary, previous: Summary) -> list[Kpi]:
     visits_change = current.visits - previous.visits
     return [
         Kpi("Visits", current.visits, previous.visits, charts.arrow(visits_change, unit="visits")),
@@ -245,12 +234,12 @@ def _scope_params(filters: PageFilters, **extra: object) -> dict[str, str]:
     return params
 
 
-def _actions(user: User, now: dt.datetime, params: dict[str, str]) -> QuerySet[Action]:
+def filtered_actions(user: User, now: dt.datetime, params: dict[str, str]) -> QuerySet[Action]:
     """The action list as ``GET /actions/?...`` filters it (the API's own FilterSet)."""
     return ActionFilter(data=params, queryset=action_list(user, now)).qs
 
 
-def _disputes(user: User, params: dict[str, str]) -> QuerySet[Dispute]:
+def filtered_disputes(user: User, params: dict[str, str]) -> QuerySet[Dispute]:
     return DisputeFilter(data=params, queryset=dispute_list(user)).qs
 
 
@@ -277,9 +266,9 @@ class OverviewView(Page):
         scope = _scope_params(filters)
         return {
             "kpis": _window_kpis(user, filters),
-            "open_actions": _actions(user, now, {**scope, "status": ActionStatus.OPEN}).count(),
-            "overdue_actions": _actions(user, now, {**scope, "overdue": "true"}).count(),
-            "open_disputes": _disputes(user, {**scope, "status": DisputeStatus.OPEN}).count(),
+            "open_actions": filtered_actions(user, now, {**scope, "status": ActionStatus.OPEN}).count(),
+            "overdue_actions": filtered_actions(user, now, {**scope, "overdue": "true"}).count(),
+            "open_disputes": filtered_disputes(user, {**scope, "status": DisputeStatus.OPEN}).count(),
             "trend_chart": charts.region_trends("chart-regions", trends) if trends else None,
             "trend_rows": _trend_rows([region_trend for _, region_trend in trends]),
             "trend_regions": regions[:MAX_REGION_LINES],
@@ -361,7 +350,7 @@ class LocationView(Page):
             visit_params["checklist"] = str(filters.checklist.pk)
         recent = VisitRows(user, location).rows(visit_params)
         actions = (
-            _actions(user, now, {"location": str(location.pk)})
+            filtered_actions(user, now, {"location": str(location.pk)})
             .exclude(status=ActionStatus.CANCELLED)
             .select_related("location")
             .order_by(OVERDUE_FIRST, "status", "due_date", "id")[:BOARD_COLUMN]
@@ -381,9 +370,9 @@ class LocationView(Page):
             "recent": recent,
             "actions": list(actions),
             "open_disputes": list(
-                _disputes(user, {"location": str(location.pk), "status": DisputeStatus.OPEN}).select_related(
-                    "visit"
-                )
+                filtered_disputes(
+                    user, {"location": str(location.pk), "status": DisputeStatus.OPEN}
+                ).select_related("visit")
             ),
         }
 
@@ -401,313 +390,6 @@ class VisitRows:
             {"visit": visit, "started": local_time(visit.started_at, self.location.timezone)}
             for visit in visits
         ]
-
-
-# --- one visit ------------------------------------------------------------------------------------
-
-VALUE_WORDS = {True: "Yes", False: "No"}
-REVIEWED = {
-    "approve": "Visit approved.",
-    "return": "Visit returned to its auditor.",
-    "reject": "Visit rejected.",
-}
-
-
-def _shown_value(item: dict[str, Any], answer: Any) -> str:
-    """An answer as a person reads it: ``Yes``, ``4 (of 1–5)``, an option's label, ``N/A``."""
-    if answer is None:
-        return "—"
-    return shown(item, answer.value, answer.na)
-
-
-def shown(item: dict[str, Any], value: Any, na: bool) -> str:
-    if na:
-        return "N/A"
-    kind = item.get("type")
-    if kind == "yes_no" and isinstance(value, bool):
-        return VALUE_WORDS[value]
-    if kind == "scale" and value is not None:
-        return f"{value} (of {item.get('scale_min')}–{item.get('scale_max')})"
-    if kind == "choice":
-        labels = {option.get("key"): option.get("label") for option in item.get("options") or []}
-        return str(labels.get(value, value))
-    if kind == "photo":
-        return "Photo evidence"
-    return "—" if value in (None, "") else str(value)
-
-
-class VisitView(Page):
-    template_name = "dashboard/visit.html"
-    nav = "visit"
-    http_method_names = ["get", "head", "post"]
-
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        visit = self.visit(kwargs["pk"])
-        return self.render_page(self.visit_context(visit))
-
-    def visit(self, pk: object) -> Visit:
-        qs = visit_list(self.user).select_related("location__region", "checklist", "auditor")
-        return get_scoped_or_404(qs, pk=pk)
-
-    def texts(self, visit: Visit) -> tuple[dict[str, str], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
-        """Section titles and the version's items with their texts in the version's default language."""
-        version = visit.checklist_version
-        languages = list(version.languages or [])
-        chosen = self.language.pick(languages)
-        sections = []
-        titles = {}
-        for section in version.sections or []:
-            title = text_in(section.get("title", ""), chosen, languages) or pretty_key(section.get("key", ""))
-            titles[section.get("key")] = title
-            items = []
-            for item in section.get("items") or []:
-                resolved = dict(item)
-                resolved["prompt"] = text_in(item.get("prompt", ""), chosen, languages)
-                resolved["options"] = [
-                    {**option, "label": text_in(option.get("label", ""), chosen, languages)}
-                    for option in item.get("options") or []
-                ]
-                items.append(resolved)
-            sections.append(({**section, "title": title}, items))
-        return titles, sections
-
-    def visit_context(self, visit: Visit, **extra: Any) -> dict[str, Any]:
-        user, now = self.user, timezone.now()
-        tz = visit.location.timezone
-        _, sections = self.texts(visit)
-        answers = {answer.item_key: answer for answer in visit.answers.all()}
-        hidden = set(visit.hidden_items or [])
-        critical = set(visit.critical_failures or [])
-        section_scores = {entry.get("key"): entry.get("score") for entry in visit.section_scores or []}
-        answer_sections = [
-            {
-                "title": section["title"],
-                "score": section_scores.get(section.get("key")),
-                "rows": [
-                    {
-                        "prompt": item["prompt"],
-                        "key": item["key"],
-                        "value": "Hidden (not asked)"
-                        if item["key"] in hidden
-                        else _shown_value(item, answers.get(item["key"])),
-                        "comment": answers[item["key"]].comment if item["key"] in answers else "",
-                        "score": _item_score(answers.get(item["key"])),
-                        "critical": item["key"] in critical,
-                    }
-                    for item in items
-                ],
-            }
-            for section, items in sections
-        ]
-        disputes = list(dispute_list(user).filter(visit=visit).order_by("-opened_at"))
-        open_dispute = next((d for d in disputes if d.status == DisputeStatus.OPEN), None)
-        definitions = {item["key"]: item for _, items in sections for item in items}
-        prompts = {key: item["prompt"] for key, item in definitions.items()}
-        show_auditor = shows_auditor_identity(user)
-        context = {
-            "visit": visit,
-            "started": local_time(visit.started_at, tz),
-            "ended": local_time(visit.ended_at, tz),
-            "auditor_name": (str(visit.auditor) if visit.auditor else None) if show_auditor else None,
-            "answer_sections": answer_sections,
-            "photos": [
-                {
-                    "thumb": photo_url(photo, "thumb"),
-                    "full": photo_url(photo, "display"),
-                    "item": prompts.get(photo.item_key, ""),
-                }
-                for photo in photos_of_visit(visit).order_by("taken_at", "id")
-            ],
-            "history": self.history(visit, tz),
-            "disputes": [self.dispute_rows(dispute, definitions, tz) for dispute in disputes],
-            "actions": list(
-                _actions(user, now, {"visit": str(visit.pk)}).order_by(OVERDUE_FIRST, "due_date", "id")
-            ),
-            "can_review": user.role in MANAGERS and visit.status == VisitStatus.SUBMITTED,
-            "review_form": ReviewForm(),
-            "disputable": self.disputable(visit, sections, answers, hidden, open_dispute),
-            "decide": open_dispute if user.role in MANAGERS and open_dispute is not None else None,
-            "decide_items": _dispute_items(open_dispute, definitions) if open_dispute is not None else [],
-            "new_dispute_id": uuid_text(),
-            "pdf_url": f"/api/v1/visits/{visit.pk}/report.pdf",
-        }
-        context.update(extra)
-        return context
-
-    def history(self, visit: Visit, tz: str) -> list[dict[str, Any]]:
-        hide_auditor = not shows_auditor_identity(self.user)
-        rows = []
-        for entry in visit_history(visit):
-            actor = None
-            if entry.actor_id is not None and not (hide_auditor and entry.actor_id == visit.auditor_id):
-                actor = str(entry.actor)
-            elif entry.actor_id is not None:
-                actor = "The auditor"
-            rows.append(
-                {
-                    "at": local_time(entry.at, tz),
-                    "action": entry.get_action_display(),
-                    "actor": actor,
-                    "changes": entry.changes,
-                }
-            )
-        return rows
-
-    def dispute_rows(
-        self, dispute: Dispute, definitions: dict[str, dict[str, Any]], tz: str
-    ) -> dict[str, Any]:
-        return {
-            "dispute": dispute,
-            "opened": local_time(dispute.opened_at, tz),
-            "decided": local_time(dispute.decided_at, tz),
-            "items": _dispute_items(dispute, definitions),
-        }
-
-    def disputable(
-        self,
-        visit: Visit,
-        sections: list[tuple[dict[str, Any], list[dict[str, Any]]]],
-        answers: dict[str, Any],
-        hidden: set[str],
-        open_dispute: Dispute | None,
-    ) -> list[DisputableItem]:
-        """The items a dispute form offers: scored, visible, not disputed before; none when the visit
-        cannot take a dispute from this person (the service decides the rest: the window, say)."""
-        if not dispute_services.may_dispute(self.user) or visit.kind != VisitKind.MYSTERY:
-            return []
-        if visit.status not in dispute_services.DISPUTABLE_STATUSES or open_dispute is not None:
-            return []
-        disputed = set(visit.disputes.values_list("items__item_key", flat=True))
-        offered = []
-        for _, items in sections:
-            for item in items:
-                key = item["key"]
-                if not is_scored(item) or key in hidden or key in disputed:
-                    continue
-                offered.append(
-                    DisputableItem(
-                        key=key,
-                        prompt=item["prompt"],
-                        type=item.get("type", ""),
-                        allow_na=bool(item.get("allow_na")),
-                        current=_shown_value(item, answers.get(key)),
-                        options=[
-                            (option.get("key"), option.get("label")) for option in item.get("options") or []
-                        ],
-                        scale=(item.get("scale_min"), item.get("scale_max"))
-                        if item.get("type") == "scale"
-                        else None,
-                    )
-                )
-        return offered
-
-    # --- writes: the API's services, their refusals shown on the page -----------------------------
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        form = request.GET.get("form", "")
-        handler: Callable[[Visit], HttpResponse] | None = {
-            "review": self.post_review,
-            "dispute": self.post_dispute,
-            "decide": self.post_decision,
-        }.get(form)
-        visit = self.visit(kwargs["pk"])
-        if handler is None:
-            raise Http404
-        return handler(visit)
-
-    def done(self, visit: Visit, message: str) -> HttpResponse:
-        messages.success(self.request, message)
-        return HttpResponseRedirect(reverse("dashboard:visit", kwargs={"pk": visit.pk}), status=303)
-
-    def refused(self, visit: Visit, exc: Exception, **extra: Any) -> HttpResponse:
-        status, errors = service_errors(exc)
-        visit = self.visit(visit.pk)  # as it stands after the refusal (nothing was written)
-        return self.render_page(self.visit_context(visit, errors=errors, **extra), status=status)
-
-    def post_review(self, visit: Visit) -> HttpResponse:
-        form = ReviewForm(self.request.POST)
-        if not form.is_valid():
-            return self.render_page(self.visit_context(visit, review_form=form), status=400)
-        try:
-            visit_review(actor=self.user, visit_id=visit.pk, **form.cleaned_data)
-        except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
-            status, errors = service_errors(exc)
-            general = {}
-            for path, problems in errors.items():
-                if path in form.fields:  # beside its field; anything else at the top of the page
-                    for problem in problems:
-                        form.add_error(path, problem)
-                else:
-                    general[path] = problems
-            context = self.visit_context(self.visit(visit.pk), review_form=form, errors=general)
-            return self.render_page(context, status=status)
-        return self.done(visit, REVIEWED[form.cleaned_data["decision"]])
-
-    def post_dispute(self, visit: Visit) -> HttpResponse:
-        context = self.visit_context(visit)
-        offered: list[DisputableItem] = context["disputable"]
-        body, keys, problems = dispute_body(self.request.POST, offered)
-        sent = {"posted": self.request.POST, "new_dispute_id": body["id"]}
-        if problems:
-            return self.render_page(
-                {**context, **sent, "dispute_errors": {k: [v] for k, v in problems.items()}}, status=400
-            )
-        try:
-            dispute_services.dispute_open(actor=self.user, visit_id=visit.pk, data=body)
-        except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
-            status, errors = service_errors(exc)
-            per_item, general = by_item(errors, keys)
-            if not keys and "items" in errors:
-                general = ["Tick at least one item to dispute."]
-            extra = {"dispute_errors": per_item, "errors": {"": general} if general else {}}
-            return self.render_page({**context, **sent, **extra}, status=status)
-        return self.done(visit, "Dispute opened: the region's managers will decide it.")
-
-    def post_decision(self, visit: Visit) -> HttpResponse:
-        dispute = dispute_list(self.user).filter(visit=visit, status=DisputeStatus.OPEN).first()
-        if dispute is None:
-            return self.refused(visit, DomainConflict("This visit has no open dispute to decide."))
-        body = decision_body(self.request.POST, dispute.item_keys)
-        try:
-            decided = dispute_services.dispute_decide(actor=self.user, dispute_id=dispute.pk, data=body)
-        except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
-            status, errors = service_errors(exc)
-            per_item, general = by_item(errors, dispute.item_keys)
-            context = self.visit_context(
-                visit,
-                decision_errors=per_item,
-                errors={"": general} if general else {},
-                posted=self.request.POST,
-            )
-            return self.render_page(context, status=status)
-        return self.done(visit, f"Dispute decided: {decided.get_status_display().lower()}.")
-
-
-def _dispute_items(dispute: Dispute, definitions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """A dispute's items with their prompts and answers as people read them."""
-    rows = []
-    for item in dispute.items.all():
-        definition = definitions.get(item.item_key, {})
-        rows.append(
-            {
-                "item": item,
-                "prompt": definition.get("prompt") or item.item_key,
-                "was": shown(definition, item.original_value, item.original_na),
-                "proposed": shown(definition, item.proposed_value, item.proposed_na),
-            }
-        )
-    return rows
-
-
-def _item_score(answer: Any) -> float | None:
-    if answer is None or answer.score is None:
-        return None
-    return round(answer.score * 100, 2)
-
-
-def uuid_text() -> str:
-    """A fresh id for a dispute form: posting the same form twice opens one dispute (the API's replay)."""
-    return str(uuid.uuid4())
 
 
 # --- actions board ------------------------------------------------------------------------------
@@ -749,7 +431,9 @@ def _card(action: Action) -> Card:
         action=action,
         id=pk,
         location_url=_link("dashboard:location", _SAMPLE_INT).format(pk=action.location_id),
-        visit_url=_link("dashboard:visit", _SAMPLE_UUID).format(pk=action.visit_id) if action.visit_id else "",
+        visit_url=_link("dashboard:visit", _SAMPLE_UUID).format(pk=action.visit_id)
+        if action.visit_id
+        else "",
         resolve_url=_link("dashboard:action-step", _SAMPLE_UUID, step="resolve").format(pk=pk),
         verify_url=_link("dashboard:action-step", _SAMPLE_UUID, step="verify").format(pk=pk),
         reopen_url=_link("dashboard:action-step", _SAMPLE_UUID, step="reopen").format(pk=pk),
@@ -765,7 +449,7 @@ class ActionsBoardView(Page):
         location = self.location_param()
         scope = _scope_params(filters, location=location.pk if location else None)
         # The action list as ``GET /actions/?region=&location=`` filters it, then one column per status.
-        board = _actions(user, now, scope).select_related("location")
+        board = filtered_actions(user, now, scope).select_related("location")
         columns = []
         for status, title, ordering in COLUMNS:
             qs = board.filter(status=status)
@@ -774,7 +458,6 @@ class ActionsBoardView(Page):
             columns.append({"status": status, "title": title, "cards": cards, "total": total})
         return {
             "columns": columns,
-            "step_form": StepForm(),
             "may_resolve": action_services.may_resolve(user),
             "may_manage": action_services.may_manage(user),
             "next": self.request.get_full_path(),
@@ -814,14 +497,17 @@ class ActionStepView(View):
         if step not in self.steps:
             raise Http404
         form = StepForm(request.POST)
-        form.is_valid()
         service, field_name, success = self.steps[step]
-        target = form.cleaned_data.get("next") or ""
+        target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = ""
         target = target or reverse("dashboard:actions")
+        if not form.is_valid():  # text too long: say so, as the service would for a blank one
+            for problem in form.errors.get("text", []):
+                messages.error(request, f"Not {DONE[step]}: {problem}")
+            return HttpResponseRedirect(target, status=303)
         try:
-            service(actor=user, action_id=pk, **{field_name: form.cleaned_data.get("text", "")})
+            service(actor=user, action_id=pk, **{field_name: form.cleaned_data["text"]})
         except (ValidationError, DomainConflict, PermissionDenied, Http404) as exc:
             _, errors = service_errors(exc)
             for problems in errors.values():
@@ -844,11 +530,11 @@ class DisputesQueueView(Page):
         window = _scope_params(
             filters, **{"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()}
         )
-        open_ones = _disputes(user, {**window, "status": DisputeStatus.OPEN}).select_related(
+        open_ones = filtered_disputes(user, {**window, "status": DisputeStatus.OPEN}).select_related(
             "visit", "location"
         )
         decided = (
-            _disputes(user, window)
+            filtered_disputes(user, window)
             .exclude(status=DisputeStatus.OPEN)
             .select_related("visit", "location")
             .order_by("-decided_at", "-id")

@@ -71,7 +71,9 @@ class Server:
     def api(self, username: str, path: str, params: dict | None = None) -> dict:
         if username not in self.tokens:
             response = requests.post(
-                f"{self.url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=30
+                f"{self.url}/api/v1/auth/token/",
+                json={"username": username, "password": PASSWORD},
+                timeout=30,
             )
             response.raise_for_status()
             self.tokens[username] = response.json()["access"]
@@ -229,7 +231,10 @@ def _expected(server: Server, username: str, chart_id: str, window: dict[str, st
     if chart_id == "chart-regions":
         regions = {r["name"]: r["id"] for r in server.api(username, "/api/v1/regions/")["results"]}
         return {
-            name: [p["average_score"] for p in server.api(username, f"/api/v1/regions/{pk}/trend/", trend_params)["series"]]
+            name: [
+                p["average_score"]
+                for p in server.api(username, f"/api/v1/regions/{pk}/trend/", trend_params)["series"]
+            ]
             for name, pk in regions.items()
         }
     if chart_id.startswith("spark-"):
