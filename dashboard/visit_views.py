@@ -32,6 +32,7 @@ from disputes.selectors import dispute_list
 from photos.selectors import photos_of_visit
 from photos.storage import photo_url
 
+from .filters import parse_filters
 from .forms import DisputableItem, ReviewForm, by_item, decision_body, dispute_body, service_errors
 from .views import MANAGERS, OVERDUE_FIRST, Page, filtered_actions, local_time, pretty_key
 
@@ -74,6 +75,11 @@ class VisitView(Page):
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         visit = self.visit(kwargs["pk"])
         return self.render_page(self.visit_context(visit))
+
+    def render_page(self, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        # No filter bar here, but the filters the page was opened with go on in its links.
+        filters, _ = parse_filters(self.request.GET, self.user)
+        return super().render_page({"filters": filters, **context}, status=status)
 
     def visit(self, pk: object) -> Visit:
         qs = visit_list(self.user).select_related("location__region", "checklist", "auditor")

@@ -30,6 +30,17 @@ def test_the_window_region_and_checklist_come_from_the_url(world, browse):
         assert f'href="/dashboard/{page}/{query.replace("&", "&amp;")}"' in html
 
 
+def test_a_visit_opened_from_a_filtered_page_keeps_the_filters_in_its_links(world, browse):
+    client = browse(world.manager)
+    query = f"?window=182&region={world.north.pk}"
+    location = client.get(f"/dashboard/locations/{world.amsterdam.pk}/{query}").content.decode()
+    link = re.search(r'href="(/dashboard/visits/[0-9a-f-]+/[^"]*)"', location).group(1).replace("&amp;", "&")
+    assert link.endswith(query)
+    visit = client.get(link).content.decode()
+    assert f'href="/dashboard/locations/{world.amsterdam.pk}/{query.replace("&", "&amp;")}"' in visit
+    assert f'href="/dashboard/overview/{query.replace("&", "&amp;")}"' in visit
+
+
 def test_custom_dates_make_a_window_and_long_ones_go_by_month(world, browse):
     client = browse(world.admin)
     html = client.get("/dashboard/locations/?window=custom&from=2026-01-01&to=2026-09-30").content.decode()
