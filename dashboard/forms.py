@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -57,12 +57,20 @@ class DisputableItem:
     scale: tuple[Any, Any] | None = None  # scale items: (min, max)
 
 
+#: The largest number the form takes for a proposed answer (far beyond any scale or count).
+MAX_NUMBER = Decimal(10) ** 15
+
+
 def _number(text: str) -> int | float | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
+    """A number as typed (``3``, ``2.5``), or None; ``1e999999`` and the like are refused unread."""
+    text = text.strip()
+    if len(text) > 32:
         return None
-    if not value.is_finite():
+    try:
+        value = Decimal(text)
+        if not value.is_finite() or abs(value) >= MAX_NUMBER:
+            return None
+    except ArithmeticError:  # not a number, or one past the decimal context (Overflow)
         return None
     return int(value) if value == value.to_integral_value() else float(value)
 

@@ -61,10 +61,7 @@ from reports.selectors import (
 
 from . import charts
 from .filters import PageFilters, options, parse_filters
-from .forms import (
-    StepForm,
-    service_errors,
-)
+from .forms import StepForm, service_errors
 
 READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF})
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})

@@ -96,6 +96,13 @@ def test_dispute_problems_are_shown_beside_their_item(world, browse):
     )
     assert not_a_number.status_code == 400
     assert "Give the answer you propose" in not_a_number.content.decode()
+    absurd = client.post(
+        _visit_url(world.submitted, "dispute"),
+        _dispute_form(
+            items=["wait_minutes"], **{"value:wait_minutes": "1e999999999", "reason:wait_minutes": "x"}
+        ),
+    )
+    assert absurd.status_code == 400
     no_reason = client.post(
         _visit_url(world.submitted, "dispute"), _dispute_form(items=["greeted"], **{"value:greeted": "yes"})
     )
@@ -210,3 +217,49 @@ def test_every_write_needs_its_csrf_token(world):
     world.submitted.refresh_from_db()
     assert world.submitted.status == VisitStatus.SUBMITTED
     assert Dispute.objects.get(visit=world.disputed).status == DisputeStatus.OPEN
+
+
+HOSTILE_QUERIES = [
+    "?window=%00",
+    "?from=%00&to=9999-99-99",
+    "?region=-1",
+    "?region=1%20OR%201=1",
+    "?checklist=1e99",
+    "?page=-5",
+    "?page=99999999999999999999",
+    "?location=%00",
+    "?location=99999999999999999999999",
+    "?window=custom&from=2026-02-30",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_no_query_string_makes_a_page_fail(world, browse, query):
+    client = browse(world.manager)
+    for page in ("overview", "locations", "actions", "disputes"):
+        response = client.get(f"/dashboard/{page}/{query}")
+        assert response.status_code in (200, 400, 404), (page, query, response.status_code)
+    assert client.get(f"/dashboard/visits/{world.submitted.pk}/{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "form, body",
+    [
+        ("review", {"decision": "maybe"}),
+        ("review", {"decision": "approve", "comment": "x" * 5000}),
+        (
+            "dispute",
+            {"id": "not-a-uuid", "items": ["greeted"], "value:greeted": "yes", "reason:greeted": "x"},
+        ),
+        ("dispute", {"items": ["nope", "greeted"], "value:greeted": "maybe", "reason:greeted": "x"}),
+        ("dispute", {"items": ["greeted"], "value:greeted": "yes", "reason:greeted": "bad\x00byte"}),
+        ("dispute", {"items": ["warmth"], "value:warmth": "99", "reason:warmth": "x", "comment": "y" * 5000}),
+        ("decide", {"decision:solved": "maybe"}),
+        ("nothing", {}),
+    ],
+)
+def test_no_form_makes_the_visit_page_fail(world, browse, form, body):
+    visit = world.disputed if form == "decide" else world.submitted
+    for who in (world.manager, world.staff):
+        response = browse(who).post(_visit_url(visit, form), body)
+        assert response.status_code in (303, 400, 403, 404, 409), (form, who, response.status_code)
