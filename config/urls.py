@@ -1,4 +1,4 @@
-"""Root URL configuration: the v1 API, its schema and docs, health checks and the admin site."""
+"""Root URL configuration: the v1 API, its schema and docs, the dashboard, health checks and the admin site."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", core_views.RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/redoc/redoc.standalone.js", core_views.redoc_bundle, name="redoc-bundle"),
+    path("dashboard/", include("dashboard.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     # The admin's password forms are throttled per address like the token endpoint (before the

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 
@@ -124,26 +125,37 @@ class _AddressThrottle(AuthRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def throttle_password_posts(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _plain_refusal(request: HttpRequest, wait: int) -> HttpResponse:
+    return HttpResponse(
+        f"Too many attempts from your address; retry in {wait} s.\n",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def throttle_password_posts(
+    view: Callable[..., HttpResponseBase],
+    *,
+    refused: Callable[[HttpRequest, int], HttpResponse] = _plain_refusal,
+) -> Callable[..., HttpResponseBase]:
     """Throttle a Django (non-DRF) view's POSTs like the token endpoint: per address, ``THROTTLE_AUTH``.
 
-    For the admin site's login and password-change forms: a guess there costs the same as one at
-    ``/api/v1/auth/token/`` and comes out of the same per-address budget (the same cache key). Past it,
-    429 with ``Retry-After`` and the form is not even looked at. GETs (showing the form) are free.
+    For the admin site's and the dashboard's login forms (and the admin's password change): a guess
+    there costs the same as one at ``/api/v1/auth/token/`` and comes out of the same per-address
+    budget (the same cache key). Past it, 429 with ``Retry-After`` and the form is not even looked
+    at; ``refused(request, wait_seconds)`` says so (plain text unless the page has its own way).
+    GETs (showing the form) are free.
     """
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST":
             throttle = _AddressThrottle()
             # The throttle reads only the client address (``META``), which a Django request has too.
             if not throttle.allow_request(cast("Request", request), None):
                 wait = max(1, math.ceil(throttle.wait() or 1))
-                response = HttpResponse(
-                    f"Too many attempts from your address; retry in {wait} s.\n",
-                    status=429,
-                    content_type="text/plain; charset=utf-8",
-                )
+                response = refused(request, wait)
+                response.status_code = 429
                 response["Retry-After"] = str(wait)
                 return response
         return view(request, *args, **kwargs)

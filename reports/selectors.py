@@ -540,6 +540,41 @@ def _times_100(average: float | None) -> float | None:
     return None if average is None else round_figure(average * 100)
 
 
+# --- summary ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The window's visits, average score and pass rate, as one trend point over the whole window."""
+
+    visits: int
+    average_score: float | None
+    pass_rate: float | None
+
+
+def summary(*, principal: Principal, filters: ReportFilters) -> Summary:
+    """Counted visits, their average score and pass rate over the whole window: one query.
+
+    The same visits as the trend's (``counted_visits``), in one bucket; the figures agree with the
+    other reports of the same window: ``visits`` is the ranking's visits summed, ``average_score``
+    the perception gap's overall ``mystery_score``. Compare two windows with ``filters.previous()``.
+    """
+    totals = counted_visits(principal, filters).aggregate(
+        visits=Count("id"), average=Avg("score"), passed=Count("id", filter=Q(passed=True))
+    )
+    visits = totals["visits"] or 0
+    return Summary(
+        visits=visits,
+        average_score=round_figure(totals["average"]) if visits else None,
+        pass_rate=rate(totals["passed"] or 0, visits),
+    )
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """How far a figure moved since the window before (as shown, two decimals): the ranking's ``change``."""
+    return _minus(current, previous)
+
+
 # --- CSV export rows -------------------------------------------------------------------------
 
 

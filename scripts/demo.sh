@@ -15,4 +15,5 @@ DB_CONN_MAX_AGE=${DB_CONN_MAX_AGE:-60} $PY manage.py db_worker --interval 1 --no
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo "Demo at http://$HOST/api/docs/  (worker pid $WORKER)"
+echo "Dashboard at http://$HOST/dashboard/  (log in as demo-manager with the demo password printed above)"
 $PY manage.py runserver "$HOST"

@@ -54,13 +54,23 @@ else
   echo "!!! Node.js/npm not found: the json-logic-js conformance leg will be SKIPPED (install Node.js to run it)."
 fi
 
+step "Chromium for the dashboard's browser tests (Debian's chromium, driven by Playwright)"
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+  echo "Chromium: $(command -v chromium || command -v chromium-browser)"
+elif [ "${CI:-}" = "true" ]; then
+  echo "Chromium is required in CI: the dashboard's pages must be driven in a real browser (.ci/run installs it)." >&2
+  exit 1
+else
+  echo "!!! Chromium not found: the dashboard's browser tests will be SKIPPED (apt-get install chromium)."
+fi
+
 legs=()
 # Branch coverage is measured on the SQLite leg; the whole suite must cover at least 90 % of lines
 # (a run narrowed by arguments only prints the report).
 cov=(--cov --cov-branch --cov-report=term-missing:skip-covered)
 if [ $# -eq 0 ]; then cov+=(--cov-fail-under=90); fi
 step "pytest on SQLite, with coverage"
-env -u DATABASE_URL $PY -m pytest -n 2 -p no:cacheprovider "${cov[@]}" "$@"
+env -u DATABASE_URL $PY -m pytest -n 2 --dist loadgroup -p no:cacheprovider "${cov[@]}" "$@"
 legs+=("sqlite")
 
 if $PY - "$PG_URL" <<'PYEOF'
@@ -73,7 +83,7 @@ except Exception as exc:
 PYEOF
 then
   step "pytest on PostgreSQL ($PG_URL)"
-  DATABASE_URL=$PG_URL $PY -m pytest -n 2 -p no:cacheprovider "$@"
+  DATABASE_URL=$PG_URL $PY -m pytest -n 2 --dist loadgroup -p no:cacheprovider "$@"
   legs+=("postgresql")
 fi
 

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    # Chart.js and Chartkick.js, served from the installed package's static files (the dashboard's charts).
+    "chartkick.django",
     "core",
     "accounts",
     "checklists",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "calibrations",
     "documents",
     "notifications",
+    "dashboard",
     "demo",
 ]
 
@@ -84,6 +87,15 @@ CONTENT_SECURITY_POLICY = {
 }
 
 ROOT_URLCONF = "config.urls"
+
+# --- Dashboard: server-rendered pages under /dashboard/ with a session login (the API keeps JWTs) --
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "dashboard:login"
+# A dashboard (or admin) session lasts a working day; production makes its cookies HTTPS-only.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A form posted without a valid CSRF token (an expired page, another site) gets a page that says so.
+CSRF_FAILURE_VIEW = "dashboard.views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
