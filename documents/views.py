@@ -10,10 +10,12 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.exceptions import error_response, error_responses
@@ -67,6 +69,9 @@ class VisitReportPdfView(APIView):
 
     role_map = {"GET": EVERYONE, "HEAD": EVERYONE, "OPTIONS": EVERYONE}
     http_method_names = ["get", "head", "options"]
+    # The dashboard links here: a person signed in there opens the PDF with their session (reads only,
+    # so no CSRF question arises).
+    authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, SessionAuthentication]
     renderer_classes = [PDFRenderer, JSONRenderer]
     content_negotiation_class = PDFNegotiation
 
