@@ -185,6 +185,18 @@ PHOTO_RETENTION_DAYS = env.int("PHOTO_RETENTION_DAYS", default=730)  # purge_pho
 if USE_S3:
     from botocore.config import Config as _BotoConfig
 
+    from core.csp import s3_origin
+
+    # Pages that show photos load them from the store's presigned links: allow that origin alone.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        s3_origin(
+            endpoint_url=env("S3_ENDPOINT_URL", default=None),
+            bucket=AWS_STORAGE_BUCKET_NAME,
+            region=env("S3_REGION", default="us-east-1"),
+            addressing_style=env("S3_ADDRESSING_STYLE", default="path"),
+        )
+    )
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
