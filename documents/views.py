@@ -15,9 +15,9 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiKeyAuthentication, JWTAuthentication
 from core.exceptions import error_response, error_responses
 from core.languages import lang_param
 from core.permissions import EVERYONE
@@ -71,7 +71,7 @@ class VisitReportPdfView(APIView):
     http_method_names = ["get", "head", "options"]
     # The dashboard links here: a person signed in there opens the PDF with their session (reads only,
     # so no CSRF question arises).
-    authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, SessionAuthentication]
+    authentication_classes = [JWTAuthentication, ApiKeyAuthentication, SessionAuthentication]
     renderer_classes = [PDFRenderer, JSONRenderer]
     content_negotiation_class = PDFNegotiation
 
