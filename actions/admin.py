@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from core.readonly_admin import ReadOnlyAdmin
+
 from .models import Action, ActionHistory
 
 
@@ -15,18 +17,9 @@ class ActionHistoryInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ReadOnlyAdmin):
     list_display = ("id", "organization", "location", "source", "status", "due_date", "created_at")
     list_filter = ("status", "source", "organization")
     search_fields = ("id", "location__code", "location__name", "title", "item_key")
     list_select_related = ("organization", "location")
     inlines = [ActionHistoryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -27,28 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://root@127.0.0.1:5432").rstrip("/")
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _databases import SERVER, drop_postgres, postgres_available  # noqa: E402 - after the path
+
 DB_NAME = "bench_dashboard"
 OWN_ASSETS = ("dashboard/dashboard.css", "dashboard/dashboard.js")
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True, connect_timeout=2) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        return True
-    except Exception:
-        return False
-
-
-def drop_postgres() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -57,7 +41,7 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26, help="Weeks of demo history (seed_demo).")
     args = parser.parse_args()
 
-    on_postgres = postgres_available()
+    on_postgres = postgres_available(DB_NAME)
     tmp = tempfile.mkdtemp(prefix="bench-dashboard-")
     database_url = f"{SERVER}/{DB_NAME}" if on_postgres else f"sqlite:///{tmp}/bench.sqlite3"
     os.environ.update(
@@ -78,7 +62,7 @@ def main() -> None:
 
         connections.close_all()
         if on_postgres:
-            drop_postgres()
+            drop_postgres(DB_NAME)
 
 
 def _median_ms(samples: list[float]) -> float:

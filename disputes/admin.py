@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from core.readonly_admin import ReadOnlyAdmin
+
 from .models import Dispute, DisputeItem
 
 
@@ -15,18 +17,9 @@ class DisputeItemInline(admin.TabularInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdmin):
     list_display = ("id", "organization", "location", "status", "created_by_role", "opened_at", "decided_at")
     list_filter = ("status", "organization")
     search_fields = ("id", "location__code", "location__name", "comment")
     list_select_related = ("organization", "location")
     inlines = [DisputeItemInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
