@@ -40,11 +40,20 @@ class InstantField(forms.Field):
 
 
 @extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+class IdField(forms.IntegerField):
+    """Digits only: Django's integer field would also take ``7.0`` or ``1e3``-like spellings."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            raise forms.ValidationError("An id is a whole number of digits.", code="invalid")
+        return super().to_python(value)
+
+
 class IdFilter(filters.NumberFilter):
     """An id (1 to 2^63-1); documented as such, not as a ``number`` (generated clients take floats)."""
 
     # Ids are integers; the stubs pin a NumberFilter's form field to decimals.
-    field_class = forms.IntegerField  # type: ignore[assignment]
+    field_class = IdField  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

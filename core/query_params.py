@@ -1,8 +1,9 @@
-"""Query parameters given with no value, or holding a NUL, are a 400, not silently ignored.
+"""Query parameters given with no value, given twice, or holding a NUL, are a 400, not silently ignored.
 
 django-filter and most parsers treat ``?to=`` as "no filter", so a client whose date failed to
 render would get every row back and never notice. A parameter that is present must have a value;
-only free-text search and pagination cursors may be blank.
+only free-text search and pagination cursors may be blank. No parameter of this API takes several
+values, so one given twice (``?location=1&location=2``) is ambiguous: a 400 too, not "the last one".
 
 ``%00`` decodes to a NUL character, which no filter can use (PostgreSQL refuses it in any text
 parameter), so it is refused here for every parameter, on either database, before a view runs.
@@ -43,6 +44,8 @@ class BlankQueryParamMiddleware:
                 errors.append({"code": NULL_CODE, "detail": "Null characters are not allowed.", "attr": name})
             elif name not in ALLOW_BLANK and "" in values:
                 errors.append({"code": "blank", "detail": "This parameter may not be blank.", "attr": name})
+            elif len(values) > 1:
+                errors.append({"code": "repeated", "detail": "Give this parameter once.", "attr": name})
         if not errors:
             return None
         return JsonResponse({"type": "validation_error", "errors": errors}, status=400)

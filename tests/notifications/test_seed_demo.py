@@ -27,7 +27,8 @@ def test_seed_demo_prints_the_critical_failure_emails_and_back_fills_quietly(set
         ("demo-manager", "critical_failure"),
     ]
     # Only the last week and the disputes notified: the back-filled history stayed quiet.
-    assert Notification.objects.count() < 30
+    # (the integrity and calibration demo visits of the last days notify too; the history would be hundreds)
+    assert Notification.objects.count() < 60
 
     again = io.StringIO()
     call_command("seed_demo", weeks=4, stdout=again)
