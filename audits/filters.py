@@ -39,7 +39,6 @@ class InstantField(forms.Field):
             raise forms.ValidationError("The datetime is out of range.", code="invalid")
 
 
-@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdField(forms.IntegerField):
     """Digits only: Django's integer field would also take ``7.0`` or ``1e3``-like spellings."""
 
@@ -49,6 +48,7 @@ class IdField(forms.IntegerField):
         return super().to_python(value)
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """An id (1 to 2^63-1); documented as such, not as a ``number`` (generated clients take floats)."""
 
