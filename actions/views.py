@@ -16,13 +16,13 @@ from rest_framework.response import Response
 
 from accounts.authentication import caller_of
 from audits.views import UUID_PATTERN
-from core.exceptions import error_response, error_responses
+from core.exceptions import error_responses
 from core.pagination import DefaultPagination, OldestFirstPagination
 from core.permissions import ADMIN_MANAGER
 from core.principal import principal_of
 from core.roles import API_KEY_ROLE, Role
 from photos.serializers import PhotoUploadSerializer
-from photos.views import PhotoPagination, VisitPhotosView
+from photos.views import PhotoPagination, VisitPhotosView, upload_responses
 from reports.views import ReportView
 
 from . import selectors, services
@@ -276,22 +276,10 @@ class ActionEvidenceView(VisitPhotosView):
         ),
         parameters=[_action_id],
         request={"multipart/form-data": PhotoUploadSerializer},
-        responses={
-            201: ActionEvidenceSerializer,
-            200: OpenApiResponse(
-                ActionEvidenceSerializer, description="The same id again: the stored photo."
-            ),
-            **error_responses(400, 401, 403, 404, 429),
-            409: error_response(
-                "The id belongs to another photo, the action is closed, or the limit is reached."
-            ),
-            411: error_response(
-                "A chunked body through a server that cannot decode it: send a Content-Length."
-            ),
-            413: error_response("The photo is larger than 20 MiB."),
-            415: error_response("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
-            503: error_response("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
-        },
+        responses=upload_responses(
+            ActionEvidenceSerializer,
+            conflict="The id belongs to another photo, the action is closed, or the limit is reached.",
+        ),
     )
     def post(self, request, pk):
         action = selectors.action_for(caller_of(request), pk, timezone.now())

@@ -14,14 +14,14 @@ from rest_framework.views import APIView
 
 from accounts.authentication import caller_of
 from audits.views import UUID_PATTERN
-from core.exceptions import error_response, error_responses
+from core.exceptions import error_responses
 from core.pagination import DefaultPagination
 from core.permissions import ADMIN_MANAGER, EVERYONE
 from core.principal import principal_of
 from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404
 from photos.serializers import PhotoUploadSerializer
-from photos.views import PhotoPagination, VisitPhotosView
+from photos.views import PhotoPagination, VisitPhotosView, upload_responses
 from reports.serializers import ScopeQuerySerializer
 from reports.views import ReportView
 
@@ -203,20 +203,10 @@ class DisputeEvidenceView(VisitPhotosView):
         ),
         parameters=[_dispute_id],
         request={"multipart/form-data": PhotoUploadSerializer},
-        responses={
-            201: EvidenceSerializer,
-            200: OpenApiResponse(EvidenceSerializer, description="The same id again: the stored photo."),
-            **error_responses(400, 401, 403, 404, 429),
-            409: error_response(
-                "The id belongs to another photo target, the dispute is decided, or photo.max is reached."
-            ),
-            411: error_response(
-                "A chunked body through a server that cannot decode it: send a Content-Length."
-            ),
-            413: error_response("The photo is larger than 20 MiB."),
-            415: error_response("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
-            503: error_response("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
-        },
+        responses=upload_responses(
+            EvidenceSerializer,
+            conflict="The id belongs to another photo target, the dispute is decided, or photo.max is reached.",
+        ),
     )
     def post(self, request, pk):
         dispute = selectors.dispute_for_evidence(caller_of(request), pk)

@@ -1,6 +1,7 @@
 """HTTP for photos: upload and list a visit's photos, and serve signed local file links."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -13,6 +14,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts.authentication import caller_of
@@ -41,6 +43,21 @@ _upload_example = OpenApiExample(
     request_only=True,
     media_type="multipart/form-data",
 )
+
+
+def upload_responses(serializer: type[Serializer[Any]], *, conflict: str) -> dict[int, Any]:
+    """The documented answers of a photo upload (visit photos, dispute or action evidence); ``conflict``
+    says what a 409 means there."""
+    return {
+        201: serializer,
+        200: OpenApiResponse(serializer, description="The same id again: the stored photo."),
+        **error_responses(400, 401, 403, 404, 429),
+        409: error_response(conflict),
+        411: error_response("A chunked body through a server that cannot decode it: send a Content-Length."),
+        413: error_response("The photo is larger than 20 MiB."),
+        415: error_response("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
+        503: error_response("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
+    }
 
 
 @extend_schema(tags=["photos"])
@@ -87,20 +104,10 @@ class VisitPhotosView(GenericAPIView):
             "`returned`."
         ),
         request={"multipart/form-data": PhotoUploadSerializer},
-        responses={
-            201: PhotoSerializer,
-            200: OpenApiResponse(PhotoSerializer, description="The same id again: the stored photo."),
-            **error_responses(400, 401, 403, 404, 429),
-            409: error_response(
-                "The id belongs to another visit, the visit is closed, or the item's photo.max is reached."
-            ),
-            411: error_response(
-                "A chunked body through a server that cannot decode it: send a Content-Length."
-            ),
-            413: error_response("The photo is larger than 20 MiB."),
-            415: error_response("Not multipart, or the file is not a JPEG, PNG, WebP or HEIC/HEIF picture."),
-            503: error_response("Photo storage is unavailable; retry the same upload later (`Retry-After`)."),
-        },
+        responses=upload_responses(
+            PhotoSerializer,
+            conflict="The id belongs to another visit, the visit is closed, or the item's photo.max is reached.",
+        ),
         examples=[_upload_example],
     )
     def post(self, request, visit_id):
