@@ -5,17 +5,15 @@ of two conflicting transitions takes effect (the other is a 409) and compatible 
 """
 
 import datetime as dt
-import threading
 
 import pytest
-from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
 from actions.models import Action, ActionHistory
 from actions.services import action_resolve, overdue_moment
-from core.exceptions import DomainConflict
+from tests.concurrency import race
 from tests.factories import UserFactory
 from webhooks.models import Event
 
@@ -25,34 +23,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's real row locks"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def race(*calls):
-    """Run every call at the same moment, each in its own thread and database connection; the
-    outcomes are what the calls return (here: HTTP status codes), sorted."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            outcome = call()
-        except (DomainConflict, PermissionDenied) as exc:
-            outcome = getattr(exc, "code", repr(exc))
-        except Exception as exc:  # anything else fails the test with its name
-            outcome = repr(exc)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(outcomes, key=str)
 
 
 def post(client, url, body, answers):

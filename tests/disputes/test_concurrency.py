@@ -1,17 +1,14 @@
 """Concurrent decisions and a dispute opened during a review, with real threads (PostgreSQL only)."""
 
-import threading
-
 import pytest
-from django.core.exceptions import PermissionDenied
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import Role
 from audits.models import Visit, VisitHistory
 from audits.services import visit_review
-from core.exceptions import DomainConflict
 from disputes.models import Dispute
 from disputes.services import dispute_decide, dispute_open
+from tests.concurrency import race as shared_race
 from tests.factories import UserFactory
 from webhooks.models import Event
 
@@ -24,31 +21,8 @@ pytestmark = [
 
 
 def race(*calls):
-    """Run every call at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcome = "done"
-        except (DomainConflict, PermissionDenied) as exc:
-            outcome = getattr(exc, "code", repr(exc))
-        except Exception as exc:  # anything else fails the test with its name
-            outcome = repr(exc)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(outcomes)
+    """The calls at the same moment; each success is ``"done"``."""
+    return shared_race(*calls, outcome=lambda _: "done")
 
 
 def test_two_decisions_at_once_take_exactly_one(org, visit, staff, admin, manager):
