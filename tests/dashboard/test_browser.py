@@ -19,10 +19,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.integration.conftest import _free_port, _run
+from tests.servers import seeded_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -92,48 +88,10 @@ def server(tmp_path_factory):
     if "postgres" in os.environ.get("DATABASE_URL", ""):
         pytest.skip("The browser tests run on the SQLite leg (their server has its own SQLite database).")
     home = tmp_path_factory.mktemp("dashboard-server")
-    (home / "media").mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DB_NAME")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="tests.dashboard.server_settings",
-        DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}",
-        MEDIA_ROOT=str(home / "media"),
-        THROTTLE_AUTH="1000/min",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    _run(["manage.py", "migrate", "--noinput", "-v", "0"], env)
-    _run(["manage.py", "seed_demo", "--weeks", "14"], env)
-    port = _free_port()
-    log = open(home / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                break
-            try:
-                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        assert process.poll() is None, (home / "gunicorn.log").read_text()
+    with seeded_gunicorn(
+        home, settings_module="tests.dashboard.server_settings", weeks=14, env={"THROTTLE_AUTH": "1000/min"}
+    ) as url:
         yield Server(url=url)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
