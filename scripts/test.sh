@@ -9,40 +9,57 @@ PG_URL=${TEST_POSTGRES_URL:-postgres://root@127.0.0.1:5432/test}
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "ruff check / ruff format --check"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+# The checks before pytest are independent: they run side by side, each into its own log, and
+# every log is printed in order afterwards (a failing check fails the run, after the others finish).
+checks_dir=$(mktemp -d)
+check() {  # check NAME COMMAND...: run in the background (errexit on), output to $checks_dir/<n>.log
+  local n=${#check_names[@]}; check_names+=("$1"); shift
+  ( set +e; ( set -e; "$@" ) >"$checks_dir/$n.log" 2>&1; echo $? >"$checks_dir/$n.rc" ) &
+}
+check_names=()
 
-step "mypy (django-stubs, djangorestframework-stubs; strict on core/ and the domain modules)"
-.venv/bin/mypy
+ruff_all() { .venv/bin/ruff check . && .venv/bin/ruff format --check .; }
+django_checks() {
+  DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py check
+  DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check --dry-run
+  DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-only-$(date +%s%N)-0123456789abcdefghijklmnopqrstuvwxyz" \
+    ALLOWED_HOSTS=example.com CACHE_URL=redis://127.0.0.1:6379/0 $PY manage.py check --deploy --fail-level WARNING
+}
+schema_fresh() {
+  local fresh
+  fresh=$(mktemp --suffix=.yaml)
+  DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py spectacular --validate --fail-on-warn --file "$fresh"
+  if ! cmp -s "$fresh" openapi/schema.yaml; then
+    diff -u openapi/schema.yaml "$fresh" | head -40
+    echo "openapi/schema.yaml is stale: run 'make schema' and commit it." >&2
+    return 1
+  fi
+}
+client_generated() {
+  local client_dir root generated
+  client_dir=$(mktemp -d)
+  root=$PWD
+  generated=$(cd "$client_dir" && "$root/.venv/bin/openapi-python-client" generate --path "$root/openapi/schema.yaml" \
+    --config "$root/tests/integration/client-config.yaml" --meta none --output-path "$client_dir/client" 2>&1) || { echo "$generated"; return 1; }
+  rm -rf "$client_dir"
+  if grep -qi warning <<<"$generated"; then echo "$generated"; echo "The client generator warned: fix the schema." >&2; return 1; fi
+}
 
-step "import-linter: the apps' layers (README, Architecture)"
-.venv/bin/lint-imports
-
-step "manage.py check, makemigrations --check"
-DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py check
-DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check --dry-run
-
-step "production settings: check --deploy"
-DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY="ci-only-$(date +%s%N)-0123456789abcdefghijklmnopqrstuvwxyz" \
-  ALLOWED_HOSTS=example.com CACHE_URL=redis://127.0.0.1:6379/0 $PY manage.py check --deploy --fail-level WARNING
-
-step "OpenAPI schema is valid and matches openapi/schema.yaml"
-fresh=$(mktemp --suffix=.yaml)
-DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py spectacular --validate --fail-on-warn --file "$fresh"
-if ! cmp -s "$fresh" openapi/schema.yaml; then
-  diff -u openapi/schema.yaml "$fresh" | head -40
-  echo "openapi/schema.yaml is stale: run 'make schema' and commit it." >&2
-  exit 1
-fi
-
-step "a Python client generated from the schema (openapi-python-client), without a single warning"
-client_dir=$(mktemp -d)
-root=$PWD
-generated=$(cd "$client_dir" && "$root/.venv/bin/openapi-python-client" generate --path "$root/openapi/schema.yaml" \
-  --config "$root/tests/integration/client-config.yaml" --meta none --output-path "$client_dir/client" 2>&1) || { echo "$generated"; exit 1; }
-rm -rf "$client_dir"
-if grep -qi warning <<<"$generated"; then echo "$generated"; echo "The client generator warned: fix the schema." >&2; exit 1; fi
+check "ruff check, ruff format --check" ruff_all
+check "mypy (django-stubs, djangorestframework-stubs; strict on core/ and the domain modules)" .venv/bin/mypy
+check "import-linter: the apps' layers (README, Architecture)" .venv/bin/lint-imports
+check "manage.py check, makemigrations --check, check --deploy with production settings" django_checks
+check "OpenAPI schema is valid and matches openapi/schema.yaml" schema_fresh
+check "a Python client generated from the schema (openapi-python-client), without a single warning" client_generated
+wait
+failed=0
+for n in "${!check_names[@]}"; do
+  step "${check_names[$n]}"
+  cat "$checks_dir/$n.log"
+  if [ "$(cat "$checks_dir/$n.rc")" != 0 ]; then echo "!!! FAILED: ${check_names[$n]}" >&2; failed=1; fi
+done
+rm -rf "$checks_dir"
+[ "$failed" = 0 ] || { echo "A check before pytest failed (above)." >&2; exit 1; }
 # tests/integration/test_generated_client.py runs a scenario with that client against gunicorn.
 step "json-logic-js for the show-if conformance cases (npm ci --prefix tests/js)"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then

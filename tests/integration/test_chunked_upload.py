@@ -20,6 +20,9 @@ from checklists.logic import answers_shown
 
 from .conftest import PHOTO_CAP
 
+# One xdist worker runs every test of tests/integration/, so the session's demo server is built once.
+pytestmark = pytest.mark.xdist_group("integration")
+
 
 def _jpeg(size=(64, 48)) -> bytes:
     buffer = io.BytesIO()

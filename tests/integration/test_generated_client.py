@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "mystery_audit_client"
 
 
+# One xdist worker runs every test of tests/integration/, so the session's demo server is built once.
+pytestmark = pytest.mark.xdist_group("integration")
+
+
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     """The generated package, built in a temporary directory and imported from there."""
