@@ -57,7 +57,8 @@ async function returnComment(visitId) {
 async function sync() {
   const lang = await language();
   const since = await setting("assignmentsSince");
-  const changed = await collect(`/api/v1/assignments/${since ? `?updated_since=${encodeURIComponent(since)}` : ""}`);
+  const query = since ? `?updated_since=${encodeURIComponent(since)}` : "";
+  const changed = await collect(`/api/v1/assignments/${query}`);
   let newest = since;
   for (const assignment of changed) {
     await put("assignments", assignment);
