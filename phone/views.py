@@ -9,11 +9,12 @@ app), which precaches the shell's assets under a cache named after their content
 import hashlib
 import json
 from functools import cache
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import get_template
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -35,17 +36,28 @@ ASSETS = (
     "phone/vendor/json-logic-2.0.5.js",
 )
 
+SHELL_TEMPLATE = Path(__file__).resolve().parent / "templates" / "phone" / "app.html"
 
-@cache
+
 def assets_version() -> str:
-    """A digest of the assets' contents: a new release gets a new cache (and a new service worker)."""
+    """A digest of the assets' contents: a new release gets a new cache (and a new service worker).
+
+    Computed once per process, except with DEBUG, where an edited file is picked up at once.
+    """
+    return _digest() if settings.DEBUG else _digest_once()
+
+
+def _digest() -> str:
     digest = hashlib.sha256()
     found = [finders.find(name) for name in ASSETS]
-    for path in [*found, get_template("phone/app.html").origin.name]:
+    for path in [*found, str(SHELL_TEMPLATE)]:
         if isinstance(path, str):
             with open(path, "rb") as handle:
                 digest.update(handle.read())
     return digest.hexdigest()[:16]
+
+
+_digest_once = cache(_digest)
 
 
 @require_safe

@@ -207,7 +207,9 @@ class Phone:
 
     def photo(self, key: str, name: str) -> None:
         before = self.page.locator(f"[data-thumbs='{key}'] li").count()
-        self.page.set_input_files(f"#camera-{key}", files=[{"name": name, "mimeType": "image/jpeg", "buffer": jpeg()}])
+        self.page.set_input_files(
+            f"#camera-{key}", files=[{"name": name, "mimeType": "image/jpeg", "buffer": jpeg()}]
+        )
         self.page.wait_for_function(
             "([key, count]) => document.querySelectorAll(`[data-thumbs='${key}'] li`).length === count",
             arg=[key, before + 1],
@@ -407,7 +409,9 @@ def test_a_refused_visit_is_fixed_and_a_returned_one_corrected(server, browser, 
         phone.page.click(".outbox li[data-entry='visit'] a")
         phone.page.wait_for_selector("fieldset[data-item='wow_moment'].invalid .error")
         assert phone.page.locator("fieldset.invalid").count() == 1
-        assert "2000" in phone.page.locator("fieldset[data-item='wow_moment'] .error").inner_text().replace(",", "")
+        assert "2000" in phone.page.locator("fieldset[data-item='wow_moment'] .error").inner_text().replace(
+            ",", ""
+        )
         phone.check_clean(axe)  # the form with the server's error on the field
         phone.page.fill("#comment-wow_moment", "Nothing special.")
         phone.send()

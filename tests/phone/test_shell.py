@@ -72,7 +72,9 @@ def test_every_module_the_app_imports_is_precached(client):
         assert finders.find(name), f"{name} is listed but not shipped"
     for module in [*STATIC.glob("*.mjs")]:
         for imported in re.findall(r'from "\./([^"]+)"', module.read_text()):
-            assert f"/static/phone/{imported}" in precached, f"{module.name} imports {imported}, not precached"
+            assert f"/static/phone/{imported}" in precached, (
+                f"{module.name} imports {imported}, not precached"
+            )
     html = client.get("/app/").content.decode()
     for linked in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         assert linked in precached
