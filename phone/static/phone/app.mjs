@@ -1,7 +1,7 @@
 // The auditor's phone app: log in, sync what the visits need, fill visits offline, send them from
 // the outbox when a connection returns. It speaks only the public API (/api/v1/).
 import { ApiError, LoginNeeded, call, collect, login } from "./api.mjs";
-import { h, when } from "./dom.mjs";
+import { h, newId, when } from "./dom.mjs";
 import * as outbox from "./outbox.mjs";
 import { all, get, put, remember, remove, setting, wipe } from "./store.mjs";
 import { errorsByField, locate, renderVisit, visitBody } from "./visit.mjs";
@@ -192,7 +192,7 @@ async function home() {
 async function newDraft(assignmentId) {
   const assignment = await get("assignments", assignmentId);
   const draft = {
-    id: crypto.randomUUID(),
+    id: newId(),
     mode: "new",
     assignment: assignment.id,
     location: assignment.location,

@@ -1,7 +1,7 @@
 // Filling a visit: every item type, show_if evaluated on the phone as the server does, N/A where
 // allowed, comments, camera photos, GPS and times. Each change is saved to IndexedDB at once, so a
 // draft survives the browser being closed; the server's refusals appear beside the field they name.
-import { h, when } from "./dom.mjs";
+import { h, newId, when } from "./dom.mjs";
 import { visibility } from "./logic.mjs";
 import { resized } from "./photos.mjs";
 import { get, put, remove } from "./store.mjs";
@@ -256,7 +256,7 @@ export function renderVisit(root, { tree, draft, heading, errors = {}, onSubmit,
     }
     if (target.dataset.role === "photo" && target.files.length) {
       const { blob, width, height } = await resized(target.files[0]);
-      const id = crypto.randomUUID();
+      const id = newId();
       await put("photos", { id, visitId: draft.id, item: item.key, blob });
       draft.photos.push({ id, item: item.key, width, height });
       await save();
