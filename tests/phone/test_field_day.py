@@ -43,6 +43,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 PASSWORD = "Demo-Coffee-2026"
 AUDITOR = "demo-auditor"
 PHONE = {"width": 390, "height": 844}
+TABLET = (820, 1180)
 TESTS = "the phone app's browser tests"
 #: Near Amsterdam Centraal (the demo store), as the phone's GPS would say.
 GPS = {"latitude": 52.3791, "longitude": 4.9003, "accuracy": 12}
@@ -161,7 +162,9 @@ class Phone:
         self.errors: list[str] = []
         self.foreign: list[str] = []
         self.expected_failures: tuple[str, ...] = ()
+        self.responses: list[tuple[str, int]] = []  # (path?query, status) of every API answer
         self.context.on("request", lambda request: self._request(request.url))
+        self.context.on("response", self._response)
         self.page = self.open_page()
 
     def open_page(self):
@@ -178,6 +181,11 @@ class Phone:
         parts = urlsplit(url)
         if parts.scheme not in ("data", "blob", "about") and parts.hostname != "127.0.0.1":
             self.foreign.append(url)
+
+    def _response(self, response) -> None:
+        parts = urlsplit(response.url)
+        if parts.path.startswith("/api/"):
+            self.responses.append((f"{parts.path}?{parts.query}", response.status))
 
     def start(self, query: str = "") -> None:
         self.page.goto(f"{self.server.url}/app/{query}")
@@ -245,6 +253,10 @@ class Phone:
             assert violations == []
         assert self.errors == []
         assert self.foreign == []
+        for width, height in (PHONE["width"], PHONE["height"]), TABLET:  # no sideways scrolling
+            self.page.set_viewport_size({"width": width, "height": height})
+            assert self.page.evaluate("() => document.documentElement.scrollWidth") <= width
+        self.page.set_viewport_size(PHONE)
 
     def close(self) -> None:
         self.context.close()
@@ -299,6 +311,8 @@ def check_stored(server: Field, assignment: dict, before: set[str]) -> dict:
     assert HIDDEN <= set(visit["hidden_items"])
     assert visit["score"] == expected_score(server, assignment)
     assert visit["photos_missing"] == []
+    assert visit["position"]["accuracy_m"] == GPS["accuracy"]
+    assert visit["started_at"] < visit["ended_at"]
     return visit
 
 
@@ -421,9 +435,15 @@ def test_a_refused_visit_is_fixed_and_a_returned_one_corrected(server, browser, 
             f"/api/v1/visits/{visit_id}/review/",
             {"decision": "return", "comment": "The wait to pay was 8 minutes on the till log: please check."},
         )
+        synced = len(phone.responses)
         phone.page.click("[data-action='sync']")
         card = phone.page.locator(f"[data-returned='{visit_id}']")
         card.wait_for()
+        # The second sync asks only for what changed, and the checklist is not downloaded again.
+        again = phone.responses[synced:]
+        assert any(path.startswith("/api/v1/assignments/?updated_since=") for path, _ in again)
+        versions = [status for path, status in again if "/versions/" in path]
+        assert versions and set(versions) == {304}
         assert "8 minutes" in card.inner_text()
         card.locator("a").click()
         phone.page.wait_for_selector(f"form.visit[data-visit='{visit_id}']")
