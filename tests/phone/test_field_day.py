@@ -162,7 +162,7 @@ class Phone:
         self.errors: list[str] = []
         self.foreign: list[str] = []
         self.expected_failures: tuple[str, ...] = ()
-        self.responses: list[tuple[str, int]] = []  # (path?query, status) of every API answer
+        self.responses: list[tuple[str, str, int]] = []  # (method, path?query, status) of every API answer
         self.context.on("request", lambda request: self._request(request.url))
         self.context.on("response", self._response)
         self.page = self.open_page()
@@ -185,7 +185,7 @@ class Phone:
     def _response(self, response) -> None:
         parts = urlsplit(response.url)
         if parts.path.startswith("/api/"):
-            self.responses.append((f"{parts.path}?{parts.query}", response.status))
+            self.responses.append((response.request.method, f"{parts.path}?{parts.query}", response.status))
 
     def start(self, query: str = "") -> None:
         self.page.goto(f"{self.server.url}/app/{query}")
@@ -260,6 +260,29 @@ class Phone:
 
     def close(self) -> None:
         self.context.close()
+
+
+# Read and spoil the tokens the app keeps in IndexedDB (its "kv" store), and list the databases.
+TOKENS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("mystery-audits");
+  open.onerror = reject;
+  open.onsuccess = () => {
+    const read = open.result.transaction("kv").objectStore("kv").get("tokens");
+    read.onsuccess = () => { open.result.close(); resolve(read.result); };
+  };
+})"""
+SPOIL_ACCESS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("mystery-audits");
+  open.onerror = reject;
+  open.onsuccess = () => {
+    const tx = open.result.transaction("kv", "readwrite");
+    const kv = tx.objectStore("kv");
+    const read = kv.get("tokens");
+    read.onsuccess = () => kv.put({...read.result, access: "expired"}, "tokens");
+    tx.oncomplete = () => { open.result.close(); resolve(true); };
+  };
+})"""
+DATABASES = "() => indexedDB.databases().then(found => found.map(d => d.name))"
 
 
 def jpeg(width: int = 2400, height: int = 1800) -> bytes:
@@ -360,6 +383,8 @@ def test_a_field_day_offline(server, browser, axe):
 
         phone.context.set_offline(False)
         phone.wait_all_sent(3)
+        sent = [path for method, path, status in phone.responses if method == "POST" and status in (200, 201)]
+        assert sent[-3:] == ["/api/v1/visits/?"] + [f"/api/v1/visits/{visit_id}/photos/?"] * 2  # in order
         flush_ms = phone.page.get_attribute("body", "data-flush-ms")
         server.figures.append(
             f"outbox: a visit of {len(ANSWERS) - 2} answers and 2 photos queued offline, sent {flush_ms} ms "
@@ -408,7 +433,7 @@ def test_a_flaky_network_still_stores_each_thing_once(server, browser):
 def test_a_refused_visit_is_fixed_and_a_returned_one_corrected(server, browser, axe):
     assignment = server.assignments["BOS-01"]
     phone = Phone(browser, server)
-    phone.expected_failures = ("status of 400",)  # the refusal this test provokes
+    phone.expected_failures = ("status of 400", "status of 401")  # the refusal and the expiry it provokes
     try:
         phone.start()
         phone.log_in()
@@ -436,14 +461,18 @@ def test_a_refused_visit_is_fixed_and_a_returned_one_corrected(server, browser, 
             {"decision": "return", "comment": "The wait to pay was 8 minutes on the till log: please check."},
         )
         synced = len(phone.responses)
+        refresh_before = phone.page.evaluate(TOKENS)["refresh"]
+        phone.page.evaluate(SPOIL_ACCESS)  # the access token has expired: the app must refresh it
         phone.page.click("[data-action='sync']")
         card = phone.page.locator(f"[data-returned='{visit_id}']")
         card.wait_for()
         # The second sync asks only for what changed, and the checklist is not downloaded again.
         again = phone.responses[synced:]
-        assert any(path.startswith("/api/v1/assignments/?updated_since=") for path, _ in again)
-        versions = [status for path, status in again if "/versions/" in path]
+        assert any(path.startswith("/api/v1/assignments/?updated_since=") for _, path, _ in again)
+        versions = [status for _, path, status in again if "/versions/" in path]
         assert versions and set(versions) == {304}
+        assert ("POST", "/api/v1/auth/token/refresh/?", 200) in again
+        assert phone.page.evaluate(TOKENS)["refresh"] != refresh_before  # the rotated refresh token is kept
         assert "8 minutes" in card.inner_text()
         card.locator("a").click()
         phone.page.wait_for_selector(f"form.visit[data-visit='{visit_id}']")
@@ -460,5 +489,9 @@ def test_a_refused_visit_is_fixed_and_a_returned_one_corrected(server, browser, 
         history = server.manager.get(f"/api/v1/visits/{visit_id}/history/")["results"]
         assert [entry["action"] for entry in history] == ["submitted", "returned", "revised"]
         phone.check_clean()
+
+        phone.page.click("[data-action='logout']")
+        phone.page.wait_for_selector("form.login")
+        assert "mystery-audits" not in phone.page.evaluate(DATABASES)  # nothing of the auditor's is left
     finally:
         phone.close()
