@@ -355,6 +355,9 @@ def test_a_field_day_offline(server, browser, axe):
         phone.log_in()
         assert phone.page.locator(f"[data-assignment='{assignment['id']}'] .ready").count() == 1
         phone.check_clean(axe)  # the list, everything downloaded
+        installable = phone.context.new_cdp_session(phone.page).send("Page.getInstallabilityErrors")
+        # Chromium would offer to install it (a test's browser context is always incognito).
+        assert [e["errorId"] for e in installable["installabilityErrors"]] in ([], ["in-incognito"])
 
         phone.context.set_offline(True)
         visit_id = phone.start_visit(assignment["id"])

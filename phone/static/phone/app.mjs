@@ -4,7 +4,7 @@ import { ApiError, LoginNeeded, call, collect, login } from "./api.mjs";
 import { h, newId, when } from "./dom.mjs";
 import * as outbox from "./outbox.mjs";
 import { all, get, put, remember, remove, setting, wipe } from "./store.mjs";
-import { errorsByField, locate, renderVisit, visitBody } from "./visit.mjs";
+import { errorsByField, hiddenItems, locate, renderVisit, visitBody } from "./visit.mjs";
 
 const main = document.getElementById("app");
 const network = document.getElementById("network");
@@ -260,6 +260,9 @@ async function visitScreen(visitId) {
     onSubmit: async (finished) => {
       const ready = { ...finished, ended_at: finished.mode === "revise" ? finished.ended_at : new Date().toISOString() };
       delete ready.locked;
+      // A hidden item needs no photos: those taken before its branch closed stay on the phone, unsent.
+      const hidden = hiddenItems(version.tree, ready);
+      ready.photos = ready.photos.filter((photo) => !hidden.has(photo.item));
       await put("drafts", ready);
       const method = ready.mode === "revise" ? "PUT" : "POST";
       await outbox.queueVisit(ready.id, visitBody(version.tree, ready), method);

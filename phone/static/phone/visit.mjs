@@ -129,7 +129,8 @@ function photoBlock(item, draft) {
   const mine = draft.photos.filter((p) => p.item === item.key);
   const id = `camera-${item.key}`;
   return h("div", { class: "photos" },
-    h("p", { class: "count" }, `Photos: ${mine.length} (${item.photo.min}–${max})`),
+    h("p", { class: "count" }, `Photos: ${mine.length} (${item.photo.min}–${max})`,
+      draft.mode === "revise" ? ", besides those already sent" : ""),
     h("ul", { class: "thumbs", "data-thumbs": item.key }),
     mine.length < max && !draft.locked ? h("label", { class: "button secondary", for: id }, "Take a photo",
       h("input", { id, type: "file", accept: "image/*", capture: "environment", class: "sr-only", "data-role": "photo" })) : null);
