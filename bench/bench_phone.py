@@ -34,9 +34,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import seeded_gunicorn  # noqa: E402 - after the path
+from tests.phone.test_field_day import Api, Field, Phone  # noqa: E402 - after the path
+from tests.servers import seeded_gunicorn  # noqa: E402
 
-PASSWORD = "Demo-Coffee-2026"
 BUDGET_KB = 300
 KINDS = ("yes_no", "scale", "choice", "number")
 
@@ -65,26 +65,7 @@ SECTIONS = [
 ]
 
 
-class Session:
-    def __init__(self, url: str, username: str):
-        self.url = url
-        token = requests.post(
-            f"{url}/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=30
-        ).json()["access"]
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **params) -> dict:
-        response = requests.get(f"{self.url}{path}", params=params, headers=self.headers, timeout=30)
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, path: str, body: dict) -> requests.Response:
-        response = requests.post(f"{self.url}{path}", json=body, headers=self.headers, timeout=30)
-        assert response.status_code in (200, 201), response.text
-        return response
-
-
-def assign(admin: Session, auditor_id: int, location: int, checklist: int) -> dict:
+def assign(admin: Api, auditor_id: int, location: int, checklist: int) -> dict:
     now = dt.datetime.now(dt.UTC)
     return admin.post(
         "/api/v1/assignments/",
@@ -95,10 +76,10 @@ def assign(admin: Session, auditor_id: int, location: int, checklist: int) -> di
             "due_from": (now - dt.timedelta(hours=1)).isoformat(),
             "due_until": (now + dt.timedelta(days=7)).isoformat(),
         },
-    ).json()
+    )
 
 
-def weigh(url: str, auditor: Session, checklist: int) -> None:
+def weigh(url: str, auditor: Api, checklist: int) -> None:
     worker = requests.get(f"{url}/app/sw.js", timeout=30).text
     assets = json.loads(re.search(r"const ASSETS = (\[.*?\]);", worker).group(1))
     files = ["/app/", "/app/manifest.webmanifest", "/app/sw.js", *assets]
@@ -109,7 +90,7 @@ def weigh(url: str, auditor: Session, checklist: int) -> None:
     version = requests.get(
         f"{url}/api/v1/checklists/{checklist}/versions/1/",
         params={"lang": "en"},
-        headers=auditor.headers,
+        headers=auditor.headers(),
         timeout=30,
     ).content
     raw, packed = raw + len(version), packed + len(gzip.compress(version, 6))
@@ -120,7 +101,7 @@ def weigh(url: str, auditor: Session, checklist: int) -> None:
     )
 
 
-def direct_post(auditor: Session, assignment: dict) -> float:
+def direct_post(auditor: Api, assignment: dict) -> float:
     now = dt.datetime.now(dt.UTC)
     body = {
         "id": str(uuid.uuid4()),
@@ -144,7 +125,6 @@ def direct_post(auditor: Session, assignment: dict) -> float:
 
 def outbox_rounds(url: str, new_assignment, rounds: int) -> list[float]:
     from tests.browsers import chromium_path  # noqa: PLC0415 - optional: only when a browser is there
-    from tests.phone.test_field_day import Field, Phone  # noqa: PLC0415 - its helpers need pytest
 
     try:
         chromium_path("the outbox timing")
@@ -193,11 +173,11 @@ def main() -> None:
             env={"THROTTLE_AUTH": "1000/min", "THROTTLE_AUDITOR": "100000/min"},
         ) as url,
     ):
-        admin, auditor = Session(url, "demo-admin"), Session(url, "demo-auditor")
+        admin, auditor = Api(url, "demo-admin"), Api(url, "demo-auditor")
         checklist = admin.post(
             "/api/v1/checklists/",
             {"name": "Forty questions", "channel": "in_person", "pass_threshold": 80, "sections": SECTIONS},
-        ).json()["id"]
+        )["id"]
         auditor_id = next(
             user["id"]
             for user in admin.get("/api/v1/users/", page_size=200)["results"]

@@ -84,7 +84,7 @@ class Api:
     username: str
     token: str = ""
 
-    def _headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
         if not self.token:
             response = requests.post(
                 f"{self.url}/api/v1/auth/token/",
@@ -96,12 +96,12 @@ class Api:
         return {"Authorization": f"Bearer {self.token}"}
 
     def get(self, path: str, **params) -> dict:
-        response = requests.get(f"{self.url}{path}", params=params, headers=self._headers(), timeout=30)
+        response = requests.get(f"{self.url}{path}", params=params, headers=self.headers(), timeout=30)
         response.raise_for_status()
         return response.json()
 
     def post(self, path: str, body: dict) -> dict:
-        response = requests.post(f"{self.url}{path}", json=body, headers=self._headers(), timeout=30)
+        response = requests.post(f"{self.url}{path}", json=body, headers=self.headers(), timeout=30)
         response.raise_for_status()
         return response.json()
 
