@@ -1,4 +1,4 @@
-"""Root URL configuration: the v1 API, its schema and docs, the dashboard, health checks and the admin site."""
+"""Root URL configuration: the v1 API, its schema and docs, the dashboard, the phone app, health checks and the admin site."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/redoc/", core_views.RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/redoc/redoc.standalone.js", core_views.redoc_bundle, name="redoc-bundle"),
     path("dashboard/", include("dashboard.urls")),
+    path("app/", include("phone.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     # The admin's password forms are throttled per address like the token endpoint (before the

@@ -16,4 +16,5 @@ WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo "Demo at http://$HOST/api/docs/  (worker pid $WORKER)"
 echo "Dashboard at http://$HOST/dashboard/  (log in as demo-manager with the demo password printed above)"
+echo "Phone app at http://$HOST/app/  (log in as demo-auditor, password Demo-Coffee-2026; installing it on a phone needs HTTPS, see README "Phone app")"
 $PY manage.py runserver "$HOST"

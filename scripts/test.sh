@@ -71,14 +71,14 @@ else
   echo "!!! Node.js/npm not found: the json-logic-js conformance leg will be SKIPPED (install Node.js to run it)."
 fi
 
-step "Chromium for the dashboard's browser tests (Debian's chromium, driven by Playwright)"
+step "Chromium for the browser tests of the dashboard and the phone app (Debian's chromium, driven by Playwright)"
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
   echo "Chromium: $(command -v chromium || command -v chromium-browser)"
 elif [ "${CI:-}" = "true" ]; then
   echo "Chromium is required in CI: the dashboard's pages must be driven in a real browser (.ci/run installs it)." >&2
   exit 1
 else
-  echo "!!! Chromium not found: the dashboard's browser tests will be SKIPPED (apt-get install chromium)."
+  echo "!!! Chromium not found: the dashboard's and the phone app's browser tests will be SKIPPED (apt-get install chromium)."
 fi
 
 legs=()

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "documents",
     "notifications",
     "dashboard",
+    "phone",
     "demo",
 ]
 

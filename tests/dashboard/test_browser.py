@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.browsers import chromium
 from tests.servers import seeded_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,26 +37,6 @@ JAPAN = ("Tokyo Shibuya", "Osaka Umeda", "TYO-01", "OSA-01", "Japan")
 AUDITORS = ("Sam Shopper", "Kim Shopper", "demo-auditor")
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.mark.slow]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def _missing(what: str) -> None:
-    message = f"SKIPPED LOUDLY: {what}, so the dashboard's browser tests did not run."
-    if _in_ci():
-        pytest.fail(f"{what}: CI must run the browser tests (.ci/run installs Debian's chromium).")
-    pytest.skip(message)
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and Path("/usr/bin/chromium").exists():
-        found = "/usr/bin/chromium"
-    if found is None:
-        _missing("Chromium is not installed (apt-get install chromium)")
-    return str(found)
 
 
 @dataclass
@@ -96,17 +76,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional: skipped loudly without it
-    except ImportError:
-        _missing("Playwright for Python is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium("the dashboard's browser tests") as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
