@@ -1,5 +1,7 @@
 """Fixtures every test can use: two organizations, a user of each role, authenticated clients."""
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -111,3 +113,30 @@ def key_client_for(make_api_key):
         return key_client(raw)
 
     return make
+
+
+# Fixtures through which a test reaches the leg's database. A test that uses none of them (a pure
+# function, a rule checked in Node.js, a server started on its own SQLite file) gives the same
+# answer on every leg.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def reaches_the_database(item: pytest.Item) -> bool:
+    return (
+        bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        or item.get_closest_marker("django_db") is not None
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the second leg of ``scripts/test.sh`` (``TEST_LEG_REPEATS=1``), run only the tests whose
+    answer depends on the database: the others have just run on the SQLite leg with the same inputs."""
+    if os.environ.get("TEST_LEG_REPEATS") != "1":
+        return
+    kept = [item for item in items if reaches_the_database(item)]
+    repeated = [item for item in items if not reaches_the_database(item)]
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        items[:] = kept
