@@ -35,12 +35,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    # Before django_tasks_db: its db_worker command wakes on NOTIFY (core/management/commands/db_worker.py).
+    "core",
     "django_tasks",
     "django_tasks_db",
     "csp",
     # Chart.js and Chartkick.js, served from the installed package's static files (the dashboard's charts).
     "chartkick.django",
-    "core",
     "accounts",
     "checklists",
     "audits",
