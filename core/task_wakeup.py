@@ -55,13 +55,14 @@ class TaskWakeup:
     """A connection of its own, ``LISTEN``-ing on :data:`CHANNEL`; :meth:`wait` returns on a
     notification or after the timeout (a plain sleep on SQLite, or while PostgreSQL is away)."""
 
-    def __init__(self, alias: str) -> None:
+    def __init__(self, alias: str, *, enabled: bool = True) -> None:
         self.alias = alias
+        self.enabled = enabled
         self.wrapper: BaseDatabaseWrapper | None = None
 
     @property
     def supported(self) -> bool:
-        return connections[self.alias].vendor == "postgresql"
+        return self.enabled and connections[self.alias].vendor == "postgresql"
 
     def listen(self) -> bool:
         """Start listening (again) if not yet; False when not possible (SQLite, database away)."""

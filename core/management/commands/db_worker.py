@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import time
+from argparse import ArgumentParser, BooleanOptionalAction
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -29,9 +30,9 @@ logger = logging.getLogger("django_tasks_db")
 class ListeningWorker(db_worker.Worker):
     """The package's worker loop, with :meth:`TaskWakeup.wait` where it had ``time.sleep``."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, listen: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.wakeup = TaskWakeup(queue_alias())
+        self.wakeup = TaskWakeup(queue_alias(), enabled=listen)
 
     def claim(self) -> tuple[DBTaskResult[Any, Any] | None, bool]:
         """The next ready task, claimed for this worker; and whether the queue could be read."""
@@ -87,6 +88,16 @@ class ListeningWorker(db_worker.Worker):
 class Command(db_worker.Command):
     help = "Run a database background worker (woken at once by NOTIFY on PostgreSQL; polls on SQLite)"
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--listen",
+            action=BooleanOptionalAction,
+            default=True,
+            help="On PostgreSQL, wake on NOTIFY when a task is enqueued; --no-listen only polls every "
+            "--interval (e.g. behind a transaction-pooling PgBouncer) (default: %(default)s)",
+        )
+
     def handle(self, **options: Any) -> None:
         """The package's ``handle`` with :class:`ListeningWorker` for its worker."""
         self.configure_logging(options["verbosity"])
@@ -109,6 +120,7 @@ class Command(db_worker.Command):
             max_tasks=options["max_tasks"],
             worker_id=options["worker_id"],
             excluded_queue_names=excluded,
+            listen=options["listen"],
         )
         if reload:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
