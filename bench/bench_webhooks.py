@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def database_url() -> str:
 class Receiver:
     def __init__(self):
         self.received: dict[str, float] = {}
+        self.counts: Counter[str] = Counter()  # deliveries per event id (a redelivery counts twice)
         self.lock = threading.Lock()
         receiver = self
 
@@ -70,6 +72,7 @@ class Receiver:
                 if event_id:
                     with receiver.lock:
                         receiver.received.setdefault(event_id, time.perf_counter())
+                        receiver.counts[event_id] += 1
 
             def log_message(self, *args):
                 pass

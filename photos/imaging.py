@@ -527,6 +527,7 @@ def process_image(
     max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
     max_concurrent_decodes: int = DEFAULT_MAX_CONCURRENT_DECODES,
     decode_wait: float = DEFAULT_DECODE_WAIT_SECONDS,
+    keep_upright_jpeg: bool = True,
 ) -> ProcessedImage:
     """Judge, decode, orient, strip and re-encode one uploaded picture (see the module docstring)."""
     stream.seek(0)
@@ -558,6 +559,7 @@ def process_image(
                 slot=lambda: decode_slot(max_concurrent_decodes, decode_wait),
                 content_hash=content_hash,
                 size_bytes=size_bytes,
+                keep_upright_jpeg=keep_upright_jpeg,
             )
     except (ImageRejected, DecoderBusy):
         raise
@@ -586,6 +588,7 @@ def _decode_and_derive(
     slot,
     content_hash: str,
     size_bytes: int,
+    keep_upright_jpeg: bool,
 ) -> ProcessedImage:
     # ``formats`` pins the decoder to what the magic bytes said: no format confusion.
     with Image.open(stream, formats=[kind]) as source:
@@ -606,7 +609,7 @@ def _decode_and_derive(
             # EXIF is read from the header without decoding: decide first whether the picture is
             # kept as it is, in which case only the thumbnail is decoded.
             orientation, taken_at = _exif_facts(source, default_tz)
-            if _keeps_original(source, orientation, (display_w, display_h)):
+            if keep_upright_jpeg and _keeps_original(source, orientation, (display_w, display_h)):
                 original = _stripped(stream)
             target = _target_size(width, height, thumb_size) if original else (display_w, display_h)
             # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT when that still covers the
