@@ -234,6 +234,9 @@ def main() -> int:
     )
     parser.add_argument("--assignments-per-auditor", type=int, default=100)
     parser.add_argument("--database", default="bench_many_nodes")
+    parser.add_argument(
+        "--template", help="copy this migrated database instead of migrating (CI: the test database)"
+    )
     args = parser.parse_args()
     # What load_auditors.Auditor reads from its arguments.
     args.dup_rate, args.concurrent_dup_rate, args.photos_per_visit, args.sync_every = (
@@ -252,7 +255,7 @@ def main() -> int:
     try:
         s3.start()
         s3.create_bucket()
-        with h.bench_database(args.database) as database_url:
+        with h.bench_database(args.database, template=args.template) as database_url:
             env = h.server_env(
                 database_url=database_url,
                 media_root=media.name,
@@ -269,18 +272,22 @@ def main() -> int:
                 },
             )
             h.django_setup(env)
-            h.migrate(env)
+            if not args.template:
+                h.migrate(env)
+            from django.core.management import call_command
+
             seed = h.seed(auditors=args.auditors, assignments_per_auditor=args.assignments_per_auditor)
             seed_webhook(seed.organization_id, receiver.url)
             for command in ("webhooks_sweep", "notifications_sweep"):  # once per deploy
-                subprocess.run(
-                    [h.PYTHON, "manage.py", command, "--schedule"],
-                    cwd=h.ROOT,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                )
-            nodes = [h.Gunicorn(env, workers=2, threads=4).start() for _ in range(2)]
+                call_command(command, "--schedule", verbosity=0)
+            nodes = [h.Gunicorn(env, workers=2, threads=4) for _ in range(2)]
+            starting = [threading.Thread(target=node.start) for node in nodes]
+            for thread in starting:
+                thread.start()
+            for thread in starting:
+                thread.join()
+            if not all(node.proc and node.proc.poll() is None for node in nodes):
+                raise RuntimeError("a node did not start")
             workers = [Worker(f"worker{n}", env, logdir) for n in (1, 2)]
             for worker in workers:
                 worker.start()

@@ -42,7 +42,7 @@ def postgres_server_url() -> str:
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_a_node_and_a_worker_killed_under_load_lose_and_duplicate_nothing():
+def test_a_node_and_a_worker_killed_under_load_lose_and_duplicate_nothing(transactional_db):
     server = postgres_server_url()
     redis_url = require_redis()
     env = {
@@ -68,7 +68,11 @@ def test_a_node_and_a_worker_killed_under_load_lose_and_duplicate_nothing():
         "15",
         "--database",
         f"many_nodes_{os.getpid()}",
+        # A copy of this run's test database (migrated already, and empty between tests).
+        "--template",
+        connection.settings_dict["NAME"],
     ]
+    connection.close()  # nobody may be connected to a template
     try:
         result = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=BOUND_SECONDS
