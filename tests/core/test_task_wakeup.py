@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 POLL = 30  # the worker's --interval: far longer than any test here waits for a task
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="LISTEN/NOTIFY needs PostgreSQL")
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="LISTEN/NOTIFY needs PostgreSQL"
+)
 
 
 @pytest.fixture
@@ -114,7 +116,16 @@ def test_an_idle_worker_with_a_long_poll_runs_a_task_well_before_its_next_poll(d
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", str(POLL), "--no-reload", "--worker-id", "w1"],
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--interval",
+            str(POLL),
+            "--no-reload",
+            "--worker-id",
+            "w1",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
