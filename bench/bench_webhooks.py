@@ -124,6 +124,8 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
 
     from accounts.models import Organization
     from webhooks.models import Delivery, Webhook
@@ -170,11 +172,12 @@ def main() -> int:
             events = [event_record(organization=org, type="visit.submitted", data=data) for _ in range(count)]
         return [str(e.pk) for e in events]  # on_commit enqueues ran inside the block's exit
 
-    def idle_latencies(*, interval: float, listen: bool) -> list[float]:
+    def idle_latencies(*, interval: float, listen: bool) -> tuple[list[float], list[float]]:
         """Commit one event at a time to an idle worker; seconds until the receiver got it."""
         worker = start_worker(interval=interval, listen=listen)
         try:
             receiver.wait(commit_events(1), timeout=60)  # warm up: the worker started and delivered
+            phase_start = timezone.now()
             latencies = []
             for _ in range(args.events):
                 time.sleep(max(args.interval * 1.5, 0.2))  # let the worker go idle
@@ -182,7 +185,14 @@ def main() -> int:
                 ids = commit_events(1)
                 receiver.wait(ids, timeout=60)
                 latencies.append(receiver.received[ids[0]] - start)
-            return latencies
+            # Commit to pick-up, as the queue saw it: the wake-up alone, without the delivery's work.
+            pickups = [
+                (started - enqueued).total_seconds()
+                for enqueued, started in DBTaskResult.objects.filter(
+                    enqueued_at__gte=phase_start, started_at__isnull=False
+                ).values_list("enqueued_at", "started_at")
+            ]
+            return latencies, pickups
         finally:
             stop_worker(worker)
 
@@ -191,11 +201,11 @@ def main() -> int:
 
     # 1. Latency on an idle worker: polling (the baseline, no LISTEN), then LISTEN/NOTIFY with a
     #    poll interval so long that only a notification can explain a fast delivery.
-    polled = idle_latencies(interval=args.interval, listen=False)
-    listened = (
+    polled, polled_pickup = idle_latencies(interval=args.interval, listen=False)
+    listened, listened_pickup = (
         idle_latencies(interval=args.listen_interval, listen=True)
         if connection.vendor == "postgresql"
-        else []
+        else ([], [])
     )
     worker = start_worker(interval=args.interval, listen=True)
     try:
@@ -225,12 +235,16 @@ def main() -> int:
             f"{lat * 1000:.1f} ms (p90 {p90(polled) * 1000:.1f} ms); bare POST median {base * 1000:.2f} ms"
         )
         log(f"  ratio delivery/bare = {lat / base:.1f}x  (conn max age {args.conn_max_age}s)")
+        log(f"  commit to pick-up by the worker, median: {statistics.median(polled_pickup) * 1000:.1f} ms")
         if listened:
             fast = statistics.median(listened)
             log(
                 f"latency commit->200, LISTEN/NOTIFY (poll {args.listen_interval}s), median of {args.events}: "
                 f"{fast * 1000:.1f} ms (p90 {p90(listened) * 1000:.1f} ms); "
                 f"ratio to the {args.interval}s poll = {fast / lat:.2f}x, to a bare POST = {fast / base:.1f}x"
+            )
+            log(
+                f"  commit to pick-up by the worker, median: {statistics.median(listened_pickup) * 1000:.1f} ms"
             )
 
         # 2. Throughput of one worker.
