@@ -238,6 +238,8 @@ def main() -> int:
         "--template", help="copy this migrated database instead of migrating (CI: the test database)"
     )
     args = parser.parse_args()
+    # SIGTERM (a caller's timeout) unwinds through the ``finally`` below: nothing is left running.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
     # What load_auditors.Auditor reads from its arguments.
     args.dup_rate, args.concurrent_dup_rate, args.photos_per_visit, args.sync_every = (
         0.15,
@@ -306,6 +308,7 @@ def main() -> int:
                 target=chaos,
                 args=(nodes, workers),
                 kwargs={"at": started + args.seconds / 3, "log": chaos_log},
+                daemon=True,
             )
             h.log(f"{len(auditors)} auditors on 2 nodes for {args.seconds:.0f}s")
             for thread in [killer, *auditors]:

@@ -73,17 +73,23 @@ def test_a_node_and_a_worker_killed_under_load_lose_and_duplicate_nothing(transa
         connection.settings_dict["NAME"],
     ]
     connection.close()  # nobody may be connected to a template
+    script = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=BOUND_SECONDS
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
-        pytest.fail(f"many_nodes.py took more than {BOUND_SECONDS}s:\n{out[-3000:]}")
-    tail = (result.stdout + result.stderr)[-4000:]
-    assert result.returncode == 0, tail
-    assert "RESULT PASS" in result.stdout, tail
-    assert "killed node 2" in result.stdout and "restarted node 2 and the worker" in result.stdout, tail
-    summary = next(line for line in result.stdout.splitlines() if line.startswith("RESULT lost"))
+        output, _ = script.communicate(timeout=BOUND_SECONDS)
+    except subprocess.TimeoutExpired:
+        script.terminate()  # the script stops what it started (nodes, workers, S3) and drops its database
+        try:
+            output, _ = script.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            script.kill()
+            output, _ = script.communicate()
+        pytest.fail(f"many_nodes.py took more than {BOUND_SECONDS}s:\n{output[-3000:]}")
+    tail = output[-4000:]
+    assert script.returncode == 0, tail
+    assert "RESULT PASS" in output, tail
+    assert "killed node 2" in output and "restarted node 2 and the worker" in output, tail
+    summary = next(line for line in output.splitlines() if line.startswith("RESULT lost"))
     assert "lost visits=0 photos=0 events=0 deliveries=0 notifications=0" in summary, summary
     assert "duplicated visits=0 photos=0 events=0 notifications=0" in summary, summary
