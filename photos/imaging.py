@@ -655,7 +655,7 @@ def _decode_and_derive(
     display = _to_srgb(display, icc_profile)
 
     up_w, up_h = display.size
-    thumb = display.resize(_target_size(up_w, up_h, thumb_size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumb = _thumbnail(display, _target_size(up_w, up_h, thumb_size))
     return _derived(
         display=_encode_jpeg(display, quality),
         thumb=thumb,
@@ -664,6 +664,15 @@ def _decode_and_derive(
         quality=quality,
         facts=(content_hash, size_bytes, kind),
     )
+
+
+def _thumbnail(display: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The thumbnail of the display image: a box average when the sizes divide exactly (1600 px to
+    400 px), a fraction of LANCZOS's cost, else LANCZOS."""
+    factor = display.width // size[0]
+    if factor > 1 and display.size == (size[0] * factor, size[1] * factor):
+        return display.reduce(factor)
+    return display.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _stripped(stream: IO[bytes]) -> bytes:
