@@ -140,11 +140,12 @@ def _admin_connect(server_url: str, dbname: str = "postgres"):
 
 
 @contextlib.contextmanager
-def bench_database(name: str, server_url: str = SHARED_PG):
-    """A database of its own on the shared server, dropped afterwards (and before, if left over)."""
+def bench_database(name: str, server_url: str = SHARED_PG, template: str | None = None):
+    """A database of its own on the shared server, dropped afterwards (and before, if left over);
+    a copy of ``template`` (an already migrated database nobody is connected to) when given."""
     with _admin_connect(server_url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     log(f"created database {name}")
     try:
         yield f"{server_url.rstrip('/')}/{name}"

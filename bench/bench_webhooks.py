@@ -1,14 +1,16 @@
 """Webhook delivery speed: commit-to-receiver latency on an idle worker, and one worker's throughput.
 
-    .venv/bin/python bench/bench_webhooks.py [--events 20] [--burst 300] [--interval 0.1]
+    .venv/bin/python bench/bench_webhooks.py [--events 20] [--burst 300] [--interval 0.1] [--listen-interval 10]
 
 Uses its own database: ``bench_webhooks`` on the PostgreSQL server at ``BENCH_POSTGRES_URL``
 (default postgres://root@127.0.0.1:5432) when it answers, else a throwaway SQLite file. Starts a
 receiver on 127.0.0.1 (in this process, so commit and receipt times share one clock) and one
-``manage.py db_worker`` subprocess polling every ``--interval`` seconds when idle.
+``manage.py db_worker`` subprocess at a time.
 
-1. Latency: ``--events`` times, commit one event in a transaction and wait for the receiver's 200;
-   baseline: a bare HTTP POST of the same body to the same receiver. Ratio of medians.
+1. Latency: ``--events`` times, commit one event in a transaction and wait for the receiver's 200,
+   first with a worker polling every ``--interval`` seconds (``--no-listen``), then (PostgreSQL)
+   with one woken by LISTEN/NOTIFY and polling only every ``--listen-interval`` seconds; baselines:
+   a bare HTTP POST of the same body to the same receiver, and the polling worker. Ratios of medians.
 2. Throughput: commit ``--burst`` events at once and time until the last one is received;
    baseline: the same number of bare sequential POSTs. Events per second and the ratio.
 """
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -55,6 +58,7 @@ def database_url() -> str:
 class Receiver:
     def __init__(self):
         self.received: dict[str, float] = {}
+        self.counts: Counter[str] = Counter()  # deliveries per event id (a redelivery counts twice)
         self.lock = threading.Lock()
         receiver = self
 
@@ -68,6 +72,7 @@ class Receiver:
                 if event_id:
                     with receiver.lock:
                         receiver.received.setdefault(event_id, time.perf_counter())
+                        receiver.counts[event_id] += 1
 
             def log_message(self, *args):
                 pass
@@ -95,7 +100,10 @@ def main() -> int:
     )
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--burst", type=int, default=300)
-    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--interval", type=float, default=0.1, help="poll interval of the polling baseline")
+    parser.add_argument(
+        "--listen-interval", type=float, default=10.0, help="poll interval of the LISTEN worker"
+    )
     parser.add_argument("--conn-max-age", type=int, default=60, help="DB_CONN_MAX_AGE of the worker")
     args = parser.parse_args()
 
@@ -116,6 +124,8 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
 
     from accounts.models import Organization
     from webhooks.models import Delivery, Webhook
@@ -133,44 +143,73 @@ def main() -> int:
         "visit": {"id": "00000000-0000-0000-0000-000000000000", "score": 87.5, "answers": list(range(30))}
     }
 
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--interval",
-            str(args.interval),
-            "--no-startup-delay",
-            "-v",
-            "0",
-        ],
-        cwd=ROOT,
-        env=env,
+    def start_worker(*, interval: float, listen: bool) -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--interval",
+                str(interval),
+                "--listen" if listen else "--no-listen",
+                "--no-startup-delay",
+                "-v",
+                "0",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+
+    def stop_worker(worker: subprocess.Popen) -> None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    def commit_events(count: int) -> list[str]:
+        with transaction.atomic():
+            events = [event_record(organization=org, type="visit.submitted", data=data) for _ in range(count)]
+        return [str(e.pk) for e in events]  # on_commit enqueues ran inside the block's exit
+
+    def idle_latencies(*, interval: float, listen: bool) -> tuple[list[float], list[float]]:
+        """Commit one event at a time to an idle worker; seconds until the receiver got it."""
+        worker = start_worker(interval=interval, listen=listen)
+        try:
+            receiver.wait(commit_events(1), timeout=60)  # warm up: the worker started and delivered
+            phase_start = timezone.now()
+            latencies = []
+            for _ in range(args.events):
+                time.sleep(max(args.interval * 1.5, 0.2))  # let the worker go idle
+                start = time.perf_counter()
+                ids = commit_events(1)
+                receiver.wait(ids, timeout=60)
+                latencies.append(receiver.received[ids[0]] - start)
+            # Commit to pick-up, as the queue saw it: the wake-up alone, without the delivery's work.
+            pickups = [
+                (started - enqueued).total_seconds()
+                for enqueued, started in DBTaskResult.objects.filter(
+                    enqueued_at__gte=phase_start, started_at__isnull=False
+                ).values_list("enqueued_at", "started_at")
+            ]
+            return latencies, pickups
+        finally:
+            stop_worker(worker)
+
+    def p90(values: list[float]) -> float:
+        return sorted(values)[int(0.9 * len(values)) - 1]
+
+    # 1. Latency on an idle worker: polling (the baseline, no LISTEN), then LISTEN/NOTIFY with a
+    #    poll interval so long that only a notification can explain a fast delivery.
+    polled, polled_pickup = idle_latencies(interval=args.interval, listen=False)
+    listened, listened_pickup = (
+        idle_latencies(interval=args.listen_interval, listen=True)
+        if connection.vendor == "postgresql"
+        else ([], [])
     )
+    worker = start_worker(interval=args.interval, listen=True)
     try:
-
-        def commit_events(count: int) -> tuple[list[str], float]:
-            with transaction.atomic():
-                events = [
-                    event_record(organization=org, type="visit.submitted", data=data) for _ in range(count)
-                ]
-                committed_at = None
-            committed_at = time.perf_counter()  # on_commit enqueues ran inside the block's exit
-            return [str(e.pk) for e in events], committed_at
-
-        # Warm up: the worker has started and delivered once.
-        ids, _ = commit_events(1)
-        receiver.wait(ids, timeout=60)
-
-        # 1. Latency on an idle worker.
-        latencies = []
-        for _ in range(args.events):
-            time.sleep(args.interval * 1.5)  # Let the worker go idle (it sleeps between polls).
-            start = time.perf_counter()
-            ids, _ = commit_events(1)
-            receiver.wait(ids, timeout=30)
-            latencies.append(receiver.received[ids[0]] - start)
-
+        receiver.wait(commit_events(1), timeout=60)
         import urllib3
 
         pool = urllib3.PoolManager()
@@ -190,18 +229,27 @@ def main() -> int:
             start = time.perf_counter()
             pool.request("POST", receiver.url, body=body, headers=headers, retries=False)
             bare.append(time.perf_counter() - start)
-        lat, base = statistics.median(latencies), statistics.median(bare)
+        lat, base = statistics.median(polled), statistics.median(bare)
         log(
-            f"latency commit->200, median of {args.events}: {lat * 1000:.1f} ms (p90 "
-            f"{sorted(latencies)[int(0.9 * len(latencies)) - 1] * 1000:.1f} ms); bare POST median {base * 1000:.2f} ms"
+            f"latency commit->200, polling every {args.interval}s (--no-listen), median of {args.events}: "
+            f"{lat * 1000:.1f} ms (p90 {p90(polled) * 1000:.1f} ms); bare POST median {base * 1000:.2f} ms"
         )
-        log(
-            f"  ratio delivery/bare = {lat / base:.1f}x  (worker poll interval {args.interval}s, conn max age {args.conn_max_age}s)"
-        )
+        log(f"  ratio delivery/bare = {lat / base:.1f}x  (conn max age {args.conn_max_age}s)")
+        log(f"  commit to pick-up by the worker, median: {statistics.median(polled_pickup) * 1000:.1f} ms")
+        if listened:
+            fast = statistics.median(listened)
+            log(
+                f"latency commit->200, LISTEN/NOTIFY (poll {args.listen_interval}s), median of {args.events}: "
+                f"{fast * 1000:.1f} ms (p90 {p90(listened) * 1000:.1f} ms); "
+                f"ratio to the {args.interval}s poll = {fast / lat:.2f}x, to a bare POST = {fast / base:.1f}x"
+            )
+            log(
+                f"  commit to pick-up by the worker, median: {statistics.median(listened_pickup) * 1000:.1f} ms"
+            )
 
         # 2. Throughput of one worker.
         start = time.perf_counter()
-        ids, _ = commit_events(args.burst)
+        ids = commit_events(args.burst)
         receiver.wait(ids, timeout=300)
         elapsed = max(receiver.received[i] for i in ids) - start
         rate = args.burst / elapsed
@@ -217,11 +265,7 @@ def main() -> int:
         log(f"deliveries not succeeded: {undelivered}")
         return 0 if undelivered == 0 else 1
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
         receiver.server.shutdown()
         connection.close()
 

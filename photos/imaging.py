@@ -451,6 +451,70 @@ def _hash_stream(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+# Marker bytes after 0xFF that end a scan's entropy-coded data: anything but stuffing (00), a
+# restart marker (D0-D7) or a fill byte (FF, followed by the real marker).
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+# Segments kept by ``jpeg_without_metadata``: what decoding needs (frame, tables, scans, restart
+# interval, DNL). APP0-APP15 (JFIF, EXIF, XMP, ICC, MPF, Adobe...) and COM go.
+_KEPT_MARKERS = frozenset({*range(0xC0, 0xD0), 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF})
+
+
+def jpeg_without_metadata(data: bytes) -> bytes:
+    """The same JPEG, byte for byte the same pixels, without any metadata segment and without
+    anything after its end (an appended archive, a motion photo's video, MPF's second picture).
+
+    Walks the marker segments without decoding: frame, tables and scans are copied as they are;
+    APPn and COM segments are dropped. ``ValueError`` when the structure is not one it can follow.
+    """
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG")
+    out, pos, end = [b"\xff\xd8"], 2, len(data)
+    while pos + 2 <= end:
+        if data[pos] != 0xFF:
+            raise ValueError(f"no marker at {pos}")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0xD9:
+            out.append(b"\xff\xd9")
+            return b"".join(out)
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            out.append(data[pos : pos + 2])
+            pos += 2
+            continue
+        segment_end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if segment_end > end or segment_end < pos + 4:
+            raise ValueError(f"segment {marker:#x} overruns the file")
+        if marker in _KEPT_MARKERS:
+            out.append(data[pos:segment_end])
+        elif not (0xE0 <= marker <= 0xEF or marker == 0xFE):
+            raise ValueError(f"unexpected marker {marker:#x}")
+        pos = segment_end
+        if marker == 0xDA:  # entropy-coded data up to the next real marker
+            found = _SCAN_END.search(data, pos)
+            if found is None:
+                raise ValueError("scan without an end")
+            out.append(data[pos : found.start()])
+            pos = found.start()
+    raise ValueError("no end of image")
+
+
+def _keeps_original(source: Image.Image, orientation: int, display: tuple[int, int]) -> bool:
+    """Whether this JPEG can be stored as it is (metadata stripped): already upright and no larger
+    than the display image, plain 8-bit greyscale or YCbCr, no colour profile to convert, and none
+    of the markers (Adobe's, component ids R, G, B) that tell a decoder how to read its colours."""
+    ids = {layer[0] for layer in getattr(source, "layer", [])}
+    return (
+        orientation == 1
+        and source.size == display
+        and source.mode in ("L", "RGB")
+        and not source.info.get("icc_profile")
+        and "adobe" not in source.info
+        and not ids & {"R", "G", "B", b"R", b"G", b"B"}
+    )
+
+
 def process_image(
     stream: IO[bytes],
     *,
@@ -463,6 +527,7 @@ def process_image(
     max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES,
     max_concurrent_decodes: int = DEFAULT_MAX_CONCURRENT_DECODES,
     decode_wait: float = DEFAULT_DECODE_WAIT_SECONDS,
+    keep_upright_jpeg: bool = True,
 ) -> ProcessedImage:
     """Judge, decode, orient, strip and re-encode one uploaded picture (see the module docstring)."""
     stream.seek(0)
@@ -494,6 +559,7 @@ def process_image(
                 slot=lambda: decode_slot(max_concurrent_decodes, decode_wait),
                 content_hash=content_hash,
                 size_bytes=size_bytes,
+                keep_upright_jpeg=keep_upright_jpeg,
             )
     except (ImageRejected, DecoderBusy):
         raise
@@ -522,6 +588,7 @@ def _decode_and_derive(
     slot,
     content_hash: str,
     size_bytes: int,
+    keep_upright_jpeg: bool,
 ) -> ProcessedImage:
     # ``formats`` pins the decoder to what the magic bytes said: no format confusion.
     with Image.open(stream, formats=[kind]) as source:
@@ -537,10 +604,17 @@ def _decode_and_derive(
                 "too_many_pixels",
             )
         display_w, display_h = _target_size(width, height, display_size)
+        original = b""
         if kind == "JPEG":
+            # EXIF is read from the header without decoding: decide first whether the picture is
+            # kept as it is, in which case only the thumbnail is decoded.
+            orientation, taken_at = _exif_facts(source, default_tz)
+            if keep_upright_jpeg and _keeps_original(source, orientation, (display_w, display_h)):
+                original = _stripped(stream)
+            target = _target_size(width, height, thumb_size) if original else (display_w, display_h)
             # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT when that still covers the
-            # display size: most of the cost of a 12 MP photo never happens.
-            source.draft("RGB", (display_w, display_h))
+            # target: most of the cost of a 12 MP photo never happens.
+            source.draft("RGB", target)
         if getattr(source, "n_frames", 1) > 1:
             source.seek(0)  # animated WebP/PNG: the first frame is the photo
         cost = decode_cost(source, kind, stream, (width, height), (display_w, display_h))
@@ -551,10 +625,25 @@ def _decode_and_derive(
                 "image_too_large",
             )
         with slot():
-            # After the cost check: PNG's getexif() decodes the whole picture to find eXIf chunks.
-            orientation, taken_at = _exif_facts(source, default_tz)
+            if kind != "JPEG":
+                # After the cost check: PNG's getexif() decodes the whole picture to find eXIf chunks.
+                orientation, taken_at = _exif_facts(source, default_tz)
             icc_profile = source.info.get("icc_profile")
             source.load()
+            if original:
+                # Lossless: the stored display image is the upload's own bytes; the thumbnail and
+                # the hash come from the reduced decode.
+                thumb = _to_rgb(source).resize(
+                    _target_size(width, height, thumb_size), Image.Resampling.LANCZOS, reducing_gap=2.0
+                )
+                return _derived(
+                    display=original,
+                    thumb=thumb,
+                    size=(width, height),
+                    taken_at=taken_at,
+                    quality=quality,
+                    facts=(content_hash, size_bytes, kind),
+                )
             # Shrink in the decoded mode first: conversions and resampling then work on a picture
             # not much bigger than the display size, never on a second full-size copy.
             frame = _to_rgb(_shrink(source, (display_w, display_h)))
@@ -566,12 +655,53 @@ def _decode_and_derive(
     display = _to_srgb(display, icc_profile)
 
     up_w, up_h = display.size
-    thumb = display.resize(_target_size(up_w, up_h, thumb_size), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return ProcessedImage(
+    thumb = _thumbnail(display, _target_size(up_w, up_h, thumb_size))
+    return _derived(
         display=_encode_jpeg(display, quality),
+        thumb=thumb,
+        size=(up_w, up_h),
+        taken_at=taken_at,
+        quality=quality,
+        facts=(content_hash, size_bytes, kind),
+    )
+
+
+def _thumbnail(display: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The thumbnail of the display image: a box average when the sizes divide exactly (1600 px to
+    400 px), a fraction of LANCZOS's cost, else LANCZOS."""
+    factor = display.width // size[0]
+    if factor > 1 and display.size == (size[0] * factor, size[1] * factor):
+        return display.reduce(factor)
+    return display.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _stripped(stream: IO[bytes]) -> bytes:
+    """The upload without its metadata, or ``b""`` when its structure is not one we can follow
+    (then it is re-encoded like any other picture)."""
+    stream.seek(0)
+    data = stream.read()
+    stream.seek(0)
+    try:
+        return jpeg_without_metadata(data)
+    except ValueError:
+        return b""
+
+
+def _derived(
+    *,
+    display: bytes,
+    thumb: Image.Image,
+    size: tuple[int, int],
+    taken_at: dt.datetime | None,
+    quality: int,
+    facts: tuple[str, int, str],
+) -> ProcessedImage:
+    content_hash, size_bytes, kind = facts
+    return ProcessedImage(
+        display=display,
         thumbnail=_encode_jpeg(thumb, quality),
-        width=up_w,
-        height=up_h,
+        width=size[0],
+        height=size[1],
         taken_at=taken_at,
         dhash=dhash(thumb),
         content_hash=content_hash,

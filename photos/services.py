@@ -226,6 +226,7 @@ def photo_add(
             max_decode_bytes=settings.PHOTO_MAX_DECODE_BYTES,
             max_concurrent_decodes=settings.PHOTO_MAX_CONCURRENT_DECODES,
             decode_wait=settings.PHOTO_DECODE_WAIT_SECONDS,
+            keep_upright_jpeg=settings.PHOTO_KEEP_UPRIGHT_JPEG,
         )
     except imaging.DecoderBusy as exc:
         raise ServiceUnavailable(detail=str(exc), code="decoder_busy")

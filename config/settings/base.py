@@ -35,12 +35,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    # Before django_tasks_db: its db_worker command wakes on NOTIFY (core/management/commands/db_worker.py).
+    "core",
     "django_tasks",
     "django_tasks_db",
     "csp",
     # Chart.js and Chartkick.js, served from the installed package's static files (the dashboard's charts).
     "chartkick.django",
-    "core",
     "accounts",
     "checklists",
     "audits",
@@ -231,6 +232,8 @@ PHOTO_MAX_DECODE_BYTES = env.int("PHOTO_MAX_DECODE_BYTES", default=96 * 1024 * 1
 PHOTO_MAX_CONCURRENT_DECODES = env.int("PHOTO_MAX_CONCURRENT_DECODES", default=2)
 PHOTO_DECODE_WAIT_SECONDS = env.float("PHOTO_DECODE_WAIT_SECONDS", default=10.0)
 PHOTO_DISPLAY_SIZE = 1600
+# An upright JPEG no larger than the display size is stored as it is, metadata cut out (README, Photo evidence).
+PHOTO_KEEP_UPRIGHT_JPEG = env.bool("PHOTO_KEEP_UPRIGHT_JPEG", default=True)
 PHOTO_THUMB_SIZE = 400
 PHOTO_JPEG_QUALITY = 82
 PHOTO_REUSE_MAX_DISTANCE = 10  # Hamming distance between 64-bit dHashes that counts as "the same photo"
