@@ -127,6 +127,7 @@ def reaches_the_database(item: pytest.Item) -> bool:
     return (
         bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
         or item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("postgres") is not None
     )
 
 
