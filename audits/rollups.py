@@ -275,10 +275,11 @@ def rollups_rebuild(*, organization_id: int | None = None, using: str = "default
             keep = "" if organization_id is None else " WHERE organization_id = %s"
             cursor.execute(f"DELETE FROM {table}{keep}", org_params)
             extra = model.EXTRA_KEY
-            group = visit_key + (f", {extra_sql}" if extra_sql else "")
+            select = visit_key + (f", {extra_sql}" if extra_sql else "")
+            group = select.replace(" 'day',", "")  # PostgreSQL refuses a constant in GROUP BY
             columns = ", ".join([*_KEY_COLUMNS, *extra, *_MEASURES[model]])
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {group}, {measures_sql} FROM {source}{only}"
+                f"INSERT INTO {table} ({columns}) SELECT {select}, {measures_sql} FROM {source}{only}"
                 f" GROUP BY {group}",
                 org_params,
             )

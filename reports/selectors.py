@@ -22,7 +22,7 @@ from fractions import Fraction
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeVar, overload
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Avg, CharField, Count, F, IntegerField, Model, Q, QuerySet, Sum, Value
 
 from audits.models import (
@@ -42,6 +42,7 @@ from checklists.definition import text_in
 from checklists.models import ChecklistVersion
 from core.languages import negotiate
 from core.principal import Principal
+from core.replica import read_alias
 from core.roles import API_KEY_ROLE, Role
 from core.tenancy import scope_rows
 from core.validation import round_half_up
@@ -1015,7 +1016,7 @@ def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportAnswerRow
     in the chunk (an int is cheaper to send and parse than a UUID) and sends JSON values as text,
     which the CSV writer decodes once per distinct value."""
     by_visit: list[list[ExportAnswerRow]] = [[] for _ in visit_ids]
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             """
             SELECT v.n, a.section_key, a.item_key, a.value::text, a.na, a.score, a.comment
