@@ -269,14 +269,22 @@ class Rollup(models.Model):
     """What every rollup row is keyed by: one organization (and one location, or null for the whole
     organization), one day or one month of local dates, one checklist version, kind and status.
 
-    Rows hold sums and counts, never averages: a report over any window adds rows up and divides
+    Derived data: no foreign-key constraints in the database (deletes still cascade through the ORM),
+    so bulk rebuilds and upserts pay for no per-row checks. Rows hold sums and counts, never averages: a report over any window adds rows up and divides
     once. Sums are integers in fixed units (``audits.rollups``), so adding and subtracting is exact.
     """
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     # Null: the organization-wide row (every location's rows added up).
     location = models.ForeignKey(
-        "accounts.Location", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "accounts.Location",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     grain = models.CharField(max_length=5, choices=RollupGrain.choices)
     # The local date (grain day) or the month's first day (grain month).
@@ -284,9 +292,11 @@ class Rollup(models.Model):
     week_start = models.DateField(null=True, blank=True)  # day rows only
     month_start = models.DateField()
     quarter_start = models.DateField()
-    checklist = models.ForeignKey("checklists.Checklist", on_delete=models.CASCADE, related_name="+")
+    checklist = models.ForeignKey(
+        "checklists.Checklist", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     checklist_version = models.ForeignKey(
-        "checklists.ChecklistVersion", on_delete=models.CASCADE, related_name="+"
+        "checklists.ChecklistVersion", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     kind = models.CharField(max_length=16, choices=VisitKind.choices)
     status = models.CharField(max_length=16, choices=VisitStatus.choices)
