@@ -32,18 +32,32 @@ def test_concurrent_submissions_and_reviews_of_one_location_and_day_all_count(
     version = checklist.versions.get(number=1)
     assignments = [
         AssignmentFactory(
-            organization=org, location=location, checklist=checklist, checklist_version=version, auditor=auditor
+            organization=org,
+            location=location,
+            checklist=checklist,
+            checklist_version=version,
+            auditor=auditor,
         )
         for _ in range(THREADS)
     ]
-    reviewed = [visit_submit(actor=auditor, data=visit_body(a))[0] for a in assignments[:THREADS // 2]]
+    reviewed = [visit_submit(actor=auditor, data=visit_body(a))[0] for a in assignments[: THREADS // 2]]
     fresh = assignments[THREADS // 2 :]
     answers = [dict(a, value=False) if a["item"] == "greeted" else a for a in GOOD_ANSWERS]
 
     outcomes = race(
         *(lambda a=a: visit_submit(actor=auditor, data=visit_body(a))[0].status for a in fresh),
-        *(lambda: visit_submit(actor=staff, data=self_assessment_body(location, checklist, answers=answers))[0].status for _ in range(2)),
-        *(lambda v=v: visit_review(actor=manager, visit_id=v.pk, decision="approve").status for v in reviewed),
+        *(
+            lambda: (
+                visit_submit(actor=staff, data=self_assessment_body(location, checklist, answers=answers))[
+                    0
+                ].status
+            )
+            for _ in range(2)
+        ),
+        *(
+            lambda v=v: visit_review(actor=manager, visit_id=v.pk, decision="approve").status
+            for v in reviewed
+        ),
     )
 
     assert outcomes == sorted(["submitted"] * (len(fresh) + 2) + ["approved"] * len(reviewed))
