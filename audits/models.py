@@ -357,6 +357,13 @@ class SectionRollup(Rollup):
 
     class Meta:
         constraints = _rollup_constraints("sectionrollup", ("section_key",))
+        indexes = [
+            models.Index(
+                fields=["organization", "grain", "day"],
+                condition=models.Q(location__isnull=False),
+                name="sectionrollup_org_day",
+            )
+        ]
 
 
 class ItemRollup(Rollup):

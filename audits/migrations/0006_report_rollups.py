@@ -66,6 +66,7 @@ class Migration(migrations.Migration):
                 ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
             ],
             options={
+                'indexes': [models.Index(condition=models.Q(('location__isnull', False)), fields=['organization', 'grain', 'day'], name='sectionrollup_org_day')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('location__isnull', False)), fields=('organization', 'location', 'grain', 'day', 'checklist_version', 'kind', 'status', 'section_key'), name='uniq_sectionrollup_location'), models.UniqueConstraint(condition=models.Q(('location__isnull', True)), fields=('organization', 'grain', 'day', 'checklist_version', 'kind', 'status', 'section_key'), name='uniq_sectionrollup_org')],
             },
         ),
