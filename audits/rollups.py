@@ -169,7 +169,7 @@ def rollups_apply(*, before: Contribution | None, after: Contribution | None, us
 
 
 def _upsert_all(deltas: Mapping[type[Rollup], _Deltas], *, using: str) -> None:
-    with transaction.atomic(using=using):
+    with transaction.atomic(using=using, savepoint=False):  # the caller's transaction: no savepoint
         for model, rows in deltas.items():
             changed = {key: values for key, values in rows.items() if any(values)}
             for location_rows in (True, False):
