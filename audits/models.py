@@ -255,3 +255,133 @@ class VisitHistory(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# --- report rollups (``audits.rollups``) ------------------------------------------------------
+
+
+class RollupGrain(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+
+
+class Rollup(models.Model):
+    """What every rollup row is keyed by: one organization (and one location, or null for the whole
+    organization), one day or one month of local dates, one checklist version, kind and status.
+
+    Derived data: no foreign-key constraints in the database (deletes still cascade through the ORM),
+    so bulk rebuilds and upserts pay for no per-row checks. Rows hold sums and counts, never averages: a report over any window adds rows up and divides
+    once. Sums are integers in fixed units (``audits.rollups``), so adding and subtracting is exact.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    # Null: the organization-wide row (every location's rows added up).
+    location = models.ForeignKey(
+        "accounts.Location",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    grain = models.CharField(max_length=5, choices=RollupGrain.choices)
+    # The local date (grain day) or the month's first day (grain month).
+    day = models.DateField()
+    week_start = models.DateField(null=True, blank=True)  # day rows only
+    month_start = models.DateField()
+    quarter_start = models.DateField()
+    checklist = models.ForeignKey(
+        "checklists.Checklist", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    checklist_version = models.ForeignKey(
+        "checklists.ChecklistVersion", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=16, choices=VisitKind.choices)
+    status = models.CharField(max_length=16, choices=VisitStatus.choices)
+
+    #: The key columns, in the order of the unique indexes (``location`` is added for location rows).
+    KEY = ("organization", "grain", "day", "checklist_version", "kind", "status")
+    #: What else a row's key adds (section, item).
+    EXTRA_KEY: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+
+def _rollup_constraints(name: str, extra: tuple[str, ...] = ()) -> list[models.BaseConstraint]:
+    """One unique index for location rows and one for organization rows (partial indexes: a null
+    location never conflicts in SQL, and the upserts of ``audits.rollups`` name the one they target)."""
+    return [
+        models.UniqueConstraint(
+            fields=["organization", "location", *Rollup.KEY[1:], *extra],
+            condition=models.Q(location__isnull=False),
+            name=f"uniq_{name}_location",
+        ),
+        models.UniqueConstraint(
+            fields=[*Rollup.KEY, *extra],
+            condition=models.Q(location__isnull=True),
+            name=f"uniq_{name}_org",
+        ),
+    ]
+
+
+class VisitRollup(Rollup):
+    """Counted visits: how many, how many with a score, the scores' sum (in 1e-9 points), passed."""
+
+    visits = models.BigIntegerField(default=0)
+    scored = models.BigIntegerField(default=0)
+    score_sum = models.BigIntegerField(default=0)
+    passed = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = _rollup_constraints("visitrollup")
+        indexes = [
+            models.Index(
+                fields=["organization", "grain", "day"],
+                condition=models.Q(location__isnull=False),
+                name="visitrollup_org_day",
+            )
+        ]
+
+
+class SectionRollup(Rollup):
+    """Section scores of counted visits (sections without a score left out): count and sum (1e-9)."""
+
+    section_key = models.CharField(max_length=100)
+    scored = models.BigIntegerField(default=0)
+    score_sum = models.BigIntegerField(default=0)
+
+    EXTRA_KEY = ("section_key",)
+
+    class Meta:
+        constraints = _rollup_constraints("sectionrollup", ("section_key",))
+        indexes = [
+            models.Index(
+                fields=["organization", "grain", "day"],
+                condition=models.Q(location__isnull=False),
+                name="sectionrollup_org_day",
+            )
+        ]
+
+
+class ItemRollup(Rollup):
+    """Scored answers of counted visits per item: count and item scores' sum (in 1e-12)."""
+
+    section_key = models.CharField(max_length=100)
+    item_key = models.CharField(max_length=100)
+    answers = models.BigIntegerField(default=0)
+    score_sum = models.BigIntegerField(default=0)
+
+    EXTRA_KEY = ("section_key", "item_key")
+
+    class Meta:
+        constraints = _rollup_constraints("itemrollup", ("section_key", "item_key"))
+        indexes = [
+            models.Index(
+                fields=["organization", "grain", "day"],
+                condition=models.Q(location__isnull=False),
+                name="itemrollup_org_day",
+            )
+        ]

@@ -48,6 +48,7 @@ from .models import (
     VisitText,
 )
 from .periods import period_keys
+from .rollups import contribution_moved, rollups_apply, visit_contribution
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visit_photo_facts, visits_visible_to
 from .signals import visit_approved
@@ -539,6 +540,7 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     visit.save(force_insert=True)  # the primary key and the one-visit-per-assignment constraint race here
 
     prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    rollups_apply(before=None, after=visit_contribution(visit, answers=visit.answers.all()))
     _flags_store(visit, texts, replace=False)
     prefetched_set(visit, "photos", [])
     VisitHistory.objects.create(
@@ -584,6 +586,7 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
             f"Only a returned visit can be revised; this one is {visit.status}.", code="not_returned"
         )
 
+    counted_before = visit_contribution(visit)  # none: a returned visit is not counted
     problems = Problems()
     body = parse_visit_body(data, now=now, problems=problems, revising=True)
     if body.id is not None and body.id != visit.pk:
@@ -618,6 +621,7 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
     visit.save()
     visit.answers.all().delete()
     prefetched_set(visit, "answers", _answer_rows(visit, answers, result))
+    rollups_apply(before=counted_before, after=visit_contribution(visit, answers=visit.answers.all()))
     _flags_store(visit, texts, replace=True)
     VisitHistory.objects.create(
         visit=visit,
@@ -659,8 +663,10 @@ def visit_review(
         )
     new_status, action = REVIEW_DECISIONS[decision]
     old_status = visit.status
+    counted_before = visit_contribution(visit)
     visit.status = new_status
     visit.save(update_fields=["status", "updated_at"])
+    rollups_apply(before=counted_before, after=contribution_moved(counted_before, new_status))
     changes: dict[str, Any] = {"status": [old_status, new_status]}
     if comment:
         changes["comment"] = comment

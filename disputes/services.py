@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.authentication import Caller
 from audits.models import Answer, HistoryAction, Visit, VisitHistory, VisitKind, VisitStatus
 from audits.rendering import rounded
+from audits.rollups import rollups_apply, visit_contribution
 from audits.scoring import SCORED_TYPES, AnswerInput, VisitScore, score_visit
 from audits.selectors import visits_visible_to
 from audits.services import visit_score_flags_refresh
@@ -541,6 +542,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute:
     """Apply the upheld answers, score the visit again and store what changed; returns the changes."""
     version = visit.checklist_version
     rows = {answer.item_key: answer for answer in visit.answers.all()}
+    counted_before = visit_contribution(visit, answers=rows.values())
     inputs = {key: AnswerInput(value=row.value, na=row.na) for key, row in rows.items()}
     for item in upheld:
         inputs[item.item_key] = AnswerInput(value=item.proposed_value, na=item.proposed_na)
@@ -596,6 +598,7 @@ def _rescore(*, visit: Visit, upheld: list[DisputeItem], actor: Caller, dispute:
         visit=visit, action=HistoryAction.RESCORED, changes=changes, **_history_actor(actor)
     )
     visit_score_flags_refresh(visit=visit)
+    rollups_apply(before=counted_before, after=visit_contribution(visit))
     visit_rescored.send(sender=Visit, visit=visit, actor=actor)
     return changes
 

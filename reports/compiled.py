@@ -21,7 +21,9 @@ from itertools import count
 from typing import Any, Final
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
+
+from core.replica import read_alias
 
 Build = Callable[[Mapping[str, object]], tuple[str, Sequence[Any]]]
 
@@ -101,6 +103,7 @@ def fetch_all(key: tuple[object, ...], build: Build, values: Mapping[str, object
     dates only); the database vendor is added here. A query that can match nothing (the ORM's
     ``none()``) returns no rows without a round trip, as the ORM would.
     """
+    connection = connections[read_alias()]
     key = (connection.vendor, *key)
     template = _templates.get(key)
     if template is None:

@@ -22,15 +22,28 @@ from fractions import Fraction
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeVar, overload
 
-from django.db import connection
-from django.db.models import Avg, CharField, Count, F, IntegerField, Model, Q, QuerySet, Value
+from django.db import connection, connections
+from django.db.models import Avg, CharField, Count, F, IntegerField, Model, Q, QuerySet, Sum, Value
 
-from audits.models import Answer, Visit, VisitKind, VisitStatus
-from audits.periods import period_starts
+from audits.models import (
+    Answer,
+    ItemRollup,
+    Rollup,
+    RollupGrain,
+    SectionRollup,
+    Visit,
+    VisitKind,
+    VisitRollup,
+    VisitStatus,
+)
+from audits.periods import next_period_start, period_start, period_starts
+from audits.rollups import ITEM_UNIT, SCORE_UNIT
 from checklists.definition import text_in
 from checklists.models import ChecklistVersion
 from core.languages import negotiate
 from core.principal import Principal
+from core.replica import read_alias
+from core.roles import API_KEY_ROLE, Role
 from core.tenancy import scope_rows
 from core.validation import round_half_up
 
@@ -56,6 +69,7 @@ COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 PERIOD_COLUMNS = {"week": "week_start", "month": "month_start", "quarter": "quarter_start"}
 
 _M = TypeVar("_M", bound=Model)
+_R = TypeVar("_R", bound=Rollup)
 
 _NOISE = Decimal("1e-9")
 
@@ -256,7 +270,7 @@ def _caller(principal: Principal) -> tuple[object, ...]:
     return (type(principal).__name__, principal.role, principal.pk, principal.organization_id)
 
 
-def trend(*, principal: Principal, filters: ReportFilters, period: str) -> Trend:
+def trend_raw(*, principal: Principal, filters: ReportFilters, period: str) -> Trend:
     """Visits, average score, pass rate and section averages per period, with no holes.
 
     Each visit is bucketed by its own stored period key, so a region mixing time zones puts
@@ -281,15 +295,27 @@ def trend(*, principal: Principal, filters: ReportFilters, period: str) -> Trend
         _as_date(start): (count, average, passed)
         for start, count, average, passed in compiled.fetch_all(("trend", *shape), totals_sql, values)
     }
-    sections: dict[dt.date, dict[str, float | None]] = {}
     section_rows = compiled.fetch_all(
         ("trend sections", *shape),
         lambda values: _section_averages_sql(visits(values).annotate(ss=F("section_scores"))),
         values,
     )
+    return _trend_of(filters, period, totals, section_rows)
+
+
+_Average = float | Decimal | None
+
+
+def _trend_of(
+    filters: ReportFilters,
+    period: str,
+    totals: Mapping[dt.date, tuple[int, _Average, int]],
+    section_rows: Iterable[tuple[Any, ...]],
+) -> Trend:
+    """The series from ``{period start: (visits, average, passed)}`` and ``(start, section, average)``."""
+    sections: dict[dt.date, dict[str, float | None]] = {}
     for start, key, average in section_rows:
         sections.setdefault(_as_date(start), {})[str(key)] = round_figure(average)
-
     series = []
     for start in period_starts(filters.date_from, filters.date_to, period):
         count, average, passed = totals.get(start, (0, None, 0))
@@ -342,7 +368,7 @@ def _as_date(value: object) -> dt.date:
 # --- ranking ---------------------------------------------------------------------------------
 
 
-def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[RankingRow]:
+def location_ranking_raw(*, principal: Principal, filters: ReportFilters) -> list[RankingRow]:
     """Locations by average score over the window, best first, with the previous window's average.
 
     One query over both windows (conditional aggregates). Order: higher average first (as shown,
@@ -372,6 +398,11 @@ def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[Ra
         ranking_sql,
         {**filters.values(), "previous_from": filters.previous().date_from},
     )
+    return _ranking_of(rows)
+
+
+def _ranking_of(rows: Iterable[tuple[Any, ...]]) -> list[RankingRow]:
+    """Ranked rows from ``(location id, code, name, visits, average, passed, previous average)``."""
     results: list[RankingRow] = []
     for location_id, code, name, visits, raw_average, passed, raw_previous_average in rows:
         average = round_figure(raw_average)
@@ -438,7 +469,7 @@ def _item_catalogue(
     return catalogue
 
 
-def item_performance(
+def item_performance_raw(
     *, principal: Principal, filters: ReportFilters, language: Language = Language()
 ) -> list[ItemPerformanceRow]:
     """Mean item score x 100 per checklist item over the counted visits, weakest first.
@@ -456,6 +487,11 @@ def item_performance(
         ),
         filters.values(),
     )
+    return _items_of(rows, language)
+
+
+def _items_of(rows: list[tuple[Any, ...]], language: Language) -> list[ItemPerformanceRow]:
+    """Item rows, weakest first, from ``(checklist id, section, item, answers, mean item score)``."""
     catalogue = _item_catalogue((row[0] for row in rows), language)
     results = []
     for checklist_id, section_key, item_key, answers, average in rows:
@@ -474,7 +510,7 @@ def item_performance(
     return results
 
 
-def perception_gap(
+def perception_gap_raw(
     *, principal: Principal, filters: ReportFilters, language: Language = Language()
 ) -> PerceptionGap:
     """Self-assessment against mystery scores per item and overall (gap = self - mystery).
@@ -499,6 +535,25 @@ def perception_gap(
         ),
         values,
     )
+    overall_rows = dict(
+        compiled.fetch_all(
+            ("gap overall", *shape),
+            lambda values: (
+                counted_visits(principal, filters.with_values(values), kinds=kinds)
+                .values("kind")
+                .annotate(average=Avg("score"))
+                .query.sql_with_params()
+            ),
+            values,
+        )
+    )
+    return _gap_of(rows, overall_rows, language)
+
+
+def _gap_of(
+    rows: list[tuple[Any, ...]], overall_rows: Mapping[str, _Average], language: Language
+) -> PerceptionGap:
+    """The gap from ``(checklist id, section, item, self mean, mystery mean)`` and ``{kind: mean score}``."""
     catalogue = _item_catalogue((row[0] for row in rows), language)
     results = []
     for checklist_id, section_key, item_key, self_average, mystery_average in rows:
@@ -517,26 +572,13 @@ def perception_gap(
             )
         )
     results.sort(key=lambda r: (r.gap is None, -(r.gap or 0), r.item, r.checklist))
-
-    overall_rows = dict(
-        compiled.fetch_all(
-            ("gap overall", *shape),
-            lambda values: (
-                counted_visits(principal, filters.with_values(values), kinds=kinds)
-                .values("kind")
-                .annotate(average=Avg("score"))
-                .query.sql_with_params()
-            ),
-            values,
-        )
-    )
     own = round_figure(overall_rows.get(VisitKind.SELF_ASSESSMENT))
     mystery = round_figure(overall_rows.get(VisitKind.MYSTERY))
     overall = GapFigures(self_assessment_score=own, mystery_score=mystery, gap=_minus(own, mystery))
     return PerceptionGap(overall=overall, results=results)
 
 
-def _times_100(average: float | None) -> float | None:
+def _times_100(average: _Average) -> float | None:
     return None if average is None else round_figure(average * 100)
 
 
@@ -552,7 +594,7 @@ class Summary:
     pass_rate: float | None
 
 
-def summary(*, principal: Principal, filters: ReportFilters) -> Summary:
+def summary_raw(*, principal: Principal, filters: ReportFilters) -> Summary:
     """Counted visits, their average score and pass rate over the whole window: one query.
 
     The same visits as the trend's (``counted_visits``), in one bucket; the figures agree with the
@@ -562,17 +604,238 @@ def summary(*, principal: Principal, filters: ReportFilters) -> Summary:
     totals = counted_visits(principal, filters).aggregate(
         visits=Count("id"), average=Avg("score"), passed=Count("id", filter=Q(passed=True))
     )
-    visits = totals["visits"] or 0
+    return _summary_of(totals["visits"] or 0, totals["average"], totals["passed"] or 0)
+
+
+def _summary_of(visits: int, average: _Average, passed: int) -> Summary:
     return Summary(
         visits=visits,
-        average_score=round_figure(totals["average"]) if visits else None,
-        pass_rate=rate(totals["passed"] or 0, visits),
+        average_score=round_figure(average) if visits else None,
+        pass_rate=rate(passed, visits),
     )
 
 
 def change(current: float | None, previous: float | None) -> float | None:
     """How far a figure moved since the window before (as shown, two decimals): the ranking's ``change``."""
     return _minus(current, previous)
+
+
+# --- the reports, from rollups ----------------------------------------------------------------
+#
+# Every report above (``*_raw``: the reference, also for auditors, whom rollups cannot scope) reads
+# visits and answers. The same reports read ``audits`` rollups instead: a window is its whole
+# months (month rows) and the days at either end (day rows); organization-wide reports of the whole
+# organization read its organization rows, everything else its location rows under the caller's
+# scope. Rows hold integer sums in fixed units, so each mean is exact before ``round_figure``.
+
+
+def _served_by_rollups(principal: Principal) -> bool:
+    return principal.role != Role.AUDITOR
+
+
+def _window(date_from: dt.date, date_to: dt.date, *, months: bool = True) -> Q:
+    """Rollup rows that cover ``[date_from, date_to]`` exactly once: whole months, then days."""
+    first = period_start(date_from, "month")
+    if first != date_from:
+        first = next_period_start(first, "month")
+    after = period_start(date_to + dt.timedelta(days=1), "month")
+    if not months or first >= after:
+        return Q(grain=RollupGrain.DAY, day__gte=date_from, day__lte=date_to)
+    return (
+        Q(grain=RollupGrain.MONTH, day__gte=first, day__lt=after)
+        | Q(grain=RollupGrain.DAY, day__gte=date_from, day__lt=first)
+        | Q(grain=RollupGrain.DAY, day__gte=after, day__lte=date_to)
+    )
+
+
+def _rollups(
+    model: type[_R],
+    principal: Principal,
+    filters: ReportFilters,
+    *,
+    kinds: Iterable[str] = (VisitKind.MYSTERY,),
+    per_location: bool = False,
+) -> QuerySet[_R]:
+    """The rows of ``model`` that a report of ``filters`` adds up, before the window (no ordering)."""
+    qs = model._default_manager.filter(kind__in=list(kinds), status__in=list(filters.statuses)).order_by()
+    if filters.checklist_id is not None:
+        qs = qs.filter(checklist_id=filters.checklist_id)
+    whole = filters.region_id is None and filters.location_id is None
+    if whole and not per_location and principal.role in (Role.ADMIN, API_KEY_ROLE):
+        if principal.organization_id is None:
+            return qs.none()
+        return qs.filter(organization_id=principal.organization_id, location__isnull=True)
+    qs = scope_rows(qs.filter(location__isnull=False), principal, location="location")
+    if filters.location_id is not None:
+        qs = qs.filter(location_id=filters.location_id)
+    if filters.region_id is not None:
+        qs = qs.filter(location__region_id=filters.region_id)
+    return qs
+
+
+def _mean(total: object, count: object, unit: int) -> Decimal | None:
+    """``total / count`` in points (``total`` in ``1 / unit``); ``None`` over nothing."""
+    if not count:
+        return None
+    return Decimal(int(str(total))) / (Decimal(int(str(count))) * unit)
+
+
+_VISIT_SUMS = {
+    "n_visits": Sum("visits"),
+    "n_scored": Sum("scored"),
+    "total": Sum("score_sum"),
+    "n_passed": Sum("passed"),
+}
+
+
+def trend(*, principal: Principal, filters: ReportFilters, period: str) -> Trend:
+    """``trend_raw``'s series, from rollups (weeks from day rows, months and quarters from both)."""
+    if not _served_by_rollups(principal):
+        return trend_raw(principal=principal, filters=filters, period=period)
+    column = PERIOD_COLUMNS[period]
+    window = _window(filters.date_from, filters.date_to, months=period != "week")
+    rows = _rollups(VisitRollup, principal, filters).filter(window).values(column).annotate(**_VISIT_SUMS)
+    totals = {
+        row[column]: (
+            int(row["n_visits"]),
+            _mean(row["total"], row["n_scored"], SCORE_UNIT),
+            int(row["n_passed"]),
+        )
+        for row in rows
+        if row["n_visits"]
+    }
+    sections = (
+        _rollups(SectionRollup, principal, filters)
+        .filter(window)
+        .values(column, "section_key")
+        .annotate(n_scored=Sum("scored"), total=Sum("score_sum"))
+    )
+    section_rows = [
+        (row[column], row["section_key"], _mean(row["total"], row["n_scored"], SCORE_UNIT))
+        for row in sections
+        if row["n_scored"]
+    ]
+    return _trend_of(filters, period, totals, section_rows)
+
+
+def location_ranking(*, principal: Principal, filters: ReportFilters) -> list[RankingRow]:
+    """``location_ranking_raw``'s rows, from location rollups of both windows (one query)."""
+    if not _served_by_rollups(principal):
+        return location_ranking_raw(principal=principal, filters=filters)
+    before = filters.previous()
+    current = _window(filters.date_from, filters.date_to)
+    previous = _window(before.date_from, before.date_to)
+    rows = (
+        _rollups(VisitRollup, principal, filters, per_location=True)
+        .filter(current | previous)
+        .values("location_id", "location__code", "location__name")
+        .annotate(
+            n_visits=Sum("visits", filter=current),
+            n_scored=Sum("scored", filter=current),
+            total=Sum("score_sum", filter=current),
+            n_passed=Sum("passed", filter=current),
+            previous_scored=Sum("scored", filter=previous),
+            previous_sum=Sum("score_sum", filter=previous),
+        )
+    )
+    return _ranking_of(
+        (
+            row["location_id"],
+            row["location__code"],
+            row["location__name"],
+            int(row["n_visits"]),
+            _mean(row["total"], row["n_scored"], SCORE_UNIT),
+            int(row["n_passed"]),
+            _mean(row["previous_sum"], row["previous_scored"], SCORE_UNIT),
+        )
+        for row in rows
+        if row["n_visits"]
+    )
+
+
+def item_performance(
+    *, principal: Principal, filters: ReportFilters, language: Language = Language()
+) -> list[ItemPerformanceRow]:
+    """``item_performance_raw``'s rows, from item rollups."""
+    if not _served_by_rollups(principal):
+        return item_performance_raw(principal=principal, filters=filters, language=language)
+    rows = (
+        _rollups(ItemRollup, principal, filters)
+        .filter(_window(filters.date_from, filters.date_to))
+        .values("checklist_id", "section_key", "item_key")
+        .annotate(n_answers=Sum("answers"), total=Sum("score_sum"))
+    )
+    return _items_of(
+        [
+            (
+                row["checklist_id"],
+                row["section_key"],
+                row["item_key"],
+                int(row["n_answers"]),
+                _mean(row["total"], row["n_answers"], ITEM_UNIT),
+            )
+            for row in rows
+            if row["n_answers"]
+        ],
+        language,
+    )
+
+
+def perception_gap(
+    *, principal: Principal, filters: ReportFilters, language: Language = Language()
+) -> PerceptionGap:
+    """``perception_gap_raw``'s figures, from item and visit rollups of both kinds."""
+    if not _served_by_rollups(principal):
+        return perception_gap_raw(principal=principal, filters=filters, language=language)
+    kinds = (VisitKind.MYSTERY, VisitKind.SELF_ASSESSMENT)
+    window = _window(filters.date_from, filters.date_to)
+    own, mystery = Q(kind=VisitKind.SELF_ASSESSMENT), Q(kind=VisitKind.MYSTERY)
+    items = (
+        _rollups(ItemRollup, principal, filters, kinds=kinds)
+        .filter(window)
+        .values("checklist_id", "section_key", "item_key")
+        .annotate(
+            own_answers=Sum("answers", filter=own),
+            own_sum=Sum("score_sum", filter=own),
+            mystery_answers=Sum("answers", filter=mystery),
+            mystery_sum=Sum("score_sum", filter=mystery),
+        )
+    )
+    rows = [
+        (
+            row["checklist_id"],
+            row["section_key"],
+            row["item_key"],
+            _mean(row["own_sum"], row["own_answers"], ITEM_UNIT),
+            _mean(row["mystery_sum"], row["mystery_answers"], ITEM_UNIT),
+        )
+        for row in items
+        if row["own_answers"] or row["mystery_answers"]
+    ]
+    overall = (
+        _rollups(VisitRollup, principal, filters, kinds=kinds)
+        .filter(window)
+        .values("kind")
+        .annotate(n_scored=Sum("scored"), total=Sum("score_sum"))
+    )
+    overall_rows = {row["kind"]: _mean(row["total"], row["n_scored"], SCORE_UNIT) for row in overall}
+    return _gap_of(rows, overall_rows, language)
+
+
+def summary(*, principal: Principal, filters: ReportFilters) -> Summary:
+    """``summary_raw``'s figures, from visit rollups: one query."""
+    if not _served_by_rollups(principal):
+        return summary_raw(principal=principal, filters=filters)
+    totals = (
+        _rollups(VisitRollup, principal, filters)
+        .filter(_window(filters.date_from, filters.date_to))
+        .aggregate(**_VISIT_SUMS)
+    )
+    return _summary_of(
+        int(totals["n_visits"] or 0),
+        _mean(totals["total"], totals["n_scored"], SCORE_UNIT),
+        int(totals["n_passed"] or 0),
+    )
 
 
 # --- CSV export rows -------------------------------------------------------------------------
@@ -753,7 +1016,7 @@ def _chunk_answers_postgresql(visit_ids: list[Any]) -> list[list[ExportAnswerRow
     in the chunk (an int is cheaper to send and parse than a UUID) and sends JSON values as text,
     which the CSV writer decodes once per distinct value."""
     by_visit: list[list[ExportAnswerRow]] = [[] for _ in visit_ids]
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             """
             SELECT v.n, a.section_key, a.item_key, a.value::text, a.na, a.score, a.comment

@@ -18,6 +18,7 @@ from accounts.authentication import caller_of
 from accounts.selectors import locations_visible_to, regions_visible_to
 from core.exceptions import error_responses
 from core.principal import principal_of
+from core.replica import on_replica, replica_reads
 from core.roles import API_KEY_ROLE, Role
 from core.tenancy import get_scoped_or_404, shows_auditor_identity
 
@@ -44,6 +45,11 @@ ERRORS = error_responses(400, 401, 403, 429)
 class ReportView(APIView):
     role_map = {"GET": REPORT_READERS, "HEAD": REPORT_READERS, "OPTIONS": REPORT_READERS}
     query_serializer_class: type = ScopeQuerySerializer
+
+    def dispatch(self, request, *args, **kwargs):
+        # Reports and exports only read: from the replica, when one is configured (core/replica.py).
+        with replica_reads():
+            return super().dispatch(request, *args, **kwargs)
 
     def parse_query(self):
         query = self.query_serializer_class(
@@ -292,7 +298,9 @@ class VisitExportView(ReportView):
         )
         texts = selectors.ExportTexts(lang) if lang is not None else None
         response = StreamingHttpResponse(
-            csv_export.stream_csv(selectors.iter_export(visits), with_auditor=with_auditor, texts=texts),
+            on_replica(
+                csv_export.stream_csv(selectors.iter_export(visits), with_auditor=with_auditor, texts=texts)
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="visits.csv"'

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Location, Organization, Region, Role, User
 from audits.models import Answer, Assignment, Visit, VisitKind, VisitStatus
 from audits.periods import period_keys
+from audits.rollups import rollups_apply, visit_contribution
 from checklists.models import Channel, Checklist, ChecklistVersion
 from photos.models import Photo
 
@@ -188,6 +189,13 @@ class VisitFactory(factory.django.DjangoModelFactory):
     month_start = factory.SelfAttribute("keys.month_start")
     quarter_start = factory.SelfAttribute("keys.quarter_start")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Stored like the services store a visit: its report rollups move with it."""
+        visit = super()._create(model_class, *args, **kwargs)
+        rollups_apply(before=None, after=visit_contribution(visit, answers=[]))
+        return visit
+
 
 class AnswerFactory(factory.django.DjangoModelFactory):
     """One stored answer; ``score`` is the item score 0..1 (``None``: unscored or N/A)."""
@@ -203,6 +211,20 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     value = factory.LazyAttribute(lambda a: None if a.score is None else a.score >= 0.5)
     na = False
     comment = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        answer = super()._create(model_class, *args, **kwargs)
+        answers_added(answer.visit_id, [answer])
+        return answer
+
+
+def answers_added(visit_id, answers) -> None:
+    """Report rollups after answers were stored directly (not through the services)."""
+    visit = Visit.objects.get(pk=visit_id)
+    new = {answer.pk for answer in answers}
+    others = [answer for answer in Answer.objects.filter(visit_id=visit_id) if answer.pk not in new]
+    rollups_apply(before=visit_contribution(visit, answers=others), after=visit_contribution(visit))
 
 
 class PhotoFactory(factory.django.DjangoModelFactory):

@@ -27,3 +27,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Several suites may share one PostgreSQL server: TEST_DB_NAME keeps their databases apart.
 if env("TEST_DB_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME")}  # noqa: F405
+
+# A second alias for the replica routing tests: the same test database (a mirror), reads routed there
+# only where a test turns REPLICA_READS on.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405

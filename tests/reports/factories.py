@@ -7,6 +7,7 @@ import datetime as dt
 import zoneinfo
 
 from audits.models import Answer, Visit
+from audits.rollups import rollups_apply, visit_contribution
 from tests.factories import AnswerFactory, VisitFactory
 
 
@@ -54,4 +55,5 @@ def make_visit(
         )
         for position, answer in enumerate(answers)
     )
+    rollups_apply(before=visit_contribution(visit, answers=[]), after=visit_contribution(visit))
     return visit

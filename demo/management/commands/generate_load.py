@@ -25,6 +25,7 @@ from psycopg.types.json import Jsonb
 from accounts.models import Location, Organization, Region, Role, User
 from audits.models import Answer, Visit
 from audits.periods import period_keys
+from audits.rollups import rollups_rebuild
 from checklists.models import Channel, Checklist
 from checklists.services import checklist_create
 from core.validation import round_half_up
@@ -196,12 +197,16 @@ class Command(BaseCommand):
         if deferred:
             deferred.drop()
         try:
-            self.load(**options)
+            organization = self.load(**options)
         finally:
             if deferred:
                 started = time.perf_counter()
                 deferred.restore()
                 self.stdout.write(f"Rebuilt indexes in {time.perf_counter() - started:.1f} s.")
+        # The bulk path bypasses the services: the organization's report rollups are computed afresh.
+        started = time.perf_counter()
+        rollups_rebuild(organization_id=organization.pk)
+        self.stdout.write(f"Rebuilt report rollups in {time.perf_counter() - started:.1f} s.")
 
     def load(self, *, visits, locations, org, days, end, seed, batch, self_share, **options):
         if visits < 1 or locations < 1 or days < 1:
@@ -289,6 +294,7 @@ class Command(BaseCommand):
                 f"over {len(sites)} new locations in {time.perf_counter() - started:.1f} s."
             )
         )
+        return organization
 
     def _setup(self, name: str, count: int):
         organization, _ = Organization.objects.get_or_create(name=name)
