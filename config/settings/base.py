@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "disputes",
     "actions",
     "calibrations",
+    "fieldwork",
     "documents",
     "notifications",
     "dashboard",
