@@ -32,9 +32,7 @@ def checklist_list(*, principal: Principal, channel: str | None = None) -> Query
 
 def checklist_get(*, principal: Principal, checklist_id: object) -> Checklist:
     """The caller's checklist or a 404 (missing and not-yours look the same)."""
-    return get_scoped_or_404(
-        checklists_visible_to(principal).prefetch_related("required_qualifications"), pk=checklist_id
-    )
+    return get_scoped_or_404(checklists_visible_to(principal), pk=checklist_id)
 
 
 def version_list(*, checklist: Checklist) -> QuerySet[ChecklistVersion]:
