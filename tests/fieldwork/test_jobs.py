@@ -55,7 +55,12 @@ def test_an_assignment_created_without_an_auditor_is_a_job(client_for, admin, lo
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["auditor"], body["fee"], body["expense_cap"], body["min_rating"]) == (None, "25.50", "12.00", 6.5)
+    assert (body["auditor"], body["fee"], body["expense_cap"], body["min_rating"]) == (
+        None,
+        "25.50",
+        "12.00",
+        6.5,
+    )
     assert Assignment.objects.get(pk=body["id"]).is_job
 
 
@@ -144,7 +149,9 @@ def test_only_auditors_read_the_board(client_for, admin, manager):
         assert client_for(user).get(BOARD).status_code == 403
 
 
-def test_the_board_costs_the_same_queries_however_many_jobs(client_for, shopper, make_job, django_assert_num_queries):
+def test_the_board_costs_the_same_queries_however_many_jobs(
+    client_for, shopper, make_job, django_assert_num_queries
+):
     make_job()
     client = client_for(shopper)
     with django_assert_num_queries(4) as small:  # the user, the organization, the profile, the page

@@ -13,7 +13,9 @@ from fieldwork.eligibility import ClaimFacts, claim_refusal
 from fieldwork.geo import bounding_box, distance_km
 from fieldwork.rating import DecidedVisit, rating, visit_points
 
-visits = st.builds(DecidedVisit, approved=st.booleans(), returned=st.booleans(), upheld_items=st.integers(0, 8))
+visits = st.builds(
+    DecidedVisit, approved=st.booleans(), returned=st.booleans(), upheld_items=st.integers(0, 8)
+)
 
 
 # --- rating -----------------------------------------------------------------------------------
@@ -60,7 +62,6 @@ longitudes = st.floats(-180, 180)
 @given(latitudes, longitudes, st.floats(0.1, 500), st.floats(0, 1), st.floats(0, 360))
 def test_every_point_within_the_radius_lies_in_the_box(lat, lon, radius, fraction, bearing):
 
-
     # The point at ``fraction * radius`` km from (lat, lon) along ``bearing``.
     angular = fraction * radius / 6371.0088
     phi1, lam1, theta = math.radians(lat), math.radians(lon), math.radians(bearing)
@@ -68,7 +69,8 @@ def test_every_point_within_the_radius_lies_in_the_box(lat, lon, radius, fractio
         math.sin(phi1) * math.cos(angular) + math.cos(phi1) * math.sin(angular) * math.cos(theta)
     )
     lam2 = lam1 + math.atan2(
-        math.sin(theta) * math.sin(angular) * math.cos(phi1), math.cos(angular) - math.sin(phi1) * math.sin(phi2)
+        math.sin(theta) * math.sin(angular) * math.cos(phi1),
+        math.cos(angular) - math.sin(phi1) * math.sin(phi2),
     )
     lat2, lon2 = math.degrees(phi2), (math.degrees(lam2) + 540) % 360 - 180
     assert distance_km(lat, lon, lat2, lon2) <= radius + 1e-6
