@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -36,7 +36,7 @@ from .rating import rating
 RELEASE_NOTICE = dt.timedelta(hours=24)
 
 
-class ClaimRefused(Exception):
+class ClaimRefused(PermissionDenied):
     """An eligibility rule refuses the claim: ``code`` names it (the view answers 403)."""
 
     def __init__(self, code: str) -> None:
