@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.http import Http404
 
 from accounts.models import Organization, User
 from audits.models import (
@@ -40,6 +41,7 @@ from audits.models import (
 from checklists.models import Checklist, Qualification
 from core.principal import Principal
 from core.roles import Role
+from core.tenancy import get_scoped_or_404, scope_rows
 from disputes.models import DisputeItem, ItemDecision
 
 from .eligibility import ClaimFacts
@@ -207,6 +209,12 @@ def board_caller(user_id: int, organization_id: int) -> BoardCaller:
     )
 
 
+def organization_currency(organization_id: int | None) -> str:
+    if organization_id is None:
+        return ""
+    return Organization.objects.values_list("currency", flat=True).get(pk=organization_id)
+
+
 def open_jobs(organization_id: int, *, now: dt.datetime) -> QuerySet[Assignment]:
     """The organization's jobs nobody has claimed whose window is still ahead."""
     return Assignment.objects.filter(
@@ -215,6 +223,36 @@ def open_jobs(organization_id: int, *, now: dt.datetime) -> QuerySet[Assignment]
         auditor__isnull=True,
         status=AssignmentStatus.OPEN,
         due_until__gt=now,
+    )
+
+
+def _rendered(jobs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    return jobs.annotate(
+        version_number=F("checklist_version__number"),
+        location_name=F("location__name"),
+        location_address=F("location__address"),
+        location_latitude=F("location__latitude"),
+        location_longitude=F("location__longitude"),
+    )
+
+
+def open_jobs_visible_to(principal: Principal, *, now: dt.datetime) -> QuerySet[Assignment]:
+    """Admins, managers (their regions) and API keys read the open jobs, without a distance."""
+    if principal.organization_id is None or principal.role in (Role.AUDITOR, Role.STAFF):
+        return Assignment.objects.none()
+    jobs = scope_rows(open_jobs(principal.organization_id, now=now), principal, location="location")
+    return _rendered(jobs.annotate(distance_km=Value(None, output_field=FloatField())))
+
+
+def job_get(*, organization_id: int | None, job_id: object) -> Assignment:
+    """A job of the organization (claimed or not, of any status), or a 404."""
+    if organization_id is None:
+        raise Http404
+    return get_scoped_or_404(
+        Assignment.objects.select_related("checklist_version").filter(
+            organization_id=organization_id, is_job=True
+        ),
+        pk=job_id,
     )
 
 
@@ -247,7 +285,7 @@ def job_board(caller: BoardCaller, *, now: dt.datetime) -> QuerySet[Assignment]:
     if caller.home_latitude is None or caller.home_longitude is None:
         return Assignment.objects.none()
     lat, lon, radius = caller.home_latitude, caller.home_longitude, caller.travel_radius_km
-    return (
+    board = (
         open_jobs(caller.organization_id, now=now)
         .filter(_in_box(bounding_box(lat, lon, radius)))
         .filter(Q(min_rating__isnull=True) | Q(min_rating__lte=caller.rating))
@@ -257,14 +295,8 @@ def job_board(caller: BoardCaller, *, now: dt.datetime) -> QuerySet[Assignment]:
         .exclude(_locked_out(caller.user_id, now - dt.timedelta(days=caller.lockout_days)))
         .annotate(distance_km=_great_circle_km(lat, lon))
         .filter(distance_km__lte=float(radius))
-        .annotate(
-            version_number=F("checklist_version__number"),
-            location_name=F("location__name"),
-            location_address=F("location__address"),
-            location_latitude=F("location__latitude"),
-            location_longitude=F("location__longitude"),
-        )
     )
+    return _rendered(board)
 
 
 def claim_facts(caller: BoardCaller, job: Assignment, *, now: dt.datetime) -> ClaimFacts:

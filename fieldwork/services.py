@@ -96,15 +96,6 @@ def qualification_remove(*, user: User, qualification: Qualification) -> None:
 # --- claims -----------------------------------------------------------------------------------
 
 
-def _job_of_organization(job_id: int, organization_id: int) -> Assignment:
-    try:
-        return Assignment.objects.select_related("checklist_version").get(
-            pk=job_id, organization_id=organization_id, is_job=True
-        )
-    except (Assignment.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404
-
-
 def _check_claimable(job: Assignment, user: User, now: dt.datetime) -> None:
     if job.status == AssignmentStatus.CANCELLED:
         raise DomainConflict("This job was cancelled.", code="job_cancelled")
@@ -119,7 +110,7 @@ def job_claim(*, user: User, job_id: int, now: dt.datetime | None = None) -> Ass
     """Make an open job ``user``'s assignment; claiming one's own claimed job again changes nothing."""
     now = now or timezone.now()
     assert user.organization_id is not None  # auditors belong to an organization
-    job = _job_of_organization(job_id, user.organization_id)
+    job = selectors.job_get(organization_id=user.organization_id, job_id=job_id)
     if job.auditor_id == user.pk and job.status in (AssignmentStatus.OPEN, AssignmentStatus.SUBMITTED):
         return job  # a resent claim
     _check_claimable(job, user, now)
@@ -151,7 +142,7 @@ def job_release(*, user: User, assignment_id: int, now: dt.datetime | None = Non
     """
     now = now or timezone.now()
     assert user.organization_id is not None
-    job = _job_of_organization(job_id=assignment_id, organization_id=user.organization_id)
+    job = selectors.job_get(organization_id=user.organization_id, job_id=assignment_id)
     claim = selectors.active_claim(job.pk, user.pk)
     if claim is None:
         raise Http404  # not a job this auditor claimed: not theirs to see

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import caller_of
 from accounts.models import User
+from audits.models import Assignment
 from audits.serializers import AssignmentSerializer
 from core.exceptions import error_responses
 from core.pagination import DefaultPagination
@@ -216,13 +217,14 @@ class BoardPagination(DefaultPagination):
 
 
 class JobBoardView(GenericAPIView):
-    role_map = {"GET": AUDITOR, "HEAD": AUDITOR, "OPTIONS": AUDITOR}
+    role_map = _READ
     serializer_class = JobSerializer
     pagination_class = BoardPagination
     filterset_class = JobFilter
 
     def get_queryset(self):
-        return self._board
+        # The board is built in ``get`` (it needs the caller's profile); the schema sees its model.
+        return getattr(self, "_board", Assignment.objects.none())
 
     @extend_schema(
         summary="The job board: open jobs I may claim, with their distance from my home",
@@ -232,21 +234,37 @@ class JobBoardView(GenericAPIView):
             "required qualifications I hold, at a location I have not visited within the organization's "
             "`lockout_days`, while I made fewer than `daily_claim_cap` claims in the last 24 hours, and "
             "whose `due_until` is ahead. No home: no jobs. Soonest `due_until` first; `updated_since` "
-            "narrows to jobs changed after that instant."
+            "narrows to jobs changed after that instant. Admins, managers (their regions) and API keys "
+            "read every open job, with `distance_km` null; staff see none."
         ),
         responses={200: JobSerializer(many=True), **error_responses(400, 401, 403, 429)},
         tags=TAGS,
     )
     def get(self, request):
-        caller = selectors.board_caller(_person(request).pk, _org_id(request))
-        self._board = selectors.job_board(caller, now=timezone.now())
+        principal = principal_of(request)
+        if principal.role != Role.AUDITOR:
+            self._board = selectors.open_jobs_visible_to(principal, now=timezone.now())
+            currency = selectors.organization_currency(principal.organization_id)
+        else:
+            caller = selectors.board_caller(_person(request).pk, _org_id(request))
+            self._board = selectors.job_board(caller, now=timezone.now())
+            currency = caller.currency
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        data = JobSerializer(page, many=True, context={"currency": caller.currency}).data
+        data = JobSerializer(page, many=True, context={"currency": currency}).data
         return self.get_paginated_response(data)
 
 
+def _auditor_on_job(request, pk) -> User:
+    """The caller, an auditor, on a job of their organization: 404 for a job they cannot see
+    (another organization's, or none), then 403 for anyone but an auditor."""
+    selectors.job_get(organization_id=principal_of(request).organization_id, job_id=pk)
+    if principal_of(request).role != Role.AUDITOR:
+        raise PermissionDenied("Only auditors claim and release jobs.")
+    return _person(request)
+
+
 class JobClaimView(APIView):
-    role_map = {"POST": AUDITOR, "OPTIONS": AUDITOR}
+    role_map = {"POST": EVERYONE, "OPTIONS": EVERYONE}
 
     @extend_schema(
         summary="Claim a job: it becomes my assignment",
@@ -262,14 +280,14 @@ class JobClaimView(APIView):
     )
     def post(self, request, pk):
         try:
-            job = services.job_claim(user=_person(request), job_id=pk)
+            job = services.job_claim(user=_auditor_on_job(request, pk), job_id=pk)
         except services.ClaimRefused as refused:
             raise PermissionDenied(refused.message, code=refused.code)
         return Response(AssignmentSerializer(job).data)
 
 
 class JobReleaseView(APIView):
-    role_map = {"POST": AUDITOR, "OPTIONS": AUDITOR}
+    role_map = {"POST": EVERYONE, "OPTIONS": EVERYONE}
 
     @extend_schema(
         summary="Release a job I claimed: it goes back to the board",
@@ -283,7 +301,7 @@ class JobReleaseView(APIView):
         tags=["assignments"],
     )
     def post(self, request, pk):
-        job = services.job_release(user=_person(request), assignment_id=pk)
+        job = services.job_release(user=_auditor_on_job(request, pk), assignment_id=pk)
         return Response(AssignmentSerializer(job).data)
 
 

@@ -2,6 +2,7 @@
 
 import io
 import uuid
+from decimal import Decimal
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -10,6 +11,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
+from checklists.models import Qualification
+from fieldwork.models import AuditorProfile, AuditorQualification, Payout
 from accounts.services import api_key_create
 from actions.services import action_create
 from actions.services import evidence_add as action_evidence_add
@@ -153,7 +156,34 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
         organization=org, name="spare", scopes=["read"], created_by=None
     )[0]
     _add_calibrations(data, users, location, far_location, checklist, far_auditor)
+    _add_fieldwork(data, users, location, checklist, visit)
     return data
+
+
+def _add_fieldwork(data, users, location, checklist, visit):
+    """A qualification, the auditor's home by the location, an open job there, and a payout."""
+    qualification = Qualification.objects.create(organization=data.org, code="fr", name="French")
+    AuditorProfile.objects.create(
+        user=users["auditor"],
+        organization=data.org,
+        home_latitude=location.latitude,
+        home_longitude=location.longitude,
+    )
+    AuditorQualification.objects.create(auditor=users["auditor"], qualification=qualification)
+    job = AssignmentFactory(
+        organization=data.org, location=location, checklist=checklist, auditor=None, is_job=True, fee=Decimal("20")
+    )
+    payout = Payout.objects.create(
+        organization=data.org,
+        auditor=users["auditor"],
+        visit=visit,
+        fee=Decimal("20.00"),
+        expenses=Decimal("0.00"),
+        total=Decimal("20.00"),
+        currency=data.org.currency,
+        created_at=timezone.now(),
+    )
+    data.objects.update(job=job, qualification=qualification, payout=payout)
 
 
 def _dispute_with_evidence(visit, opener):
