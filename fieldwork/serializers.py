@@ -100,7 +100,10 @@ class JobSerializer(serializers.Serializer):
     expense_cap = MoneyField(allow_null=True)
     currency = serializers.CharField()
     min_rating = serializers.FloatField(allow_null=True)
-    distance_km = serializers.FloatField(help_text="Great-circle distance from the auditor's home, 0.1 km.")
+    distance_km = serializers.FloatField(
+        allow_null=True,
+        help_text="Great-circle distance from the auditor's home, 0.1 km; null when read by an admin.",
+    )
     updated_at = serializers.DateTimeField()
 
     def to_representation(self, job: Any) -> dict[str, Any]:
@@ -122,7 +125,7 @@ class JobSerializer(serializers.Serializer):
             "expense_cap": money_text(job.expense_cap),
             "currency": self.context["currency"],
             "min_rating": None if job.min_rating is None else float(job.min_rating),
-            "distance_km": round(job.distance_km, 1),
+            "distance_km": None if job.distance_km is None else round(job.distance_km, 1),
             "updated_at": dt_representation(job.updated_at),
         }
 

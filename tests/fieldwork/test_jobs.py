@@ -144,9 +144,16 @@ def test_updated_since_narrows_the_board(client_for, shopper, make_job):
     assert client_for(shopper).get(BOARD, {"updated_since": "yesterday"}).status_code == 400
 
 
-def test_only_auditors_read_the_board(client_for, admin, manager):
-    for user in (admin, manager):
-        assert client_for(user).get(BOARD).status_code == 403
+def test_admins_and_managers_read_every_open_job_without_distance(
+    client_for, admin, manager, staff, make_job, region, org
+):
+    job = make_job()
+    elsewhere = make_job(location=LocationFactory(region=RegionFactory(organization=org)))
+    make_job(status="cancelled")
+    assert board_ids(client_for(admin)) == [job.pk, elsewhere.pk]
+    assert board_ids(client_for(manager)) == [job.pk]
+    assert board_ids(client_for(staff)) == []
+    assert client_for(admin).get(BOARD).json()["results"][0]["distance_km"] is None
 
 
 def test_the_board_costs_the_same_queries_however_many_jobs(
