@@ -38,6 +38,7 @@ from audits.models import (
     VisitKind,
     VisitStatus,
 )
+from audits.selectors import assignments_visible_to
 from checklists.models import Checklist, Qualification
 from core.principal import Principal
 from core.roles import Role
@@ -242,6 +243,11 @@ def open_jobs_visible_to(principal: Principal, *, now: dt.datetime) -> QuerySet[
         return Assignment.objects.none()
     jobs = scope_rows(open_jobs(principal.organization_id, now=now), principal, location="location")
     return _rendered(jobs.annotate(distance_km=Value(None, output_field=FloatField())))
+
+
+def jobs_visible_to(principal: Principal) -> QuerySet[Assignment]:
+    """Jobs as assignments: what the caller sees of the organization's assignments."""
+    return assignments_visible_to(principal).filter(is_job=True)
 
 
 def job_get(*, organization_id: int | None, job_id: object) -> Assignment:

@@ -255,10 +255,11 @@ class JobBoardView(GenericAPIView):
 
 
 def _auditor_on_job(request, pk) -> User:
-    """The caller, an auditor, on a job of their organization: 404 for a job they cannot see
-    (another organization's, or none), then 403 for anyone but an auditor."""
-    selectors.job_get(organization_id=principal_of(request).organization_id, job_id=pk)
-    if principal_of(request).role != Role.AUDITOR:
+    """The caller, an auditor, on a job of their organization (the service finds it, or answers
+    404). Anyone else: 404 for a job outside what they see, else 403."""
+    principal = principal_of(request)
+    if principal.role != Role.AUDITOR:
+        get_scoped_or_404(selectors.jobs_visible_to(principal), pk=pk)
         raise PermissionDenied("Only auditors claim and release jobs.")
     return _person(request)
 

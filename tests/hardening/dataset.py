@@ -2,8 +2,8 @@
 
 import io
 import uuid
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 from PIL import Image
@@ -11,13 +11,13 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role
-from checklists.models import Qualification
-from fieldwork.models import AuditorProfile, AuditorQualification, Payout
 from accounts.services import api_key_create
 from actions.services import action_create
 from actions.services import evidence_add as action_evidence_add
 from audits.services import visit_submit
+from checklists.models import Qualification
 from disputes.services import dispute_open, evidence_add
+from fieldwork.models import AuditorProfile, AuditorQualification, Payout
 from notifications.models import Notification
 from photos.services import photo_add
 from tests.factories import (
@@ -157,6 +157,9 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
     )[0]
     _add_calibrations(data, users, location, far_location, checklist, far_auditor)
     _add_fieldwork(data, users, location, checklist, visit)
+    data.outside["job"] = AssignmentFactory(
+        organization=org, location=far_location, checklist=checklist, auditor=None, is_job=True
+    )
     return data
 
 
@@ -171,7 +174,12 @@ def _add_fieldwork(data, users, location, checklist, visit):
     )
     AuditorQualification.objects.create(auditor=users["auditor"], qualification=qualification)
     job = AssignmentFactory(
-        organization=data.org, location=location, checklist=checklist, auditor=None, is_job=True, fee=Decimal("20")
+        organization=data.org,
+        location=location,
+        checklist=checklist,
+        auditor=None,
+        is_job=True,
+        fee=Decimal("20"),
     )
     payout = Payout.objects.create(
         organization=data.org,
