@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from accounts.serializers import StrictCharField, StrictIntegerField
 from audits.filters import MAX_ID
 from core.money import money_text
 from core.rendering import dt_representation
@@ -66,7 +68,7 @@ class AuditorProfileSerializer(serializers.Serializer):
 
 class AuditorProfileUpdateSerializer(StrictSerializer):
     home = HomeSerializer(required=False, allow_null=True)
-    travel_radius_km = serializers.IntegerField(required=False, min_value=1, max_value=MAX_RADIUS_KM)
+    travel_radius_km = StrictIntegerField(required=False, min_value=1, max_value=MAX_RADIUS_KM)
 
 
 class QualificationSerializer(serializers.Serializer):
@@ -76,8 +78,12 @@ class QualificationSerializer(serializers.Serializer):
 
 
 class QualificationCreateSerializer(StrictSerializer):
-    code = serializers.RegexField(r"^[A-Za-z0-9_.-]{1,50}$", help_text="Letters, digits, `_`, `.`, `-`.")
-    name = serializers.CharField(max_length=200)
+    code = StrictCharField(
+        max_length=50,
+        validators=[RegexValidator(r"^[A-Za-z0-9_.-]+$", code="invalid")],
+        help_text="Letters, digits, `_`, `.`, `-`.",
+    )
+    name = StrictCharField(max_length=200)
 
 
 class JobLocationSerializer(serializers.Serializer):
@@ -149,9 +155,9 @@ class PayoutSerializer(serializers.Serializer):
 
 class MarkPaidSerializer(StrictSerializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500
     )
-    reference = serializers.CharField(max_length=200, help_text="The bank or payroll reference.")
+    reference = StrictCharField(max_length=200, help_text="The bank or payroll reference.")
 
 
 class MarkPaidResponseSerializer(serializers.Serializer):
