@@ -224,6 +224,10 @@ class Location(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "code"], name="uniq_location_code_per_org")
         ]
+        # The job board's bounding box (fieldwork.selectors.job_board).
+        indexes = [
+            models.Index(fields=["organization", "latitude", "longitude"], name="location_org_lat_lon")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

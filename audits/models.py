@@ -34,9 +34,15 @@ class Assignment(models.Model):
     checklist_version = models.ForeignKey(
         "checklists.ChecklistVersion", on_delete=models.PROTECT, related_name="assignments"
     )
+    # Null while the assignment is a job on the board (``fieldwork``): whoever claims it gets it.
     auditor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments", null=True, blank=True
     )
+    # Jobs (``fieldwork``): pay in the organization's currency, and who may claim it.
+    is_job = models.BooleanField(default=False)
+    fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expense_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    min_rating = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     due_from = models.DateTimeField()
     due_until = models.DateTimeField()
     status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN)
@@ -53,6 +59,12 @@ class Assignment(models.Model):
             models.Index(fields=["organization", "updated_at"], name="assignment_org_updated"),
             models.Index(fields=["auditor", "updated_at"], name="assignment_auditor_updated"),
             models.Index(fields=["status", "due_until"], name="assignment_status_due"),
+            # The job board: open jobs nobody has claimed, by organization.
+            models.Index(
+                fields=["organization", "due_until"],
+                condition=models.Q(auditor__isnull=True, status="open"),
+                name="assignment_board",
+            ),
         ]
 
 
@@ -90,6 +102,9 @@ class Visit(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Expenses declared for a job's visit (``expenses: {amount, note}``), paid with its fee.
+    expenses_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expenses_note = models.TextField(blank=True)
 
     # Scoring, computed exactly by audits.scoring and stored for reads and reports.
     score = models.FloatField(null=True, blank=True)

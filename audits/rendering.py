@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from core.money import money_text
 from core.rendering import dt_representation
 from core.validation import round_half_up
 
@@ -70,6 +71,9 @@ def visit_representation(visit: Visit, *, show_auditor: bool) -> dict[str, Any]:
         "ended_at": dt_representation(visit.ended_at),
         "position": position,
         "notes": visit.notes,
+        "expenses": None
+        if visit.expenses_amount is None
+        else {"amount": money_text(visit.expenses_amount), "note": visit.expenses_note},
         "score": visit.score,
         "original_score": visit.original_score,
         "passed": visit.passed,

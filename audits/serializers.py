@@ -6,12 +6,15 @@ the generic field machinery would dominate the request time: that rendering is
 ``audits.rendering.visit_representation``, which the webhook events reuse (``audits.events``).
 """
 
+from decimal import Decimal
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.money import money_text
 from core.rendering import dt_representation
-from core.serializers import StrictSerializer
+from core.serializers import MoneyField, StrictSerializer
 
 from .filters import MAX_ID
 from .integrity import FLAG_CODES
@@ -36,6 +39,11 @@ class AssignmentSerializer(serializers.Serializer):
     )
     due_from = serializers.DateTimeField(read_only=True)
     due_until = serializers.DateTimeField(read_only=True)
+    fee = MoneyField(read_only=True, allow_null=True, help_text="Paid on approval; null: none.")
+    expense_cap = MoneyField(read_only=True, allow_null=True, help_text="Most expenses a visit may declare.")
+    min_rating = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Jobs: lowest rating to claim."
+    )
     status = serializers.ChoiceField(choices=AssignmentStatus.choices, read_only=True)
     instructions = serializers.CharField(read_only=True)
     visit = serializers.UUIDField(read_only=True, allow_null=True, help_text="The visit made for it, if any.")
@@ -55,6 +63,9 @@ class AssignmentSerializer(serializers.Serializer):
             "auditor": assignment.auditor_id if show_auditor else None,
             "due_from": dt_representation(assignment.due_from),
             "due_until": dt_representation(assignment.due_until),
+            "fee": money_text(assignment.fee),
+            "expense_cap": money_text(assignment.expense_cap),
+            "min_rating": None if assignment.min_rating is None else float(assignment.min_rating),
             "status": assignment.status,
             "instructions": assignment.instructions,
             "visit": str(assignment.visit_uuid) if getattr(assignment, "visit_uuid", None) else None,
@@ -75,11 +86,42 @@ class AssignmentCreateSerializer(StrictSerializer):
         help_text="Version number; default: the current version.",
     )
     auditor = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="An active auditor of the organization."
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An active auditor of the organization; left out or null, the assignment is a job "
+        "on the board that an eligible auditor claims.",
     )
     due_from = serializers.DateTimeField()
     due_until = serializers.DateTimeField()
     instructions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    fee = MoneyField(
+        required=False, allow_null=True, default=None, help_text="Paid on approval, in `currency`."
+    )
+    expense_cap = MoneyField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The most a visit may declare as expenses; null: no expenses.",
+    )
+    min_rating = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal(0),
+        max_value=Decimal(10),
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Jobs only: the lowest auditor rating that may claim it (0-10, one decimal).",
+    )
+    currency = serializers.CharField(
+        required=False,
+        max_length=3,
+        help_text="When given, must be the organization's currency (400 `currency_mismatch` otherwise).",
+    )
 
 
 class AssignmentUpdateSerializer(StrictSerializer):
@@ -105,6 +147,18 @@ class PositionInSerializer(PositionSerializer):
         required=False,
         allow_null=True,
         help_text="True when the phone's location provider is a mock (flags the visit `mock_location`).",
+    )
+
+
+class ExpensesSerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text='A decimal string in the organization\'s currency ("12.50").')
+    note = serializers.CharField(allow_blank=True)
+
+
+class ExpensesInSerializer(ExpensesSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    currency = serializers.CharField(
+        required=False, help_text="When given, must be the organization's currency (400 otherwise)."
     )
 
 
@@ -143,6 +197,12 @@ class VisitSubmitSerializer(serializers.Serializer):
     position = PositionInSerializer(required=False, allow_null=True)
     answers = AnswerInSerializer(many=True)
     notes = serializers.CharField(required=False, allow_blank=True)
+    expenses = ExpensesInSerializer(
+        required=False,
+        allow_null=True,
+        help_text='For a job with an `expense_cap`: at most that; a photo with `item: "receipt"` must '
+        "then be added before the visit can be approved.",
+    )
 
 
 class SectionScoreSerializer(serializers.Serializer):
@@ -187,6 +247,7 @@ class VisitSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField()
     position = PositionSerializer(allow_null=True)
     notes = serializers.CharField()
+    expenses = ExpensesSerializer(allow_null=True, help_text="Expenses declared for a job, or null.")
     score = serializers.FloatField(allow_null=True, help_text="0..100, two decimals, half up.")
     original_score = serializers.FloatField(
         allow_null=True,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,7 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from accounts.authentication import Caller
-from accounts.models import Location, Role, User
+from accounts.models import Location, Organization, Role, User
 from accounts.services import ensure_admin_remains, lock_organization, user_pseudonymise
 from checklists.models import Checklist, ChecklistVersion
 from core.events import EventType
@@ -51,7 +52,7 @@ from .periods import period_keys
 from .rollups import contribution_moved, rollups_apply, visit_contribution
 from .scoring import AnswerInput, VisitScore, score_visit
 from .selectors import assignments_visible_to, visit_photo_facts, visits_visible_to
-from .signals import visit_approved
+from .signals import visit_approved, visit_rejected
 from .submission import (
     ParsedAnswer,
     VisitBody,
@@ -124,13 +125,18 @@ def assignment_create(
     actor: Caller,
     location: int,
     checklist: int,
-    auditor: int,
+    auditor: int | None,
     due_from: dt.datetime,
     due_until: dt.datetime,
     checklist_version: int | None = None,
     instructions: str = "",
+    fee: Decimal | None = None,
+    expense_cap: Decimal | None = None,
+    min_rating: Decimal | None = None,
+    currency: str | None = None,
 ) -> Assignment:
-    """Send an auditor to a location (admins: anywhere in the org; managers: their regions)."""
+    """Send an auditor to a location (admins: anywhere in the org; managers: their regions); without
+    an auditor it is a job on the board (``fieldwork``), which an eligible auditor claims."""
     problems = Problems()
     org_id = organization_id_of(actor)
     site = scope_rows(Location.objects.all(), actor, location="").filter(pk=location).first()
@@ -139,21 +145,31 @@ def assignment_create(
     version = _resolve_checklist_version(
         organization_id=org_id, checklist_id=checklist, number=checklist_version, problems=problems
     )
-    person = User.objects.filter(
-        pk=auditor, organization_id=org_id, role=Role.AUDITOR, is_active=True
-    ).first()
-    if person is None:
-        problems.add("auditor", "Not an active auditor of this organization.", "does_not_exist")
+    person = None
+    if auditor is not None:
+        person = User.objects.filter(
+            pk=auditor, organization_id=org_id, role=Role.AUDITOR, is_active=True
+        ).first()
+        if person is None:
+            problems.add("auditor", "Not an active auditor of this organization.", "does_not_exist")
+        if min_rating is not None:
+            problems.add("min_rating", "Only a job (no auditor) has a minimum rating.", "not_allowed")
     if due_from >= due_until:
         problems.add("due_until", "due_until must be after due_from.", "invalid_order")
+    if currency is not None and currency != Organization.objects.get(pk=org_id).currency:
+        problems.add("currency", "Not the organization's currency.", "currency_mismatch")
     problems.raise_if_any()
-    assert site is not None and version is not None and person is not None  # else a problem was raised
+    assert site is not None and version is not None  # else a problem was raised
     return Assignment.objects.create(
         organization_id=org_id,
         location=site,
         checklist_id=version.checklist_id,
         checklist_version=version,
         auditor=person,
+        is_job=person is None,
+        fee=fee,
+        expense_cap=expense_cap,
+        min_rating=min_rating,
         due_from=due_from,
         due_until=due_until,
         instructions=instructions,
@@ -293,6 +309,22 @@ def _resolve_self_assessment(body: VisitBody, actor: Caller, problems: Problems)
     return None, site, version
 
 
+def _check_expenses(body: VisitBody, assignment: Assignment | None, problems: Problems) -> None:
+    """Expenses are for a job with an ``expense_cap``, at most that, in the organization's currency."""
+    if body.expenses_amount is None:
+        return
+    if assignment is None or assignment.expense_cap is None:
+        problems.add("expenses", "This visit's assignment takes no expenses.", "not_allowed")
+        return
+    if body.expenses_amount > assignment.expense_cap:
+        problems.add(
+            "expenses.amount", f"At most the job's expense_cap, {assignment.expense_cap}.", "max_value"
+        )
+    currency = Organization.objects.filter(pk=assignment.organization_id).values_list("currency", flat=True)
+    if body.expenses_currency is not None and body.expenses_currency != currency.first():
+        problems.add("expenses.currency", "Not the organization's currency.", "currency_mismatch")
+
+
 def _score(version: ChecklistVersion, answers: list[ParsedAnswer]) -> VisitScore:
     inputs = {answer.item_key: AnswerInput(value=answer.value, na=answer.na) for answer in answers}
     return score_visit(version.sections, inputs, version.pass_threshold)
@@ -309,6 +341,7 @@ def _apply(
     visit.latitude, visit.longitude, visit.accuracy_m = body.latitude, body.longitude, body.accuracy_m
     visit.mock_location = body.mock
     visit.notes = body.notes
+    visit.expenses_amount, visit.expenses_note = body.expenses_amount, body.expenses_note
     visit.off_site = geo.is_off_site(
         latitude=body.latitude,
         longitude=body.longitude,
@@ -506,6 +539,7 @@ def _submit(*, actor: Caller, data: Any, now: dt.datetime) -> tuple[Visit, bool]
     if body.kind == VisitKind.SELF_ASSESSMENT and "kind" not in problems:
         assignment, site, version = _resolve_self_assessment(body, actor, problems)
     answers = parse_answers(body.answers, version.sections, problems) if version is not None else []
+    _check_expenses(body, assignment, problems)
     if assignment is not None:
         if assignment.status == AssignmentStatus.CANCELLED:
             raise DomainConflict("This assignment was cancelled.", code="assignment_cancelled")
@@ -602,11 +636,12 @@ def visit_revise(*, actor: Caller, visit_id: object, data: Any, now: dt.datetime
         if sent is not None and sent != stored:
             problems.add(name, "A revision keeps the visit's original value.", "immutable")
     answers = parse_answers(body.answers, visit.checklist_version.sections, problems)
+    assignment = visit.assignment if visit.assignment_id else None
+    _check_expenses(body, assignment, problems)
     problems.raise_if_any()
 
     result = _score(visit.checklist_version, answers)
     old_score = visit.score
-    assignment = visit.assignment if visit.assignment_id else None
     _apply(visit, body=body, site=visit.location, assignment=assignment, result=result)
     texts = _flags_compute(
         visit,
@@ -674,6 +709,8 @@ def visit_review(
     visit_event_publish(visit, EventType.VISIT_REVIEWED)
     if new_status == VisitStatus.APPROVED:
         visit_approved.send(sender=Visit, visit=visit, actor=actor, now=now or timezone.now())
+    elif new_status == VisitStatus.REJECTED:
+        visit_rejected.send(sender=Visit, visit=visit, actor=actor, now=now or timezone.now())
     return visit
 
 

@@ -15,3 +15,6 @@ visit_approved = Signal()
 #: Sent by whoever re-scores a stored visit (``disputes`` on an upheld decision) with ``visit``
 #: (locked, its new score, ``passed`` and ``critical_failures`` saved) and ``actor``.
 visit_rescored = Signal()
+
+#: Sent by ``audits.services.visit_review`` with ``visit`` (locked, just rejected), ``actor`` and ``now``.
+visit_rejected = Signal()

@@ -27,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 
 from checklists.definition import items_by_key
 from checklists.logic import has_logic, visibility
+from core.money import MoneyError, money_parse
 from core.validation import Problems, canonical_json, is_integer, is_number
 
 KINDS = ("mystery", "self_assessment")
@@ -43,8 +44,10 @@ VISIT_FIELDS = frozenset(
         "position",
         "answers",
         "notes",
+        "expenses",
     }
 )
+EXPENSES_FIELDS = frozenset({"amount", "note", "currency"})
 ANSWER_FIELDS = frozenset({"item", "value", "na", "comment"})
 POSITION_FIELDS = frozenset({"latitude", "longitude", "accuracy_m", "mock"})
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -185,7 +188,7 @@ def comparable_body(data: Any, defaults: Mapping[str, Any] | None = None) -> Any
     for name in ("started_at", "ended_at"):
         if name in body:
             body[name] = _same_instant(body[name])
-    for name in (*ENVELOPE_IDS, "position", "notes"):
+    for name in (*ENVELOPE_IDS, "position", "notes", "expenses"):
         _drop(body, name, None)
     if body.get("notes") == "":
         del body["notes"]
@@ -227,6 +230,9 @@ class VisitBody:
     accuracy_m: float | None = None
     mock: bool = False
     notes: str = ""
+    expenses_amount: Decimal | None = None
+    expenses_note: str = ""
+    expenses_currency: str | None = None
     answers: Any = field(default_factory=list)
 
 
@@ -313,6 +319,31 @@ def _parse_position(raw: Any, body: VisitBody, problems: Problems) -> None:
             body.mock = mock
 
 
+def _parse_expenses(raw: Any, body: VisitBody, problems: Problems) -> None:
+    """``expenses: {amount, note, currency}`` (amount a decimal string) or null."""
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping):
+        problems.add("expenses", "An object {amount, note} or null is required.", "invalid")
+        return
+    for key in sorted(printable_key(k) for k in set(raw) - EXPENSES_FIELDS):
+        problems.add(f"expenses.{key}", "Unknown field.", "unknown_field")
+    try:
+        body.expenses_amount = money_parse(raw.get("amount"))
+    except MoneyError as error:
+        problems.add("expenses.amount", error.message, "required" if "amount" not in raw else error.code)
+    note = raw.get("note", "")
+    if not isinstance(note, str) or len(note) > MAX_COMMENT:
+        problems.add("expenses.note", f"A string of at most {MAX_COMMENT} characters is required.", "invalid")
+    else:
+        body.expenses_note = note
+    currency = raw.get("currency")
+    if currency is not None and not isinstance(currency, str):
+        problems.add("expenses.currency", "An ISO 4217 code is required.", "invalid")
+    else:
+        body.expenses_currency = currency
+
+
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -366,6 +397,7 @@ def parse_visit_body(data: Any, *, now: dt.datetime, problems: Problems, revisin
     _parse_times(data, body, problems, now=now)
     _parse_position(data.get("position"), body, problems)
     _parse_notes(data, body, problems)
+    _parse_expenses(data.get("expenses"), body, problems)
     body.answers = _answer_list(data, problems)
     return body
 

@@ -35,6 +35,10 @@ class Checklist(models.Model):
     builtin_key = models.CharField(
         max_length=64, blank=True, help_text="Set for checklists from the built-in library."
     )
+    # Only auditors holding all of these may claim its jobs (``fieldwork``).
+    required_qualifications = models.ManyToManyField(
+        "checklists.Qualification", blank=True, related_name="checklists"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,6 +56,26 @@ class Checklist(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Qualification(models.Model):
+    """What an auditor may be certified for (a language, a brand training): granted by ``fieldwork``."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="qualifications"
+    )
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="uniq_qualification_code_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class ImmutableVersionError(ValidationError):

@@ -323,6 +323,12 @@ class ChecklistSerializer(serializers.ModelSerializer):
     builtin_key = serializers.CharField(
         read_only=True, help_text='Set for checklists installed from the built-in library, "" otherwise.'
     )
+    required_qualifications: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="code",
+        help_text="Qualification codes an auditor must hold to claim this checklist's jobs.",
+    )
 
     class Meta:
         model = Checklist
@@ -334,6 +340,7 @@ class ChecklistSerializer(serializers.ModelSerializer):
             "current_version",
             "min_duration_minutes",
             "builtin_key",
+            "required_qualifications",
             "created_at",
             "updated_at",
         ]
@@ -350,6 +357,12 @@ class ChecklistCreateSerializer(DefinitionInputMixin, StrictSerializer):
     min_duration_minutes = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=24 * 60, help_text=MIN_DURATION_HELP
     )
+    required_qualifications = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        max_length=50,
+        help_text="Qualification codes (/api/v1/qualifications/) an auditor must hold to claim its jobs.",
+    )
 
 
 class ChecklistUpdateSerializer(StrictSerializer):
@@ -357,6 +370,12 @@ class ChecklistUpdateSerializer(StrictSerializer):
     description = TextField(required=False, allow_blank=True)
     min_duration_minutes = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=24 * 60, help_text=MIN_DURATION_HELP
+    )
+    required_qualifications = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        max_length=50,
+        help_text="Qualification codes (/api/v1/qualifications/) an auditor must hold to claim its jobs.",
     )
 
 

@@ -23,7 +23,7 @@ from .definition import (
     validate_definition,
 )
 from .library import LIBRARY
-from .models import Checklist, ChecklistVersion
+from .models import Checklist, ChecklistVersion, Qualification
 
 NAME_MAX_LENGTH = 200
 
@@ -44,6 +44,17 @@ def _text_problems(
     return errors
 
 
+def _qualifications(organization_id: int, codes: list[str], errors: dict[str, Any]) -> list[Qualification]:
+    """The organization's qualifications by ``codes``; unknown codes are a problem in ``errors``."""
+    found = list(Qualification.objects.filter(organization_id=organization_id, code__in=codes))
+    unknown = sorted(set(codes) - {q.code for q in found})
+    if unknown:
+        errors["required_qualifications"] = [
+            ValidationError(f"Unknown qualification codes: {', '.join(unknown)}.", code="does_not_exist")
+        ]
+    return found
+
+
 @transaction.atomic
 def checklist_create(
     *,
@@ -56,9 +67,11 @@ def checklist_create(
     builtin_key: str = "",
     languages: Any = None,
     min_duration_minutes: int | None = None,
+    required_qualifications: list[str] | None = None,
 ) -> Checklist:
     """Create a checklist and publish its definition as version 1."""
     errors = _text_problems(name=name, description=description, name_required=True)
+    required = _qualifications(organization.pk, required_qualifications or [], errors)
     problems = definition_problems(
         sections=sections, pass_threshold=pass_threshold, channel=channel, languages=languages
     )
@@ -76,6 +89,8 @@ def checklist_create(
         builtin_key=builtin_key,
         min_duration_minutes=min_duration_minutes,
     )
+    if required:
+        checklist.required_qualifications.set(required)
     ChecklistVersion.objects.create(
         checklist=checklist, number=1, pass_threshold=threshold, sections=tree, languages=tags
     )
@@ -114,7 +129,7 @@ def checklist_version_publish(
 @transaction.atomic
 def checklist_update(*, checklist: Checklist, data: dict[str, Any]) -> Checklist:
     """Rename or re-describe a checklist; its definition only changes by publishing a version."""
-    unknown = sorted(set(data) - {"name", "description", "min_duration_minutes"})
+    unknown = sorted(set(data) - {"name", "description", "min_duration_minutes", "required_qualifications"})
     errors = {
         key: [
             ValidationError(
@@ -128,8 +143,13 @@ def checklist_update(*, checklist: Checklist, data: dict[str, Any]) -> Checklist
             name=data.get("name", MISSING), description=data.get("description", MISSING), name_required=False
         )
     )
+    required = None
+    if "required_qualifications" in data:
+        required = _qualifications(checklist.organization_id, data["required_qualifications"], errors)
     if errors:
         raise ValidationError(errors)
+    if required is not None:
+        checklist.required_qualifications.set(required)
     fields = []
     if "name" in data:
         checklist.name = data["name"].strip()

@@ -264,7 +264,9 @@ class ChecklistViewSet(viewsets.GenericViewSet):
     filterset_class = ChecklistFilter
 
     def get_queryset(self):
-        return selectors.checklists_visible_to(principal_of(self.request))
+        return selectors.checklists_visible_to(principal_of(self.request)).prefetch_related(
+            "required_qualifications"
+        )
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())

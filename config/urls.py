@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("disputes.urls")),
     path("", include("actions.urls")),
     path("", include("calibrations.urls")),
+    path("", include("fieldwork.urls")),
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
 ]

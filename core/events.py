@@ -26,6 +26,8 @@ class EventType(models.TextChoices):
     ACTION_VERIFIED = "action.verified", "action.verified"
     ACTION_REOPENED = "action.reopened", "action.reopened"
     ACTION_CANCELLED = "action.cancelled", "action.cancelled"
+    JOB_CLAIMED = "job.claimed", "job.claimed"
+    PAYOUT_CREATED = "payout.created", "payout.created"
 
 
 #: Sent with ``organization``, ``type`` (an ``EventType`` value) and ``data`` (a JSON-ready dict).

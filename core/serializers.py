@@ -4,9 +4,13 @@ Strict serializers reject unknown fields (a typo in a phone's body must not be s
 dropped) and non-object bodies, naming the offending field in ``attr``.
 """
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from .money import MoneyError, money_parse, money_text
 
 if TYPE_CHECKING:
     # The mixin goes before a serializer class: type-check it as one (at run time it is plain).
@@ -36,3 +40,17 @@ class StrictSerializer(StrictMixin, serializers.Serializer[Any]):
 
 class StrictModelSerializer(StrictMixin, serializers.ModelSerializer[Any]):
     pass
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"})
+class MoneyField(serializers.Field[Decimal, Decimal, str, Any]):
+    """An amount of money: a decimal string in, a decimal string out (``core.money``), never a float."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        try:
+            return money_parse(data)
+        except MoneyError as error:
+            raise serializers.ValidationError(error.message, code=error.code)
+
+    def to_representation(self, value: Decimal) -> str:
+        return money_text(value) or ""

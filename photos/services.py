@@ -110,6 +110,12 @@ class Evidence:
             )
 
 
+#: A photo of a receipt for the visit's declared expenses (``fieldwork`` requires one to pay them),
+#: taken as ``item: "receipt"`` unless the checklist has an item of that key.
+RECEIPT_ITEM = "receipt"
+MAX_RECEIPTS = 10
+
+
 def _item_limit(visit: Visit | None, item_key: str, evidence: Evidence | None) -> int:
     if evidence is not None and item_key and item_key not in evidence.item_keys:
         raise ValidationError({"item": ValidationError(f"Not an item of this {evidence.field}.", "invalid")})
@@ -119,6 +125,8 @@ def _item_limit(visit: Visit | None, item_key: str, evidence: Evidence | None) -
         unattached: int = settings.PHOTO_MAX_UNATTACHED
         return unattached
     rules = item_photo_rules(visit.checklist_version.sections if visit is not None else [])
+    if item_key == RECEIPT_ITEM and item_key not in rules:
+        return MAX_RECEIPTS
     if item_key not in rules:
         raise ValidationError(
             {"item": ValidationError("Unknown item key for this visit's checklist.", "invalid")}

@@ -21,6 +21,11 @@ from core.tenancy import scope_rows
 
 from .selectors import ReportFilters, rate, round_figure
 
+#: The auditor's rating, kept by ``fieldwork`` (an app above this one) on its profile: read through
+#: the relation it declares. An auditor without a profile has no decided visit: the prior, 15 / 3.
+RATING = "auditor__auditor_profile__rating"
+DEFAULT_RATING = 5.0
+
 
 @dataclass(frozen=True)
 class AuditorRef:
@@ -38,7 +43,7 @@ class AuditorRow:
     return_rate: float | None
     reject_rate: float | None
     flag_rate: float | None
-    rating: float | None = None  # the fieldwork rating is not built yet
+    rating: float | None = None
 
 
 @dataclass
@@ -55,6 +60,7 @@ class _Pair:
 class _Totals:
     pairs: dict[int, _Pair] = field(default_factory=dict)  # by location
     ref: AuditorRef | None = None
+    rating: float | None = None
 
 
 def _window(principal: Principal, filters: ReportFilters) -> QuerySet[Visit]:
@@ -83,7 +89,7 @@ def _pairs(principal: Principal, filters: ReportFilters) -> list[tuple]:
     visits = _window(principal, filters)
     return list(
         visits.annotate(was_returned=Exists(returned))
-        .values("auditor_id", "auditor__username", "auditor__display_name", "location_id")
+        .values("auditor_id", "auditor__username", "auditor__display_name", RATING, "location_id")
         .annotate(
             n=Count("id"),
             scored=Count("id", filter=counted),
@@ -97,6 +103,7 @@ def _pairs(principal: Principal, filters: ReportFilters) -> list[tuple]:
             "auditor_id",
             "auditor__username",
             "auditor__display_name",
+            RATING,
             "location_id",
             "n",
             "scored",
@@ -113,11 +120,22 @@ def auditor_report(*, principal: Principal, filters: ReportFilters) -> list[Audi
     auditors: dict[int, _Totals] = defaultdict(_Totals)
     location_scored: dict[int, int] = defaultdict(int)
     location_sum: dict[int, float] = defaultdict(float)
-    for auditor_id, username, name, location_id, n, scored, total, returned, rejected, flagged in _pairs(
-        principal, filters
-    ):
+    for (
+        auditor_id,
+        username,
+        name,
+        rating,
+        location_id,
+        n,
+        scored,
+        total,
+        returned,
+        rejected,
+        flagged,
+    ) in _pairs(principal, filters):
         totals = auditors[auditor_id]
         totals.ref = AuditorRef(id=auditor_id, username=username, display_name=name or username)
+        totals.rating = DEFAULT_RATING if rating is None else float(rating)
         totals.pairs[location_id] = _Pair(n, scored, float(total or 0), returned, rejected, flagged)
         location_scored[location_id] += scored
         location_sum[location_id] += float(total or 0)
@@ -151,4 +169,5 @@ def _row(totals: _Totals, location_scored: dict[int, int], location_sum: dict[in
         return_rate=rate(sum(p.returned for p in pairs), visits),
         reject_rate=rate(sum(p.rejected for p in pairs), visits),
         flag_rate=rate(sum(p.flagged for p in pairs), visits),
+        rating=totals.rating,
     )

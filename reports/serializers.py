@@ -349,7 +349,7 @@ class AuditorRowSerializer(serializers.Serializer):
     flag_rate = serializers.FloatField(allow_null=True, help_text="Percent of their visits with a flag.")
     rating = serializers.FloatField(
         allow_null=True,
-        help_text="The auditor's fieldwork rating: always null until fieldwork ratings exist.",
+        help_text="The auditor's rating (0-10, one decimal), as on their profile (/api/v1/auditors/{id}/).",
     )
 
 

@@ -324,7 +324,7 @@ class AuditorReportView(ReportView):
             "their submitted and approved visits (`status` narrows); `peer_deviation`, the mean of (their "
             "visit's score - the mean score of other auditors' visits at the same location in the window), "
             "null where no other auditor was there; the percent of their visits ever returned, rejected, "
-            "and carrying an integrity flag. `rating` is null (fieldwork ratings are not built yet). Best "
+            "and carrying an integrity flag. `rating` is the auditor's rating (see auditor profiles). Best "
             "average first. API keys and staff are refused: this report names auditors."
         ),
         parameters=[AuditorQuerySerializer],
@@ -342,7 +342,7 @@ class AuditorReportView(ReportView):
                             "return_rate": 7.14,
                             "reject_rate": 0.0,
                             "flag_rate": 21.43,
-                            "rating": None,
+                            "rating": 7.4,
                         }
                     ]
                 },

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "disputes",
     "actions",
     "calibrations",
+    "fieldwork",
     "documents",
     "notifications",
     "dashboard",

@@ -3,6 +3,7 @@
 import io
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 from PIL import Image
@@ -14,7 +15,9 @@ from accounts.services import api_key_create
 from actions.services import action_create
 from actions.services import evidence_add as action_evidence_add
 from audits.services import visit_submit
+from checklists.models import Qualification
 from disputes.services import dispute_open, evidence_add
+from fieldwork.models import AuditorProfile, AuditorQualification, Payout
 from notifications.models import Notification
 from photos.services import photo_add
 from tests.factories import (
@@ -153,7 +156,42 @@ def build_dataset(name: str = "Fuzz Org") -> Dataset:
         organization=org, name="spare", scopes=["read"], created_by=None
     )[0]
     _add_calibrations(data, users, location, far_location, checklist, far_auditor)
+    _add_fieldwork(data, users, location, checklist, visit)
+    data.outside["job"] = AssignmentFactory(
+        organization=org, location=far_location, checklist=checklist, auditor=None, is_job=True
+    )
     return data
+
+
+def _add_fieldwork(data, users, location, checklist, visit):
+    """A qualification, the auditor's home by the location, an open job there, and a payout."""
+    qualification = Qualification.objects.create(organization=data.org, code="fr", name="French")
+    AuditorProfile.objects.create(
+        user=users["auditor"],
+        organization=data.org,
+        home_latitude=location.latitude,
+        home_longitude=location.longitude,
+    )
+    AuditorQualification.objects.create(auditor=users["auditor"], qualification=qualification)
+    job = AssignmentFactory(
+        organization=data.org,
+        location=location,
+        checklist=checklist,
+        auditor=None,
+        is_job=True,
+        fee=Decimal("20"),
+    )
+    payout = Payout.objects.create(
+        organization=data.org,
+        auditor=users["auditor"],
+        visit=visit,
+        fee=Decimal("20.00"),
+        expenses=Decimal("0.00"),
+        total=Decimal("20.00"),
+        currency=data.org.currency,
+        created_at=timezone.now(),
+    )
+    data.objects.update(job=job, qualification=qualification, payout=payout)
 
 
 def _dispute_with_evidence(visit, opener):

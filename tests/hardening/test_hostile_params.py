@@ -255,6 +255,8 @@ def _valid_path_value(dataset, path: str, name: str) -> str:
     objects = dataset.objects
     if name == "number":
         return "1"
+    if name == "code":
+        return objects["qualification"].code
     by_segment = {
         "api-keys": objects["api_key"].pk,
         "assignments": objects["assignment"].pk,
@@ -270,6 +272,8 @@ def _valid_path_value(dataset, path: str, name: str) -> str:
         "actions": objects["action"].pk,
         "notifications": objects["notification"].pk,
         "calibrations": objects["calibration"].pk,
+        "auditors": objects["user"].pk,
+        "jobs": objects["job"].pk,
     }
     return str(by_segment[before])
 
@@ -512,6 +516,40 @@ def _write_cases(dataset):
             {"url": "https://hooks.example.com/x", "events": ["visit.submitted"], "secret": "s" * 32},
         ),
         "api key": ("admin", "post", "/api/v1/api-keys/", {"name": "k", "scopes": ["read"]}),
+        "job": (
+            "admin",
+            "post",
+            "/api/v1/assignments/",
+            {
+                "location": objects["location"].pk,
+                "checklist": objects["checklist"].pk,
+                "due_from": timezone.now().isoformat(),
+                "due_until": (timezone.now() + timezone.timedelta(days=3)).isoformat(),
+                "fee": "12.50",
+                "expense_cap": "5.00",
+                "min_rating": 6.5,
+                "currency": dataset.org.currency,
+            },
+        ),
+        "visit expenses": (
+            "auditor",
+            "post",
+            "/api/v1/visits/",
+            {**visit_body(assignment), "expenses": {"amount": "1.00", "note": "Coffee", "currency": "EUR"}},
+        ),
+        "auditor profile": (
+            "auditor",
+            "patch",
+            "/api/v1/me/auditor/",
+            {"home": {"latitude": 52.1, "longitude": 5.1}, "travel_radius_km": 30},
+        ),
+        "qualification": ("admin", "post", "/api/v1/qualifications/", {"code": "de", "name": "German"}),
+        "mark paid": (
+            "admin",
+            "post",
+            "/api/v1/payouts/mark-paid/",
+            {"ids": [objects["payout"].pk], "reference": "BANK-1"},
+        ),
     }
 
 
@@ -526,6 +564,11 @@ WRITE_CASES = [
     "user",
     "webhook",
     "api key",
+    "job",
+    "visit expenses",
+    "auditor profile",
+    "qualification",
+    "mark paid",
 ]
 
 
@@ -538,7 +581,7 @@ def test_write_bodies_survive_hostile_values(case, dataset, db):
     @given(leaf=st.sampled_from(leaves), value=HOSTILE_JSON, fresh_id=st.uuids())
     def check(leaf, value, fresh_id):
         sent = _replace(body, leaf, value)
-        if case == "visit" and leaf != ("id",):
+        if case in ("visit", "visit expenses") and leaf != ("id",):
             sent["id"] = str(fresh_id)
         payload = json.dumps(sent)  # ASCII escapes: "\ud800" arrives as a lone surrogate
         response = getattr(dataset.clients[role], method)(url, payload, content_type="application/json")

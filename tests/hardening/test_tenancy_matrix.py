@@ -18,8 +18,9 @@ from accounts.models import ApiKey, Location, Region, User
 from actions.models import Action, ActionHistory
 from audits.models import Assignment, Visit, VisitHistory
 from calibrations.models import Calibration
-from checklists.models import Checklist, ChecklistVersion
+from checklists.models import Checklist, ChecklistVersion, Qualification
 from disputes.models import Dispute
+from fieldwork.models import Payout
 from notifications.models import Notification
 from photos.models import Photo
 from webhooks.models import Delivery, Webhook
@@ -47,6 +48,10 @@ LIST_OPERATIONS = [
 # Path parameters of organization A's objects, by path template.
 PATH_PARAMS = {
     "/api/v1/api-keys/{id}/": lambda o: {"id": o["api_key"].pk},
+    "/api/v1/assignments/{id}/release/": lambda o: {"id": o["job"].pk},
+    "/api/v1/auditors/{id}/": lambda o: {"id": o["user"].pk},
+    "/api/v1/auditors/{id}/qualifications/{code}/": lambda o: {"id": o["user"].pk, "code": "fr"},
+    "/api/v1/jobs/{id}/claim/": lambda o: {"id": o["job"].pk},
     "/api/v1/assignments/{id}/": lambda o: {"id": o["assignment"].pk},
     "/api/v1/checklists/{id}/": lambda o: {"id": o["checklist"].pk},
     "/api/v1/checklists/{checklist_id}/versions/": lambda o: {"checklist_id": o["checklist"].pk},
@@ -94,6 +99,7 @@ PATH_PARAMS = {
 # Plausible bodies, so that a 404 cannot hide behind a 400.
 BODIES = {
     ("patch", "/api/v1/assignments/{id}/"): lambda o: {"instructions": "Look at the windows."},
+    ("patch", "/api/v1/auditors/{id}/"): lambda o: {"travel_radius_km": 30},
     ("patch", "/api/v1/checklists/{id}/"): lambda o: {"name": "Renamed"},
     ("post", "/api/v1/checklists/{checklist_id}/versions/"): lambda o: {
         "pass_threshold": 80,
@@ -140,6 +146,9 @@ LIST_MODELS = {
     "/api/v1/webhooks/": Webhook,
     "/api/v1/webhooks/{webhook_id}/deliveries/": Delivery,
     "/api/v1/calibrations/": Calibration,
+    "/api/v1/jobs/": Assignment,
+    "/api/v1/payouts/": Payout,
+    "/api/v1/qualifications/": Qualification,
 }
 
 
@@ -170,6 +179,7 @@ MISSING = {
     "webhook_id": 987654321,
     "visit_id": "00000000-0000-4000-8000-000000000000",
     "number": 1,
+    "code": "no-such-code",
 }
 
 
@@ -257,6 +267,7 @@ def test_reports_are_blind_to_other_organizations(two_orgs, path):
     a, b, callers = two_orgs
     before = callers["admin"].get(path)
     assert before.status_code == 200, (path, before.status_code)
+    Payout.objects.filter(organization=a.org).delete()  # payouts keep their visits
     Visit.objects.filter(organization=a.org).delete()
     after = callers["admin"].get(path)
     assert _body(before) == _body(after)

@@ -36,8 +36,9 @@ def test_seed_demo_builds_a_believable_organization_once(db):
         .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
-    # Plus 2 calibrations of 2 visits and 4 flagged visits (integrity and calibration).
-    assert by_kind == {"mystery": 7 * 4 + 8, "self_assessment": 7 * 2}
+    # Plus 2 calibrations of 2 visits and 4 flagged visits (integrity and calibration), and 2 visits
+    # of claimed jobs (fieldwork).
+    assert by_kind == {"mystery": 7 * 4 + 8 + 2, "self_assessment": 7 * 2}
     means = dict(
         Visit.objects.filter(organization=demo)
         .values("kind")
@@ -53,7 +54,7 @@ def test_seed_demo_builds_a_believable_organization_once(db):
     call_command("seed_demo", weeks=4, stdout=again)
 
     assert "already exists" in again.getvalue()
-    assert Visit.objects.filter(organization=demo).count() == 7 * 6 + 8
+    assert Visit.objects.filter(organization=demo).count() == 7 * 6 + 8 + 2
 
 
 def test_generate_load_writes_scored_visits_with_period_keys(db, client_for):
@@ -86,7 +87,8 @@ def test_seed_demo_leaves_open_assignments_for_each_demo_auditor_to_try(db, clie
     now = timezone.now()
     open_count = Assignment.objects.filter(status="open").count()
     call_command("seed_demo", weeks=2, stdout=io.StringIO())
-    assert Assignment.objects.filter(status="open").count() == open_count == 6  # a re-run adds nothing
+    # A re-run adds nothing; 6 open assignments, and 4 unclaimed jobs on the board (fieldwork).
+    assert Assignment.objects.filter(status="open").count() == open_count == 6 + 4
 
     for username in ("demo-auditor", "demo-auditor-2"):
         auditor = User.objects.get(username=username)

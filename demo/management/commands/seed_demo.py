@@ -41,6 +41,7 @@ from audits.services import assignment_create, visit_review, visit_submit
 from calibrations.services import calibration_create
 from checklists.logic import answers_shown
 from checklists.models import Checklist
+from demo.fieldwork import fieldwork_seed
 from disputes.services import dispute_decide, dispute_open
 from notifications.delivery import email_send
 from notifications.models import Notification
@@ -194,13 +195,15 @@ class Command(BaseCommand):
         counts["disputes"] = self._disputes(people, rng)
         counts["actions"] = self._actions(people, rng)
         self._integrity(people, stores, checklist, rng)
+        counts["fieldwork"] = self._fieldwork(people, stores, checklist, rng)
         self._print_critical_failure_emails(counts.pop("critical_visit"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {ORG_NAME}: {len(stores)} stores in 3 regions, {counts['mystery']} mystery visits, "
                 f"{counts['self']} self-assessments, {counts['photos']} photos, {counts['reviews']} reviews, "
                 f"{opened} open assignments, "
-                f"{counts['disputes']} disputes, {counts['actions']} corrective actions."
+                f"{counts['disputes']} disputes, {counts['actions']} corrective actions, "
+                f"{counts['fieldwork']['jobs']} jobs and {counts['fieldwork']['payouts']} payouts."
             )
         )
         self._print_credentials()
@@ -519,6 +522,33 @@ class Command(BaseCommand):
                     resolution="Done at the team meeting.",
                 )
 
+    def _fieldwork(self, people, stores, checklist, rng: random.Random) -> dict[str, int]:
+        """Homes, jobs on the board and payouts (``demo.fieldwork``)."""
+        version = checklist.versions.order_by("-number").first()
+        items = [item for section in version.sections for item in section["items"]]
+
+        def body_for(location, checklist, assignment_id, when):
+            return self._body(
+                items,
+                0.85,
+                when,
+                rng,
+                kind="mystery",
+                location=location,
+                checklist=checklist,
+                version=version,
+                assignment=assignment_id,
+            )
+
+        return fieldwork_seed(
+            admin=people["admin"],
+            auditors=people["auditors"],
+            checklist=checklist,
+            region=stores[0][0].region,
+            body_for=body_for,
+            photo_for=lambda auditor, visit, item_key: self._photo(auditor, visit, item_key, rng),
+        )
+
     def _body(
         self, items, quality, when, rng, *, kind, location, checklist, version, assignment=None
     ) -> dict:
@@ -606,6 +636,7 @@ class Command(BaseCommand):
                     version=version,
                     assignment=assignment.pk,
                 )
+                assert assignment.auditor is not None  # the demo's calibration assignments have auditors
                 visit_submit(actor=assignment.auditor, data=body, now=started + dt.timedelta(minutes=40))
             calibrations += 1
         flagged = self._flagged_visits(people, stores[2][0], checklist, version, items, rng, now)

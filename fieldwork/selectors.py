@@ -1,0 +1,357 @@
+"""Reads of fieldwork: profiles, the rating's inputs, the job board, a claim's facts and payouts.
+
+The board is one SQL query: open, unclaimed jobs of the auditor's organization still ahead, whose
+location lies in the bounding box of the auditor's reach (indexed latitude/longitude), then within
+the exact great-circle distance (haversine in SQL: Django registers the trigonometric functions
+on SQLite too), rating, qualifications, lockout and daily claim cap all as conditions of that query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.http import Http404
+
+from accounts.models import Organization, User
+from audits.models import (
+    Assignment,
+    AssignmentStatus,
+    HistoryAction,
+    Visit,
+    VisitHistory,
+    VisitKind,
+    VisitStatus,
+)
+from audits.selectors import assignments_visible_to
+from checklists.models import Checklist, Qualification
+from core.principal import Principal
+from core.roles import Role
+from core.tenancy import get_scoped_or_404, scope_rows
+from disputes.models import DisputeItem, ItemDecision
+
+from .eligibility import ClaimFacts
+from .geo import EARTH_RADIUS_KM, Box, bounding_box
+from .models import (
+    DEFAULT_RATING,
+    DEFAULT_TRAVEL_RADIUS_KM,
+    AuditorProfile,
+    AuditorQualification,
+    JobClaim,
+    Payout,
+)
+from .rating import MAX_VISITS, DecidedVisit
+
+CLAIM_WINDOW = dt.timedelta(hours=24)
+DECISIONS = (HistoryAction.APPROVED, HistoryAction.REJECTED)
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An auditor's profile as the API shows it (defaults for an auditor who never set one)."""
+
+    user: User
+    home_latitude: float | None
+    home_longitude: float | None
+    travel_radius_km: int
+    rating: Decimal
+    decided_visits: int
+    qualifications: list[str]
+
+
+def auditors_visible_to(principal: Principal) -> QuerySet[User]:
+    """Auditors whose profile the caller may read: admins and managers, of their organization."""
+    if principal.role not in (Role.ADMIN, Role.MANAGER) or principal.organization_id is None:
+        return User.objects.none()
+    return User.objects.filter(organization_id=principal.organization_id, role=Role.AUDITOR)
+
+
+def profile_of(user: User) -> Profile:
+    """``user``'s profile, with their qualification codes (two queries)."""
+    stored = AuditorProfile.objects.filter(user=user).first()
+    codes = list(
+        AuditorQualification.objects.filter(auditor=user)
+        .order_by("qualification__code")
+        .values_list("qualification__code", flat=True)
+    )
+    if stored is None:
+        return Profile(user, None, None, DEFAULT_TRAVEL_RADIUS_KM, DEFAULT_RATING, 0, codes)
+    return Profile(
+        user,
+        stored.home_latitude,
+        stored.home_longitude,
+        stored.travel_radius_km,
+        stored.rating,
+        stored.decided_visits,
+        codes,
+    )
+
+
+def qualifications_of(organization_id: int | None) -> QuerySet[Qualification]:
+    if organization_id is None:
+        return Qualification.objects.none()
+    return Qualification.objects.filter(organization_id=organization_id)
+
+
+# --- rating -----------------------------------------------------------------------------------
+
+
+def decided_visits(auditor_id: int) -> tuple[list[DecidedVisit], int]:
+    """The auditor's last ``MAX_VISITS`` decided mystery visits (newest decision first) and how many
+    decided visits they have in all."""
+    history = VisitHistory.objects.filter(visit=OuterRef("pk"))
+    upheld = (
+        DisputeItem.objects.filter(visit=OuterRef("pk"), decision=ItemDecision.UPHELD)
+        .order_by()
+        .values("visit")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        Visit.objects.filter(
+            auditor_id=auditor_id,
+            kind=VisitKind.MYSTERY,
+            status__in=(VisitStatus.APPROVED, VisitStatus.REJECTED),
+        )
+        .annotate(
+            decided_at=Subquery(history.filter(action__in=DECISIONS).order_by("-at", "-id").values("at")[:1]),
+            returned=Exists(history.filter(action=HistoryAction.RETURNED)),
+            upheld=Subquery(upheld[:1]),
+        )
+        .order_by(F("decided_at").desc(nulls_last=True), "-started_at")
+        .values_list("status", "returned", "upheld")
+    )
+    total = Visit.objects.filter(
+        auditor_id=auditor_id,
+        kind=VisitKind.MYSTERY,
+        status__in=(VisitStatus.APPROVED, VisitStatus.REJECTED),
+    ).count()
+    latest = [
+        DecidedVisit(approved=status == VisitStatus.APPROVED, returned=returned, upheld_items=upheld or 0)
+        for status, returned, upheld in rows[:MAX_VISITS]
+    ]
+    return latest, total
+
+
+def ratings_of(user_ids: list[int]) -> dict[int, Decimal]:
+    """The stored ratings of ``user_ids`` (those without a profile have the default)."""
+    stored = dict(AuditorProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "rating"))
+    return {pk: stored.get(pk, DEFAULT_RATING) for pk in user_ids}
+
+
+# --- the job board ----------------------------------------------------------------------------
+
+
+def _great_circle_km(lat: float, lon: float) -> Combinable:
+    """Haversine distance in km from (lat, lon) to the row's location, as a SQL expression."""
+    phi = Radians("location__latitude")
+    d_phi = (phi - Value(math.radians(lat))) / 2
+    d_lambda = (Radians("location__longitude") - Value(math.radians(lon))) / 2
+    a = Power(Sin(d_phi), 2) + Value(math.cos(math.radians(lat))) * Cos(phi) * Power(Sin(d_lambda), 2)
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Value(1.0), Sqrt(a)))
+
+
+def _in_box(box: Box) -> Q:
+    q = Q(location__latitude__gte=box.min_lat, location__latitude__lte=box.max_lat)
+    if box.wraps:
+        return q & (Q(location__longitude__gte=box.min_lon) | Q(location__longitude__lte=box.max_lon))
+    return q & Q(location__longitude__gte=box.min_lon, location__longitude__lte=box.max_lon)
+
+
+@dataclass(frozen=True)
+class BoardCaller:
+    """What the board needs to know about the auditor (one query: ``board_caller``)."""
+
+    user_id: int
+    organization_id: int
+    home_latitude: float | None
+    home_longitude: float | None
+    travel_radius_km: int
+    rating: Decimal
+    lockout_days: int
+    daily_claim_cap: int
+    currency: str
+
+
+def board_caller(user_id: int, organization_id: int) -> BoardCaller:
+    """The auditor's home, reach and rating, and their organization's rules (one query)."""
+    organization = Organization.objects.only("lockout_days", "daily_claim_cap", "currency").get(
+        pk=organization_id
+    )
+    stored = AuditorProfile.objects.filter(user_id=user_id).first()
+    return BoardCaller(
+        user_id=user_id,
+        organization_id=organization_id,
+        home_latitude=stored.home_latitude if stored else None,
+        home_longitude=stored.home_longitude if stored else None,
+        travel_radius_km=stored.travel_radius_km if stored else DEFAULT_TRAVEL_RADIUS_KM,
+        rating=stored.rating if stored else DEFAULT_RATING,
+        lockout_days=organization.lockout_days,
+        daily_claim_cap=organization.daily_claim_cap,
+        currency=organization.currency,
+    )
+
+
+def organization_currency(organization_id: int | None) -> str:
+    if organization_id is None:
+        return ""
+    return Organization.objects.values_list("currency", flat=True).get(pk=organization_id)
+
+
+def open_jobs(organization_id: int, *, now: dt.datetime) -> QuerySet[Assignment]:
+    """The organization's jobs nobody has claimed whose window is still ahead."""
+    return Assignment.objects.filter(
+        organization_id=organization_id,
+        is_job=True,
+        auditor__isnull=True,
+        status=AssignmentStatus.OPEN,
+        due_until__gt=now,
+    )
+
+
+def _rendered(jobs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    return jobs.annotate(
+        version_number=F("checklist_version__number"),
+        location_name=F("location__name"),
+        location_address=F("location__address"),
+        location_latitude=F("location__latitude"),
+        location_longitude=F("location__longitude"),
+    )
+
+
+def open_jobs_visible_to(principal: Principal, *, now: dt.datetime) -> QuerySet[Assignment]:
+    """Admins, managers (their regions) and API keys read the open jobs, without a distance."""
+    if principal.organization_id is None or principal.role in (Role.AUDITOR, Role.STAFF):
+        return Assignment.objects.none()
+    jobs = scope_rows(open_jobs(principal.organization_id, now=now), principal, location="location")
+    return _rendered(jobs.annotate(distance_km=Value(None, output_field=FloatField())))
+
+
+def jobs_visible_to(principal: Principal) -> QuerySet[Assignment]:
+    """Jobs as assignments: what the caller sees of the organization's assignments."""
+    return assignments_visible_to(principal).filter(is_job=True)
+
+
+def job_get(*, organization_id: int | None, job_id: object) -> Assignment:
+    """A job of the organization (claimed or not, of any status), or a 404."""
+    if organization_id is None:
+        raise Http404
+    return get_scoped_or_404(
+        Assignment.objects.select_related("checklist_version").filter(
+            organization_id=organization_id, is_job=True
+        ),
+        pk=job_id,
+    )
+
+
+def _missing_qualification(user_id: int) -> Exists:
+    """The job's checklist requires a qualification the auditor does not hold."""
+    held = AuditorQualification.objects.filter(auditor_id=user_id).values("qualification_id")
+    required = Checklist.required_qualifications.through.objects.filter(checklist_id=OuterRef("checklist_id"))
+    return Exists(required.exclude(qualification_id__in=held))
+
+
+def _locked_out(user_id: int, since: dt.datetime) -> Exists:
+    """The auditor visited the job's location within the lockout."""
+    return Exists(
+        Visit.objects.filter(auditor_id=user_id, location_id=OuterRef("location_id"), started_at__gte=since)
+    )
+
+
+def _claims_since(user_id: int, since: dt.datetime) -> Subquery:
+    return Subquery(
+        JobClaim.objects.filter(auditor_id=user_id, claimed_at__gte=since)
+        .order_by()
+        .values("auditor_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+
+
+def job_board(caller: BoardCaller, *, now: dt.datetime) -> QuerySet[Assignment]:
+    """The jobs ``caller`` may claim now, each with ``distance_km``: one SQL query (see module doc)."""
+    if caller.home_latitude is None or caller.home_longitude is None:
+        return Assignment.objects.none()
+    lat, lon, radius = caller.home_latitude, caller.home_longitude, caller.travel_radius_km
+    board = (
+        open_jobs(caller.organization_id, now=now)
+        .filter(_in_box(bounding_box(lat, lon, radius)))
+        .filter(Q(min_rating__isnull=True) | Q(min_rating__lte=caller.rating))
+        .alias(claims_made=_claims_since(caller.user_id, now - CLAIM_WINDOW))
+        .filter(Q(claims_made__isnull=True) | Q(claims_made__lt=caller.daily_claim_cap))
+        .exclude(_missing_qualification(caller.user_id))
+        .exclude(_locked_out(caller.user_id, now - dt.timedelta(days=caller.lockout_days)))
+        .annotate(distance_km=_great_circle_km(lat, lon))
+        .filter(distance_km__lte=float(radius))
+    )
+    return _rendered(board)
+
+
+def claim_facts(caller: BoardCaller, job: Assignment, *, now: dt.datetime) -> ClaimFacts:
+    """The facts of ``caller`` claiming ``job``, read in one query from the database."""
+    has_home = caller.home_latitude is not None and caller.home_longitude is not None
+    row = (
+        Assignment.objects.filter(pk=job.pk)
+        .annotate(
+            missing=_missing_qualification(caller.user_id),
+            locked=_locked_out(caller.user_id, now - dt.timedelta(days=caller.lockout_days)),
+            claims_made=_claims_since(caller.user_id, now - CLAIM_WINDOW),
+            distance=_great_circle_km(caller.home_latitude, caller.home_longitude)  # type: ignore[arg-type]
+            if has_home
+            else Value(None, output_field=FloatField()),
+        )
+        .values("missing", "locked", "claims_made", "distance")
+        .get()
+    )
+    return ClaimFacts(
+        has_home=has_home,
+        distance_km=row["distance"],
+        travel_radius_km=caller.travel_radius_km,
+        rating=caller.rating,
+        min_rating=job.min_rating,
+        missing_qualification=row["missing"],
+        locked_out=row["locked"],
+        claims_today=row["claims_made"] or 0,
+        daily_claim_cap=caller.daily_claim_cap,
+    )
+
+
+def active_claim(assignment_id: int, auditor_id: int) -> JobClaim | None:
+    return JobClaim.objects.filter(assignment_id=assignment_id, auditor_id=auditor_id).order_by("-id").first()
+
+
+# --- payouts ----------------------------------------------------------------------------------
+
+
+def payouts_visible_to(principal: Principal) -> QuerySet[Payout]:
+    """Admins: the organization's payouts; auditors: their own; nobody else."""
+    if principal.organization_id is None or principal.is_api_key:
+        return Payout.objects.none()
+    rows = Payout.objects.filter(organization_id=principal.organization_id)
+    if principal.role == Role.ADMIN:
+        return rows
+    if principal.role == Role.AUDITOR:
+        return rows.filter(auditor_id=principal.pk)
+    return Payout.objects.none()
+
+
+def payout_export(rows: QuerySet[Payout]) -> QuerySet[Payout]:
+    return rows.select_related("auditor").order_by("id")
