@@ -192,22 +192,33 @@ class BoardCaller:
 
 
 def board_caller(user_id: int, organization_id: int) -> BoardCaller:
-    """The auditor's home, reach and rating, and their organization's rules (one query)."""
-    organization = Organization.objects.only("lockout_days", "daily_claim_cap", "currency").get(
-        pk=organization_id
+    """The auditor's home, reach and rating, and their organization's rules (one query: the profile,
+    which an auditor may not have yet, is read through subqueries of the organization's row)."""
+    profile = AuditorProfile.objects.filter(user_id=user_id)
+    row = (
+        Organization.objects.filter(pk=organization_id)
+        .annotate(
+            has_profile=Exists(profile),
+            **{field: Subquery(profile.values(field)[:1]) for field in _PROFILE_FIELDS},
+        )
+        .values("lockout_days", "daily_claim_cap", "currency", "has_profile", *_PROFILE_FIELDS)
+        .get()
     )
-    stored = AuditorProfile.objects.filter(user_id=user_id).first()
+    stored = row["has_profile"]
     return BoardCaller(
         user_id=user_id,
         organization_id=organization_id,
-        home_latitude=stored.home_latitude if stored else None,
-        home_longitude=stored.home_longitude if stored else None,
-        travel_radius_km=stored.travel_radius_km if stored else DEFAULT_TRAVEL_RADIUS_KM,
-        rating=stored.rating if stored else DEFAULT_RATING,
-        lockout_days=organization.lockout_days,
-        daily_claim_cap=organization.daily_claim_cap,
-        currency=organization.currency,
+        home_latitude=row["home_latitude"],
+        home_longitude=row["home_longitude"],
+        travel_radius_km=row["travel_radius_km"] if stored else DEFAULT_TRAVEL_RADIUS_KM,
+        rating=row["rating"] if stored else DEFAULT_RATING,
+        lockout_days=row["lockout_days"],
+        daily_claim_cap=row["daily_claim_cap"],
+        currency=row["currency"],
     )
+
+
+_PROFILE_FIELDS = ("home_latitude", "home_longitude", "travel_radius_km", "rating")
 
 
 def organization_currency(organization_id: int | None) -> str:

@@ -161,7 +161,7 @@ def test_the_board_costs_the_same_queries_however_many_jobs(
 ):
     make_job()
     client = client_for(shopper)
-    with django_assert_num_queries(4) as small:  # the user, the organization, the profile, the page
+    with django_assert_num_queries(3) as small:  # the user, the organization with the profile, the page
         assert len(board_ids(client)) == 1
     for _ in range(10):
         make_job()
