@@ -26,8 +26,8 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-#: Regions and locations are ordered by code: any short text is a position there.
-CODE_ORDERED = {"/api/v1/regions/", "/api/v1/locations/"}
+#: Regions, locations and qualifications are ordered by code: any short text is a position there.
+CODE_ORDERED = {"/api/v1/regions/", "/api/v1/locations/", "/api/v1/qualifications/"}
 #: Positions no time- or id-ordered list can take.
 BAD_POSITIONS = {
     "not a date": b64("p=not-a-date"),
