@@ -18,10 +18,8 @@ session or the JWT, the selectors, the template or the serializer) on a database
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _databases import SERVER, drop_postgres, postgres_available  # noqa: E402 - after the path
+from _databases import in_process_django  # noqa: E402 - after the path
 
 DB_NAME = "bench_dashboard"
 OWN_ASSETS = ("dashboard/dashboard.css", "dashboard/dashboard.js")
@@ -41,28 +39,8 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26, help="Weeks of demo history (seed_demo).")
     args = parser.parse_args()
 
-    on_postgres = postgres_available(DB_NAME)
-    tmp = tempfile.mkdtemp(prefix="bench-dashboard-")
-    database_url = f"{SERVER}/{DB_NAME}" if on_postgres else f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",  # fast hashing, no throttling in the way
-        DATABASE_URL=database_url,
-        MEDIA_ROOT=tmp,
-    )
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.INFO)  # no request log lines in the figures
-    try:
-        run(args.rounds, args.weeks, "PostgreSQL" if on_postgres else "SQLite")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if on_postgres:
-            drop_postgres(DB_NAME)
+    with in_process_django(DB_NAME, quiet=True) as database:
+        run(args.rounds, args.weeks, database)
 
 
 def _median_ms(samples: list[float]) -> float:

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _databases import SERVER, drop_postgres, postgres_available  # noqa: E402 - after the path
+from _databases import in_process_django  # noqa: E402 - after the path
 
 DB_NAME = "bench_jobs"
 UTRECHT = (52.0907, 5.1214)
@@ -45,28 +43,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
 
-    on_postgres = postgres_available(DB_NAME)
-    tmp = tempfile.mkdtemp(prefix="bench-jobs-")
-    database_url = f"{SERVER}/{DB_NAME}" if on_postgres else f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",  # fast hashing, no throttling in the way
-        DATABASE_URL=database_url,
-        MEDIA_ROOT=tmp,
-    )
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.INFO)  # no request log lines in the figures
-    try:
-        run(args.jobs, args.rounds, "PostgreSQL" if on_postgres else "SQLite")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if on_postgres:
-            drop_postgres(DB_NAME)
+    with in_process_django(DB_NAME, quiet=True) as database:
+        run(args.jobs, args.rounds, database)
 
 
 def seed(jobs: int):

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _databases import SERVER, drop_postgres, postgres_available  # noqa: E402 - after the path
+from _databases import in_process_django  # noqa: E402 - after the path
 
 DB_NAME = "bench_pdf"
 GOAL = 5.0
@@ -41,25 +39,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
 
-    on_postgres = postgres_available(DB_NAME)
-    tmp = tempfile.mkdtemp(prefix="bench-pdf-")
-    database_url = f"{SERVER}/{DB_NAME}" if on_postgres else f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",  # fast hashing, local photo storage
-        DATABASE_URL=database_url,
-        MEDIA_ROOT=tmp,
-    )
-    import django
-
-    django.setup()
-    try:
-        run(args.rounds, "PostgreSQL" if on_postgres else "SQLite")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if on_postgres:
-            drop_postgres(DB_NAME)
+    with in_process_django(DB_NAME) as database:
+        run(args.rounds, database)
 
 
 def seed():
