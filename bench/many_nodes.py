@@ -140,6 +140,34 @@ def outstanding(org_id: int) -> tuple[int, int]:
     return deliveries, emails
 
 
+def stuck(org_id: int) -> list[str]:
+    """What the work left undone looks like, and the sweep chains' task rows: for the log."""
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications.models import Notification
+    from webhooks.models import Delivery
+
+    lines = [
+        f"unsent email {row}"
+        for row in Notification.objects.filter(organization_id=org_id)
+        .exclude(email_status="sent")
+        .values("pk", "email_status", "attempt_count", "next_attempt_at", "locked_until", "swept_at")
+    ]
+    lines += [
+        f"undelivered {row}"
+        for row in Delivery.objects.filter(event__organization_id=org_id)
+        .exclude(status="succeeded")
+        .values("pk", "status", "attempt_count", "next_attempt_at")
+    ]
+    chains = Counter(
+        DBTaskResult.objects.exclude(
+            task_path__in=["notifications.tasks.send_email", "webhooks.tasks.deliver"]
+        ).values_list("task_path", "status")
+    )
+    lines.append(f"sweep chain task rows {dict(chains)}")
+    return lines
+
+
 def count_outbox(org_id: int, ledger: la.Ledger, receiver: Receiver, s3: h.MotoS3) -> dict:
     """Events, deliveries, notifications and S3 objects against the visits and photos stored."""
     import boto3
@@ -264,6 +292,8 @@ def main() -> int:
                     "NOTIFICATION_LEASE_SECONDS": "5",
                     "NOTIFICATION_SWEEP_INTERVAL_SECONDS": "2",
                     "NOTIFICATION_RETRY_DELAYS": "1,1,1,1,1,1,1",
+                    # A sweep chain whose running link died with its worker is restarted this soon.
+                    "TASK_WORKER_HOUSEKEEPING_SECONDS": "2",
                 },
             )
             h.django_setup(env)
@@ -316,6 +346,9 @@ def main() -> int:
                 time.sleep(0.5)
                 left = outstanding(seed.organization_id)
             h.log(f"drained in {time.monotonic() - deadline:.1f}s; left (deliveries, emails): {left}")
+            if any(left):
+                for line in stuck(seed.organization_id):
+                    h.log(line)
             time.sleep(1)  # a late duplicate delivery gets its chance to show up
             stopping = [threading.Thread(target=p.stop) for p in [*nodes, *workers]]
             for thread in stopping:

@@ -87,7 +87,7 @@ legs=()
 cov=(--cov --cov-branch --cov-report=term-missing:skip-covered)
 if [ $# -eq 0 ]; then cov+=(--cov-fail-under=90); fi
 step "pytest on SQLite, with coverage"
-env -u DATABASE_URL $PY -m pytest -n 2 --dist loadgroup -p no:cacheprovider "${cov[@]}" "$@"
+env -u DATABASE_URL $PY -m pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25 "${cov[@]}" "$@"
 legs+=("sqlite")
 
 if $PY - "$PG_URL" <<'PYEOF'
@@ -102,7 +102,7 @@ then
   step "pytest on PostgreSQL ($PG_URL)"
   # The tests that never reach the database (pure rules, Node.js legs, servers on their own SQLite
   # file) ran on the SQLite leg with the same inputs: this leg deselects them (tests/conftest.py).
-  DATABASE_URL=$PG_URL TEST_LEG_REPEATS=1 $PY -m pytest -n 2 --dist loadgroup -p no:cacheprovider "$@"
+  DATABASE_URL=$PG_URL TEST_LEG_REPEATS=1 $PY -m pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25 "$@"
   legs+=("postgresql")
 fi
 

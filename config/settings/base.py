@@ -395,6 +395,14 @@ WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=300)
 # The sweep re-enqueues deliveries overdue by this much, and runs again after as long.
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
 
+# --- Task workers --------------------------------------------------------------------------------
+# Every ``db_worker`` calls these at start and then every TASK_WORKER_HOUSEKEEPING_SECONDS: each makes
+# sure its self-renewing chain (the webhook and email sweeps, the digest check) has a next run queued.
+# A chain whose running link died with its worker (SIGKILL, OOM) is restarted by the next look, so
+# no sweep depends on one process surviving.
+TASK_WORKER_HOUSEKEEPING = ["webhooks.tasks.sweep_schedule", "notifications.tasks.schedule"]
+TASK_WORKER_HOUSEKEEPING_SECONDS = env.float("TASK_WORKER_HOUSEKEEPING_SECONDS", default=30)
+
 # --- Email and notifications --------------------------------------------------------------------
 # One URL says where mail goes (core/email_url.py): the console by default (the demo prints every
 # email), SMTP in production, e.g. EMAIL_URL=smtp+tls://user:password@mail.example.com:587.

@@ -49,6 +49,7 @@ def worker_env(smtp_port: int) -> dict:
         "NOTIFICATION_LEASE_SECONDS": str(LEASE),
         "NOTIFICATION_SWEEP_INTERVAL_SECONDS": "1",
         "NOTIFICATION_RETRY_DELAYS": "1,1,1,1,1,1,1,1,1,1",
+        "TASK_WORKER_HOUSEKEEPING_SECONDS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
 
@@ -133,8 +134,8 @@ def test_a_worker_killed_mid_send_leaves_the_email_to_the_next_one(db_queue, ser
         row = Notification.objects.get()
         assert (row.email_status, row.attempt_count, server.messages) == (EmailStatus.PENDING, 1, [])
 
+        # Nobody ran `notifications_sweep --schedule`: the new worker starts the sweep chain itself.
         second = start_worker("survivor", server.port)
-        tasks.sweep.enqueue()  # the self-renewing sweep, as `notifications_sweep --schedule` starts it
         assert wait_until(lambda: len(server.messages) >= 1, workers=[second])
         time.sleep(LEASE + 1)  # time enough for a double send to show up
     finally:
@@ -177,7 +178,9 @@ def test_two_workers_send_each_email_exactly_once(db_queue, server, org):
         sent = wait_until(
             lambda: (
                 Notification.objects.filter(email_status=EmailStatus.SENT).count() == 20
-                and not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+                and not DBTaskResult.objects.filter(
+                    status__in=["READY", "RUNNING"], task_path=tasks.send_email.module_path
+                ).exists()
             ),
             workers=workers,
         )
@@ -195,3 +198,36 @@ def test_two_workers_send_each_email_exactly_once(db_queue, server, org):
         wid for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) for wid in ids
     )
     assert set(worker_ids) == {"worker-a", "worker-b"}, worker_ids
+
+
+def test_a_sweep_chain_that_died_with_its_worker_is_restarted_by_the_workers(
+    db_queue, server, org, monkeypatch
+):
+    """The sweep is a chain of tasks, each queueing the next when it ends; a worker SIGKILLed while
+    running one leaves it RUNNING for ever and queues no next link. The workers' housekeeping looks
+    every TASK_WORKER_HOUSEKEEPING_SECONDS and queues a new link, so a send whose task was lost is
+    still found and sent."""
+    person = UserFactory(organization=org, role=Role.ADMIN, email="carol@acme.example")
+    sweep_links = DBTaskResult.objects.filter(task_path=tasks.sweep.module_path)
+    worker = start_worker("lonely", server.port)
+    try:
+        assert wait_until(lambda: sweep_links.filter(status="READY").exists(), workers=[worker]), (
+            "the worker did not start the sweep chain"
+        )
+        # The chain's link dies with "its worker": RUNNING for ever, no successor queued.
+        sweep_links.filter(status="READY").update(status="RUNNING", worker_ids=["killed"])
+        # A send whose task was lost (the request's process died between its commit and the enqueue).
+        monkeypatch.setattr("notifications.services.emails_enqueue", lambda ids: None)
+        tell([person])
+        row = Notification.objects.get()
+        assert row.email_status == EmailStatus.PENDING
+        assert wait_until(lambda: len(server.messages) >= 1, workers=[worker]), Counter(
+            sweep_links.values_list("status", flat=True)
+        )
+        time.sleep(LEASE + 1)
+    finally:
+        errors = stop(worker)
+
+    assert [m.rcpt_tos for m in server.messages] == [["carol@acme.example"]], errors
+    row.refresh_from_db()
+    assert row.email_status == EmailStatus.SENT

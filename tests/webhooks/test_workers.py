@@ -80,7 +80,9 @@ def test_two_workers_deliver_each_event_exactly_once(org, make_webhook, receiver
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            done = not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+            done = not DBTaskResult.objects.filter(
+                status__in=["READY", "RUNNING"], task_path="webhooks.tasks.deliver"
+            ).exists()
             if done and Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == EVENTS:
                 break
             assert all(w.poll() is None for w in workers), "a worker died"
@@ -94,7 +96,10 @@ def test_two_workers_deliver_each_event_exactly_once(org, make_webhook, receiver
     received = Counter(r.headers["X-Webhook-Id"] for r in receiver.requests)
     assert received == Counter({str(event.pk): 1 for event in events}), errors
     assert all(verify(SECRET, r.headers, r.body, tolerance=120) for r in receiver.requests)
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2 * EVENTS
+    assert (
+        DBTaskResult.objects.filter(status="SUCCESSFUL", task_path="webhooks.tasks.deliver").count()
+        == 2 * EVENTS
+    )
     # Both processes took work from the shared queue.
     worker_ids = Counter(
         wid for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) for wid in ids

@@ -15,9 +15,11 @@ import time
 from argparse import ArgumentParser, BooleanOptionalAction
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import OperationalError, close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -33,6 +35,20 @@ class ListeningWorker(db_worker.Worker):
     def __init__(self, *, listen: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.wakeup = TaskWakeup(queue_alias(), enabled=listen)
+        self.housekeeping_every = float(settings.TASK_WORKER_HOUSEKEEPING_SECONDS)
+        self.housekeeping_due = 0.0  # monotonic; 0: at the first turn of the loop
+
+    def housekeeping(self) -> None:
+        """Call each of ``settings.TASK_WORKER_HOUSEKEEPING`` (by dotted path: this layer knows no
+        app): each queues the next run of a self-renewing chain unless one is queued. A chain whose
+        running link was SIGKILLed with its worker never renews itself; this restarts it. Failures
+        are logged and tried again next time, never fatal to the worker."""
+        self.housekeeping_due = time.monotonic() + self.housekeeping_every
+        for path in settings.TASK_WORKER_HOUSEKEEPING:
+            try:
+                import_string(path)()
+            except Exception:
+                logger.exception("Housekeeping %s failed on worker_id=%s", path, self.worker_id)
 
     def claim(self) -> tuple[DBTaskResult[Any, Any] | None, bool]:
         """The next ready task, claimed for this worker; and whether the queue could be read."""
@@ -73,6 +89,8 @@ class ListeningWorker(db_worker.Worker):
         try:
             while self.running:
                 close_old_connections()
+                if time.monotonic() >= self.housekeeping_due:
+                    self.housekeeping()
                 task_result, retrieved = self.claim()
                 if task_result is not None:
                     self.run_task(task_result)
@@ -80,7 +98,8 @@ class ListeningWorker(db_worker.Worker):
                     return
                 close_old_connections()
                 if self.running and task_result is None:
-                    self.wakeup.wait(self.interval)
+                    until_housekeeping = max(self.housekeeping_due - time.monotonic(), 0.0)
+                    self.wakeup.wait(min(self.interval, until_housekeeping))
         finally:
             self.wakeup.close()
 
