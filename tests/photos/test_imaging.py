@@ -6,7 +6,7 @@ import io
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
 
 from photos import imaging
 
@@ -99,13 +99,71 @@ def test_photos_without_exif_have_no_taken_at():
     assert process(images.encode(images.scene(), "PNG")).taken_at is None
 
 
-def test_derivatives_are_progressive_jpegs_of_the_display_and_thumbnail_sizes():
-    result = process(images.jpeg(images.scene((4000, 3000))))
+def test_derivatives_are_baseline_jpegs_of_the_display_and_thumbnail_sizes():
+    result = process(images.jpeg(images.scene((3200, 2400))))
     display, thumb = reopen(result.display), reopen(result.thumbnail)
     assert display.format == thumb.format == "JPEG"
     assert display.size == (1600, 1200) and thumb.size == (400, 300)
-    assert display.info.get("progressive") == 1 and thumb.info.get("progressive") == 1
+    assert "progressive" not in display.info and "progressive" not in thumb.info
     assert (result.width, result.height) == (1600, 1200)
+
+
+@pytest.mark.parametrize(
+    ("size", "display"),
+    [
+        # 12 MP phones: decoded at 3/8 straight from the DCT, that is the display image.
+        ((4000, 3000), (1500, 1125)),
+        ((4032, 3024), (1512, 1134)),
+        ((4000, 2250), (1500, 844)),
+        # 8 MP: 3/8 would be 1224 px (under 7/8 of 1600), so 1/2 (1632) resized to 1600.
+        ((3264, 2448), (1600, 1200)),
+        # 48 MP: 1/4 is 2016 px, resized to 1600.
+        ((8064, 6048), (1600, 1200)),
+    ],
+)
+def test_a_large_jpeg_is_decoded_at_the_dct_scale_that_fits_the_display_size(size, display):
+    result = process(images.jpeg(images.scene(size), orientation=1))
+    assert reopen(result.display).size == (result.width, result.height) == display
+    assert max(display) <= 1600 and max(display) >= 1400
+    thumb = reopen(result.thumbnail)
+    assert max(thumb.size) == 400
+
+
+def test_a_sideways_12_mp_jpeg_decoded_at_3_8_is_upright_and_sharp():
+    picture = images.marked((4000, 3000))
+    result = process(images.jpeg(picture, orientation=6, gps=True))
+    display = reopen(result.display)
+    assert display.size == (result.width, result.height) == (1125, 1500)
+    assert is_close(colour_at(display, 0.97, 0.5), GREEN)
+    assert is_close(colour_at(display, 0.4, 0.2), RED)
+    assert is_close(colour_at(display, 0.4, 0.8), BLUE)
+    assert b"Exif" not in result.display and b"PhoneCo" not in result.display
+
+
+def _reference_dhash(data: bytes) -> int:
+    """The hash the pipeline used to compute: full decode, ``exif_transpose``, LANCZOS to 400 px."""
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail((400, 400), Image.Resampling.LANCZOS)
+    return imaging.dhash(upright)
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 8, 3])
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_fast_path_hashes_a_12_mp_photo_like_a_full_decode_does(orientation, seed):
+    data = images.jpeg(images.scene((4000, 3000), seed=seed), orientation=orientation)
+    fast = process(data)
+    assert (fast.width, fast.height) == ((1500, 1125) if orientation in (1, 3) else (1125, 1500))
+    assert imaging.hamming(fast.dhash, _reference_dhash(data)) <= 2
+
+
+def test_the_same_photo_sideways_at_12_mp_and_upright_at_1600_px_is_found_as_reuse():
+    picture = images.scene((4000, 3000), seed=5)
+    sideways = process(images.jpeg(picture.transpose(Image.Transpose.ROTATE_90), orientation=6))
+    small = process(images.jpeg(picture.resize((1600, 1200)), orientation=1))  # kept as it is
+    other = process(images.jpeg(images.scene((4000, 3000), seed=6), orientation=1))
+    assert imaging.hamming(sideways.dhash, small.dhash) <= 2
+    assert imaging.hamming(sideways.dhash, other.dhash) > 10
 
 
 def test_small_photos_are_not_upscaled():
