@@ -60,7 +60,8 @@ class DefaultPagination(CursorPagination):
     def paginate_queryset(
         self, queryset: QuerySet[Any, Any] | Sequence[Any], request: Request, view: APIView | None = None
     ) -> list[Any] | None:
-        self._model = queryset.model if isinstance(queryset, QuerySet) else None
+        # A queryset, or a stand-in for one that names its model (``fieldwork.selectors.CompiledBoard``).
+        self._model = queryset.model if isinstance(queryset, QuerySet) else getattr(queryset, "model", None)
         return super().paginate_queryset(queryset, request, view)
 
     def decode_cursor(self, request: Request) -> Cursor | None:

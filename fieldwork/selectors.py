@@ -4,19 +4,28 @@ The board is one SQL query: open, unclaimed jobs of the auditor's organization s
 location lies in the bounding box of the auditor's reach (indexed latitude/longitude), then within
 the exact great-circle distance (haversine in SQL: Django registers the trigonometric functions
 on SQLite too), rating, qualifications, lockout and daily claim cap all as conditions of that query.
+
+The board's SQL text depends only on its shape (whether the box crosses the antimeridian, the
+filters and cursor of the page, the page's bounds); the caller's home, reach, rating, ids and the
+instants are parameters. ``compiled_board`` compiles each shape once (``reports.compiled``, as the
+reports do) and reruns it with new parameters, the caller's facts too (``board_caller``): the rows
+are those ``job_board``, the ORM queryset, gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from django.db.models import (
     Count,
     Exists,
     F,
+    Field,
     FloatField,
     OuterRef,
     Q,
@@ -44,9 +53,10 @@ from core.principal import Principal
 from core.roles import Role
 from core.tenancy import get_scoped_or_404, scope_rows
 from disputes.models import DisputeItem, ItemDecision
+from reports import compiled
 
 from .eligibility import ClaimFacts
-from .geo import EARTH_RADIUS_KM, Box, bounding_box
+from .geo import EARTH_RADIUS_KM, bounding_box
 from .models import (
     DEFAULT_RATING,
     DEFAULT_TRAVEL_RADIUS_KM,
@@ -160,20 +170,26 @@ def ratings_of(user_ids: list[int]) -> dict[int, Decimal]:
 # --- the job board ----------------------------------------------------------------------------
 
 
-def _great_circle_km(lat: float, lon: float) -> Combinable:
-    """Haversine distance in km from (lat, lon) to the row's location, as a SQL expression."""
+def _great_circle_km(lat_rad: float, lon_rad: float, cos_lat: float) -> Combinable:
+    """Haversine distance in km from the point at latitude/longitude ``lat_rad``/``lon_rad`` (radians,
+    ``cos_lat`` the cosine of the latitude) to the row's location, as a SQL expression."""
     phi = Radians("location__latitude")
-    d_phi = (phi - Value(math.radians(lat))) / 2
-    d_lambda = (Radians("location__longitude") - Value(math.radians(lon))) / 2
-    a = Power(Sin(d_phi), 2) + Value(math.cos(math.radians(lat))) * Cos(phi) * Power(Sin(d_lambda), 2)
+    d_phi = (phi - Value(lat_rad)) / 2
+    d_lambda = (Radians("location__longitude") - Value(lon_rad)) / 2
+    a = Power(Sin(d_phi), 2) + Value(cos_lat) * Cos(phi) * Power(Sin(d_lambda), 2)
     return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Value(1.0), Sqrt(a)))
 
 
-def _in_box(box: Box) -> Q:
-    q = Q(location__latitude__gte=box.min_lat, location__latitude__lte=box.max_lat)
-    if box.wraps:
-        return q & (Q(location__longitude__gte=box.min_lon) | Q(location__longitude__lte=box.max_lon))
-    return q & Q(location__longitude__gte=box.min_lon, location__longitude__lte=box.max_lon)
+def _distance_from(lat: float, lon: float) -> Combinable:
+    """Haversine distance in km from (lat, lon), in degrees, to the row's location."""
+    return _great_circle_km(math.radians(lat), math.radians(lon), math.cos(math.radians(lat)))
+
+
+def _in_box(min_lat: float, max_lat: float, min_lon: float, max_lon: float, *, wraps: bool) -> Q:
+    q = Q(location__latitude__gte=min_lat, location__latitude__lte=max_lat)
+    if wraps:
+        return q & (Q(location__longitude__gte=min_lon) | Q(location__longitude__lte=max_lon))
+    return q & Q(location__longitude__gte=min_lon, location__longitude__lte=max_lon)
 
 
 @dataclass(frozen=True)
@@ -193,17 +209,14 @@ class BoardCaller:
 
 def board_caller(user_id: int, organization_id: int) -> BoardCaller:
     """The auditor's home, reach and rating, and their organization's rules (one query: the profile,
-    which an auditor may not have yet, is read through subqueries of the organization's row)."""
-    profile = AuditorProfile.objects.filter(user_id=user_id)
-    row = (
-        Organization.objects.filter(pk=organization_id)
-        .annotate(
-            has_profile=Exists(profile),
-            **{field: Subquery(profile.values(field)[:1]) for field in _PROFILE_FIELDS},
-        )
-        .values("lockout_days", "daily_claim_cap", "currency", "has_profile", *_PROFILE_FIELDS)
-        .get()
+    which an auditor may not have yet, is read through subqueries of the organization's row; its SQL
+    is compiled once, see the module doc)."""
+    columns, rows = compiled.fetch_rows(
+        ("board_caller",), _board_caller_row, {"user_id": user_id, "organization_id": organization_id}
     )
+    if not rows:
+        raise Organization.DoesNotExist("Organization matching query does not exist.")
+    row = dict(zip(columns, rows[0], strict=True))
     stored = row["has_profile"]
     return BoardCaller(
         user_id=user_id,
@@ -216,6 +229,19 @@ def board_caller(user_id: int, organization_id: int) -> BoardCaller:
         daily_claim_cap=row["daily_claim_cap"],
         currency=row["currency"],
     )
+
+
+def _board_caller_row(values: Mapping[str, Any]) -> QuerySet[Organization, dict[str, Any]]:
+    profile = AuditorProfile.objects.filter(user_id=values["user_id"])
+    row: QuerySet[Organization, dict[str, Any]] = (
+        Organization.objects.filter(pk=values["organization_id"])
+        .annotate(
+            has_profile=Exists(profile),
+            **{field: Subquery(profile.values(field)[:1]) for field in _PROFILE_FIELDS},
+        )
+        .values("lockout_days", "daily_claim_cap", "currency", "has_profile", *_PROFILE_FIELDS)
+    )
+    return row
 
 
 _PROFILE_FIELDS = ("home_latitude", "home_longitude", "travel_radius_km", "rating")
@@ -297,23 +323,156 @@ def _claims_since(user_id: int, since: dt.datetime) -> Subquery:
     )
 
 
+def _board_values(caller: BoardCaller, now: dt.datetime) -> tuple[dict[str, object], bool]:
+    """The parameters of ``caller``'s board now, and whether its box crosses the antimeridian (which
+    changes the SQL). The caller has a home."""
+    lat, lon = caller.home_latitude, caller.home_longitude
+    assert lat is not None and lon is not None
+    box = bounding_box(lat, lon, caller.travel_radius_km)
+    values: dict[str, object] = {
+        "organization_id": caller.organization_id,
+        "now": now,
+        "min_lat": box.min_lat,
+        "max_lat": box.max_lat,
+        "min_lon": box.min_lon,
+        "max_lon": box.max_lon,
+        "rating": caller.rating,
+        "user_id": caller.user_id,
+        "claims_since": now - CLAIM_WINDOW,
+        "daily_claim_cap": caller.daily_claim_cap,
+        "lockout_since": now - dt.timedelta(days=caller.lockout_days),
+        "lat_rad": math.radians(lat),
+        "lon_rad": math.radians(lon),
+        "cos_lat": math.cos(math.radians(lat)),
+        "radius_km": float(caller.travel_radius_km),
+    }
+    return values, box.wraps
+
+
+def _board(values: Mapping[str, Any], *, wraps: bool) -> QuerySet[Assignment]:
+    """The board of the parameters ``values`` (``_board_values``)."""
+    board = (
+        open_jobs(values["organization_id"], now=values["now"])
+        .filter(
+            _in_box(values["min_lat"], values["max_lat"], values["min_lon"], values["max_lon"], wraps=wraps)
+        )
+        .filter(Q(min_rating__isnull=True) | Q(min_rating__lte=values["rating"]))
+        .alias(claims_made=_claims_since(values["user_id"], values["claims_since"]))
+        .filter(Q(claims_made__isnull=True) | Q(claims_made__lt=values["daily_claim_cap"]))
+        .exclude(_missing_qualification(values["user_id"]))
+        .exclude(_locked_out(values["user_id"], values["lockout_since"]))
+        .annotate(distance_km=_great_circle_km(values["lat_rad"], values["lon_rad"], values["cos_lat"]))
+        .filter(distance_km__lte=values["radius_km"])
+    )
+    return _rendered(board)
+
+
 def job_board(caller: BoardCaller, *, now: dt.datetime) -> QuerySet[Assignment]:
     """The jobs ``caller`` may claim now, each with ``distance_km``: one SQL query (see module doc)."""
     if caller.home_latitude is None or caller.home_longitude is None:
         return Assignment.objects.none()
-    lat, lon, radius = caller.home_latitude, caller.home_longitude, caller.travel_radius_km
-    board = (
-        open_jobs(caller.organization_id, now=now)
-        .filter(_in_box(bounding_box(lat, lon, radius)))
-        .filter(Q(min_rating__isnull=True) | Q(min_rating__lte=caller.rating))
-        .alias(claims_made=_claims_since(caller.user_id, now - CLAIM_WINDOW))
-        .filter(Q(claims_made__isnull=True) | Q(claims_made__lt=caller.daily_claim_cap))
-        .exclude(_missing_qualification(caller.user_id))
-        .exclude(_locked_out(caller.user_id, now - dt.timedelta(days=caller.lockout_days)))
-        .annotate(distance_km=_great_circle_km(lat, lon))
-        .filter(distance_km__lte=float(radius))
-    )
-    return _rendered(board)
+    values, wraps = _board_values(caller, now)
+    return _board(values, wraps=wraps)
+
+
+#: What the board's serializer reads of a job (``id`` is also ``pk``).
+BOARD_COLUMNS = (
+    "id",
+    "location_id",
+    "checklist_id",
+    "due_from",
+    "due_until",
+    "instructions",
+    "fee",
+    "expense_cap",
+    "min_rating",
+    "updated_at",
+    "version_number",
+    "location_name",
+    "location_address",
+    "location_latitude",
+    "location_longitude",
+    "distance_km",
+)
+
+
+class BoardJob:
+    """A job of the compiled board: the attributes of ``job_board``'s assignments the API shows."""
+
+    __slots__ = BOARD_COLUMNS
+    id: int
+    location_id: int
+    checklist_id: int
+    due_from: dt.datetime
+    due_until: dt.datetime
+    instructions: str
+    fee: Decimal | None
+    expense_cap: Decimal | None
+    min_rating: Decimal | None
+    updated_at: dt.datetime
+    version_number: int
+    location_name: str
+    location_address: str
+    location_latitude: float
+    location_longitude: float
+    distance_km: float
+
+    def __init__(self, columns: list[str], row: tuple[Any, ...]):
+        for name, value in zip(columns, row, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True)
+class CompiledBoard:
+    """``job_board(caller, now=now)`` as the filters and cursor pagination use it (``filter`` with one
+    lookup, ``order_by``, a slice), answered by SQL compiled once per shape (see the module doc).
+    A slice gives ``BoardJob`` rows, those of the same slice of ``job_board``."""
+
+    model: ClassVar[type[Assignment]] = Assignment
+    caller: BoardCaller
+    now: dt.datetime
+    #: ("filter", lookup, value) and ("order_by", fields, None), in the order they were made.
+    steps: tuple[tuple[str, Any, Any], ...] = ()
+
+    def filter(self, **lookups: Any) -> CompiledBoard:
+        ((lookup, value),) = lookups.items()  # one at a time: the filters' and the cursor's
+        field = Assignment._meta.get_field(lookup.split("__", 1)[0])
+        assert isinstance(field, Field)
+        # What the ORM would compare with (a cursor's position is text): the same prepared value.
+        return replace(self, steps=(*self.steps, ("filter", lookup, field.get_prep_value(value))))
+
+    def order_by(self, *fields: str) -> CompiledBoard:
+        return replace(self, steps=(*self.steps, ("order_by", fields, None)))
+
+    def __getitem__(self, page: slice) -> list[BoardJob]:
+        assert page.step is None
+        values, wraps = _board_values(self.caller, self.now)
+        filtered = {f"step{i}": value for i, (kind, _, value) in enumerate(self.steps) if kind == "filter"}
+        shape = tuple((kind, what) for kind, what, _ in self.steps)
+        bounds = (page.start, page.stop)
+
+        def build(values: Mapping[str, Any]) -> QuerySet[Assignment, dict[str, Any]]:
+            board = _board(values, wraps=wraps)
+            for i, (kind, what, _) in enumerate(self.steps):
+                board = (
+                    board.filter(**{what: values[f"step{i}"]}) if kind == "filter" else board.order_by(*what)
+                )
+            rows: QuerySet[Assignment, dict[str, Any]] = board.values(*BOARD_COLUMNS)
+            return rows[page.start : page.stop]
+
+        columns, rows = compiled.fetch_rows(("board", wraps, shape, bounds), build, {**values, **filtered})
+        return [BoardJob(columns, row) for row in rows]
+
+
+def compiled_board(caller: BoardCaller, *, now: dt.datetime) -> CompiledBoard | QuerySet[Assignment]:
+    """``job_board``, answered by compiled SQL (no home: no jobs, and no query)."""
+    if caller.home_latitude is None or caller.home_longitude is None:
+        return Assignment.objects.none()
+    return CompiledBoard(caller, now)
 
 
 def claim_facts(caller: BoardCaller, job: Assignment, *, now: dt.datetime) -> ClaimFacts:
@@ -325,7 +484,7 @@ def claim_facts(caller: BoardCaller, job: Assignment, *, now: dt.datetime) -> Cl
             missing=_missing_qualification(caller.user_id),
             locked=_locked_out(caller.user_id, now - dt.timedelta(days=caller.lockout_days)),
             claims_made=_claims_since(caller.user_id, now - CLAIM_WINDOW),
-            distance=_great_circle_km(caller.home_latitude, caller.home_longitude)  # type: ignore[arg-type]
+            distance=_distance_from(caller.home_latitude, caller.home_longitude)  # type: ignore[arg-type]
             if has_home
             else Value(None, output_field=FloatField()),
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -10,7 +13,7 @@ from rest_framework import serializers
 from accounts.serializers import StrictCharField, StrictIntegerField
 from audits.filters import MAX_ID
 from core.money import money_text
-from core.rendering import dt_representation
+from core.rendering import dt_formatter
 from core.serializers import MoneyField, StrictSerializer
 
 from .events import payout_representation
@@ -112,7 +115,13 @@ class JobSerializer(serializers.Serializer):
     )
     updated_at = serializers.DateTimeField()
 
+    @cached_property
+    def _instant(self) -> Callable[[dt.datetime | None], str | None]:
+        # One formatter for all the rows of a page (the child serializer serves every row).
+        return dt_formatter()
+
     def to_representation(self, job: Any) -> dict[str, Any]:
+        instant = self._instant
         return {
             "id": job.pk,
             "location": {
@@ -124,15 +133,15 @@ class JobSerializer(serializers.Serializer):
             },
             "checklist": job.checklist_id,
             "checklist_version": job.version_number,
-            "due_from": dt_representation(job.due_from),
-            "due_until": dt_representation(job.due_until),
+            "due_from": instant(job.due_from),
+            "due_until": instant(job.due_until),
             "instructions": job.instructions,
             "fee": money_text(job.fee),
             "expense_cap": money_text(job.expense_cap),
             "currency": self.context["currency"],
             "min_rating": None if job.min_rating is None else float(job.min_rating),
             "distance_km": None if job.distance_km is None else round(job.distance_km, 1),
-            "updated_at": dt_representation(job.updated_at),
+            "updated_at": instant(job.updated_at),
         }
 
 
