@@ -281,8 +281,9 @@ class RollupGrain(models.TextChoices):
 
 
 class Rollup(models.Model):
-    """What every rollup row is keyed by: one organization (and one location, or null for the whole
-    organization), one day or one month of local dates, one checklist version, kind and status.
+    """What every rollup row is keyed by: one organization and one location (location rows), or one
+    region (region rows: location null), or neither (organization rows), one day or one month of
+    local dates, one checklist version, kind and status.
 
     Derived data: no foreign-key constraints in the database (deletes still cascade through the ORM),
     so bulk rebuilds and upserts pay for no per-row checks. Rows hold sums and counts, never averages: a report over any window adds rows up and divides
@@ -292,7 +293,7 @@ class Rollup(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    # Null: the organization-wide row (every location's rows added up).
+    # Null: a region row or the organization-wide row (every location's rows added up).
     location = models.ForeignKey(
         "accounts.Location",
         on_delete=models.CASCADE,
@@ -300,6 +301,17 @@ class Rollup(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+    )
+    # Region rows only (location null): every location of the region *now* added up; a location
+    # moved to another region moves its rows' sums along (``audits.rollups.rollups_move_location``).
+    region = models.ForeignKey(
+        "accounts.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # read through the region rows' unique index (organization, region, ...)
     )
     grain = models.CharField(max_length=5, choices=RollupGrain.choices)
     # The local date (grain day) or the month's first day (grain month).
@@ -326,8 +338,8 @@ class Rollup(models.Model):
 
 
 def _rollup_constraints(name: str, extra: tuple[str, ...] = ()) -> list[models.BaseConstraint]:
-    """One unique index for location rows and one for organization rows (partial indexes: a null
-    location never conflicts in SQL, and the upserts of ``audits.rollups`` name the one they target)."""
+    """One unique index each for location, region and organization rows (partial indexes: a null
+    never conflicts in SQL, and the upserts of ``audits.rollups`` name the one they target)."""
     return [
         models.UniqueConstraint(
             fields=["organization", "location", *Rollup.KEY[1:], *extra],
@@ -335,8 +347,13 @@ def _rollup_constraints(name: str, extra: tuple[str, ...] = ()) -> list[models.B
             name=f"uniq_{name}_location",
         ),
         models.UniqueConstraint(
+            fields=["organization", "region", *Rollup.KEY[1:], *extra],
+            condition=models.Q(location__isnull=True, region__isnull=False),
+            name=f"uniq_{name}_region",
+        ),
+        models.UniqueConstraint(
             fields=[*Rollup.KEY, *extra],
-            condition=models.Q(location__isnull=True),
+            condition=models.Q(location__isnull=True, region__isnull=True),
             name=f"uniq_{name}_org",
         ),
     ]

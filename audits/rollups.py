@@ -2,8 +2,15 @@
 
 Reports over any window read these rows instead of visits and answers (``reports.selectors``): a
 window is its whole months (month rows) plus the days at either end (day rows), for one location
-(location rows) or the whole organization (rows with a null location), so what a report reads
-depends on the window's length and the number of locations, not on the number of visits.
+(location rows), one region (region rows: a null location and the region) or the whole
+organization (null location and region), so what a report reads depends on the window's length
+and the number of locations, not on the number of visits.
+
+Region rows add up the locations in the region *now*: a location moved to another region
+(``location_update``, the admin site: any ``Location.save``) takes its location rows' sums out of
+the old region's rows and into the new one's in the same transaction (``rollups_move_location``,
+connected to the save in ``audits.apps``), and every write reads its location's region under a
+share lock, so a move and a write at that location never cross.
 
 Exactness: rows hold counts and *integer* sums in fixed units (visit and section scores in
 1e-9 points, item scores in 1e-12), so increments and decrements add up exactly in any order, on
@@ -27,6 +34,8 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.backends.utils import CursorWrapper
 
+from accounts.models import Location
+
 from .models import Answer, ItemRollup, Rollup, RollupGrain, SectionRollup, Visit, VisitRollup, VisitStatus
 
 SCORE_UNIT = 10**9
@@ -36,6 +45,7 @@ COUNTED_STATUSES = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
 _KEY_COLUMNS = (
     "organization_id",
     "location_id",
+    "region_id",
     "grain",
     "day",
     "week_start",
@@ -69,6 +79,7 @@ class Contribution:
 
     organization_id: int
     location_id: int
+    region_id: int
     checklist_id: int
     checklist_version_id: int
     kind: str
@@ -103,6 +114,7 @@ def visit_contribution(visit: Visit, *, answers: Iterable[Answer] | None = None)
     return Contribution(
         organization_id=visit.organization_id,
         location_id=visit.location_id,
+        region_id=location_region(visit.location_id),
         checklist_id=visit.checklist_id,
         checklist_version_id=visit.checklist_version_id,
         kind=visit.kind,
@@ -119,6 +131,19 @@ def visit_contribution(visit: Visit, *, answers: Iterable[Answer] | None = None)
     )
 
 
+def location_region(location_id: int, *, using: str = "default") -> int:
+    """The location's region now, under a share lock on PostgreSQL (held to the end of the write's
+    transaction): a concurrent move of the location waits for the write, or the write for the move."""
+    connection = connections[using]
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    table, quote = Location._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('region_id')} FROM {quote(table)} WHERE {quote('id')} = %s{lock}", [location_id]
+        )
+        return int(cursor.fetchone()[0])
+
+
 def contribution_moved(contribution: Contribution | None, status: str) -> Contribution | None:
     """The same contribution under another status (a review): ``None`` when that status is not counted."""
     if contribution is None or status not in COUNTED_STATUSES:
@@ -131,15 +156,27 @@ _Deltas = dict[tuple[object, ...], list[int]]
 
 
 def _keys(c: Contribution) -> list[tuple[object, ...]]:
-    """The four rows a contribution lands in: its location's day and month, the organization's."""
+    """The six rows a contribution lands in: its location's, region's and organization's day and month."""
     tail = (c.checklist_id, c.checklist_version_id, c.kind, c.status)
     day = (RollupGrain.DAY, c.local_date, c.week_start, c.month_start, c.quarter_start, *tail)
     month = (RollupGrain.MONTH, c.month_start, None, c.month_start, c.quarter_start, *tail)
     return [
-        (c.organization_id, location, *period)
-        for location in (c.location_id, None)
+        (c.organization_id, *place, *period)
+        for place in ((c.location_id, None), (None, c.region_id), (None, None))
         for period in (day, month)
     ]
+
+
+class _Level:
+    """Location, region or organization rows: which keys, which partial unique index."""
+
+    LOCATION, REGION, ORGANIZATION = "location", "region", "organization"
+
+
+def _level(key: tuple[object, ...]) -> str:
+    if key[1] is not None:
+        return _Level.LOCATION
+    return _Level.ORGANIZATION if key[2] is None else _Level.REGION
 
 
 def _add(deltas: Mapping[type[Rollup], _Deltas], c: Contribution, sign: int) -> None:
@@ -172,42 +209,34 @@ def _upsert_all(deltas: Mapping[type[Rollup], _Deltas], *, using: str) -> None:
     with transaction.atomic(using=using, savepoint=False):  # the caller's transaction: no savepoint
         for model, rows in deltas.items():
             changed = {key: values for key, values in rows.items() if any(values)}
-            for location_rows in (True, False):
+            for level in (_Level.LOCATION, _Level.REGION, _Level.ORGANIZATION):
                 batch = sorted(
-                    (
-                        (key, values)
-                        for key, values in changed.items()
-                        if (key[1] is not None) is location_rows
-                    ),
+                    ((key, values) for key, values in changed.items() if _level(key) == level),
                     key=lambda row: tuple(str(part) for part in row[0]),
                 )
                 if batch:
-                    _upsert(model, batch, location_rows=location_rows, using=using)
+                    _upsert(model, batch, level=level, using=using)
 
 
 def _upsert(
     model: type[Rollup],
     rows: list[tuple[tuple[object, ...], list[int]]],
     *,
-    location_rows: bool,
+    level: str,
     using: str,
 ) -> None:
     """``INSERT ... ON CONFLICT DO UPDATE`` adding each row's increments (the same SQL on both
-    databases); the conflict target is the partial unique index of location or organization rows."""
+    databases); the conflict target is the partial unique index of the rows' level."""
     connection = connections[using]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     measures = _MEASURES[model]
-    extra = model.EXTRA_KEY
-    columns = [*_KEY_COLUMNS, *extra, *measures]
-    target = ["organization_id", *(["location_id"] if location_rows else []), *_unique_tail(extra)]
+    columns = [*_KEY_COLUMNS, *model.EXTRA_KEY, *measures]
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES "
         + ", ".join([placeholders] * len(rows))
-        + f" ON CONFLICT ({', '.join(quote(c) for c in target)}) WHERE "
-        + f"{quote('location_id')} IS {'NOT ' if location_rows else ''}NULL DO UPDATE SET "
-        + ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
+        + _on_conflict_add(model, level, quote)
     )
     params: list[Any] = []
     for key, values in rows:
@@ -219,6 +248,54 @@ def _upsert(
 
 def _unique_tail(extra: tuple[str, ...]) -> list[str]:
     return ["grain", "day", "checklist_version_id", "kind", "status", *extra]
+
+
+def _on_conflict_add(model: type[Rollup], level: str, quote: Any) -> str:
+    """``ON CONFLICT`` naming the level's partial unique index, adding the measures up."""
+    table = quote(model._meta.db_table)
+    target, where = {
+        _Level.LOCATION: (["location_id"], "location_id IS NOT NULL"),
+        _Level.REGION: (["region_id"], "location_id IS NULL AND region_id IS NOT NULL"),
+        _Level.ORGANIZATION: ([], "location_id IS NULL AND region_id IS NULL"),
+    }[level]
+    columns = ["organization_id", *target, *_unique_tail(model.EXTRA_KEY)]
+    return f" ON CONFLICT ({', '.join(quote(c) for c in columns)}) WHERE {where} DO UPDATE SET " + ", ".join(
+        f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in _MEASURES[model]
+    )
+
+
+def rollups_move_location(
+    *, location_id: int, old_region_id: int, new_region_id: int, using: str = "default"
+) -> None:
+    """A location moved to another region: its location rows' sums leave the old region's rows and
+    join the new one's (increments, as ``rollups_apply``; rows left at zero stay, as theirs do)."""
+    if old_region_id == new_region_id:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        for model, measures in _MEASURES.items():
+            table = quote(model._meta.db_table)
+            rest = [c for c in _KEY_COLUMNS if c not in ("location_id", "region_id")]
+            columns = ", ".join(quote(c) for c in [*_KEY_COLUMNS, *model.EXTRA_KEY, *measures])
+            order = ", ".join(quote(c) for c in [*_unique_tail(model.EXTRA_KEY)])
+            for region_id, sign in sorted(((int(old_region_id), "-"), (int(new_region_id), ""))):
+                select = ", ".join(
+                    [
+                        quote("organization_id"),
+                        "NULL",
+                        str(region_id),
+                        *(quote(c) for c in rest[1:]),
+                        *(quote(c) for c in model.EXTRA_KEY),
+                        *(f"{sign}{quote(m)}" for m in measures),
+                    ]
+                )
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {select} FROM {table}"
+                    f" WHERE {quote('location_id')} = %s ORDER BY {order}"
+                    + _on_conflict_add(model, _Level.REGION, quote),
+                    [location_id],
+                )
 
 
 # --- rebuilding from visits and answers (bulk loads, the migration) ------------------------------
@@ -266,7 +343,7 @@ def rollups_rebuild(*, organization_id: int | None = None, using: str = "default
     only = "" if organization_id is None else " AND v.organization_id = %s"
     org_params = [] if organization_id is None else [organization_id]
     visit_key = (
-        "v.organization_id, v.location_id, 'day', v.local_date, v.week_start, v.month_start,"
+        "v.organization_id, v.location_id, NULL, 'day', v.local_date, v.week_start, v.month_start,"
         " v.quarter_start, v.checklist_id, v.checklist_version_id, v.kind, v.status"
     )
     with transaction.atomic(using=using), connection.cursor() as cursor:
@@ -276,7 +353,7 @@ def rollups_rebuild(*, organization_id: int | None = None, using: str = "default
             cursor.execute(f"DELETE FROM {table}{keep}", org_params)
             extra = model.EXTRA_KEY
             select = visit_key + (f", {extra_sql}" if extra_sql else "")
-            group = select.replace(" 'day',", "")  # PostgreSQL refuses a constant in GROUP BY
+            group = select.replace(" NULL, 'day',", "")  # PostgreSQL refuses a constant in GROUP BY
             columns = ", ".join([*_KEY_COLUMNS, *extra, *_MEASURES[model]])
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {select}, {measures_sql} FROM {source}{only}"
@@ -287,28 +364,41 @@ def rollups_rebuild(*, organization_id: int | None = None, using: str = "default
 
 
 def _rebuild_upper_levels(cursor: CursorWrapper, model: type[Rollup], org_params: list[int]) -> None:
-    """Location months, organization days and organization months, from the location days."""
+    """Location months, organization days and organization months from the location days, then
+    region days and months from the location rows (each location in its region now)."""
     table = model._meta.db_table
-    extra = list(model.EXTRA_KEY)
-    sums = ", ".join(f"SUM({m})" for m in _MEASURES[model])
-    columns = ", ".join([*_KEY_COLUMNS, *extra, *_MEASURES[model]])
-    tail = ", ".join(["checklist_id", "checklist_version_id", "kind", "status", *extra])
-    only = "" if not org_params else " AND organization_id = %s"
+    extra = [f"r.{c}" for c in model.EXTRA_KEY]
+    sums = ", ".join(f"SUM(r.{m})" for m in _MEASURES[model])
+    columns = ", ".join([*_KEY_COLUMNS, *model.EXTRA_KEY, *_MEASURES[model]])
+    tail = ", ".join(["r.checklist_id", "r.checklist_version_id", "r.kind", "r.status", *extra])
+    only = "" if not org_params else " AND r.organization_id = %s"
+    located = f"{table} r JOIN {Location._meta.db_table} l ON l.id = r.location_id"
     levels = (
-        # (location, grain, day, week_start) of the new rows, from which rows
-        ("location_id", "'month'", "month_start", "NULL", "location_id IS NOT NULL AND grain = 'day'"),
-        ("NULL", "'day'", "day", "week_start", "location_id IS NOT NULL AND grain = 'day'"),
-        ("NULL", "'month'", "day", "NULL", "location_id IS NOT NULL AND grain = 'month'"),
+        # (location, region, grain, day, week_start) of the new rows, from which rows
+        ("r.location_id", "NULL", "'month'", "r.month_start", "NULL", table + " r", "r.grain = 'day'"),
+        ("NULL", "NULL", "'day'", "r.day", "r.week_start", table + " r", "r.grain = 'day'"),
+        ("NULL", "NULL", "'month'", "r.day", "NULL", table + " r", "r.grain = 'month'"),
+        ("NULL", "l.region_id", "r.grain", "r.day", "r.week_start", located, "TRUE"),
     )
-    for location, grain, day, week, source in levels:
+    for location, region, grain, day, week, source, which in levels:
         group = ", ".join(
             part
-            for part in ("organization_id", location, day, week, "month_start", "quarter_start", tail)
+            for part in (
+                "r.organization_id",
+                location,
+                region,
+                grain,
+                day,
+                week,
+                "r.month_start",
+                "r.quarter_start",
+                tail,
+            )
             if part != "NULL" and not part.startswith("'")
         )
-        select = f"organization_id, {location}, {grain}, {day}, {week}, month_start, quarter_start, {tail}"
+        select = f"r.organization_id, {location}, {region}, {grain}, {day}, {week}, r.month_start, r.quarter_start, {tail}"
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {select}, {sums} FROM {table}"
-            f" WHERE {source}{only} GROUP BY {group}",
+            f"INSERT INTO {table} ({columns}) SELECT {select}, {sums} FROM {source}"
+            f" WHERE r.location_id IS NOT NULL AND {which}{only} GROUP BY {group}",
             org_params,
         )

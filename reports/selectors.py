@@ -624,9 +624,10 @@ def change(current: float | None, previous: float | None) -> float | None:
 #
 # Every report above (``*_raw``: the reference, also for auditors, whom rollups cannot scope) reads
 # visits and answers. The same reports read ``audits`` rollups instead: a window is its whole
-# months (month rows) and the days at either end (day rows); organization-wide reports of the whole
-# organization read its organization rows, everything else its location rows under the caller's
-# scope. Rows hold integer sums in fixed units, so each mean is exact before ``round_figure``.
+# months (month rows) and the days at either end (day rows); an admin's or API key's report of the
+# whole organization reads its organization rows, of one region that region's rows; a manager's
+# (their regions, or one of them) the region rows of their regions; everything else (one location,
+# staff, the ranking) location rows under the caller's scope. Rows hold integer sums in fixed units, so each mean is exact before ``round_figure``.
 
 
 def _served_by_rollups(principal: Principal) -> bool:
@@ -660,11 +661,23 @@ def _rollups(
     qs = model._default_manager.filter(kind__in=list(kinds), status__in=list(filters.statuses)).order_by()
     if filters.checklist_id is not None:
         qs = qs.filter(checklist_id=filters.checklist_id)
-    whole = filters.region_id is None and filters.location_id is None
-    if whole and not per_location and principal.role in (Role.ADMIN, API_KEY_ROLE):
+    if filters.location_id is None and not per_location and principal.role in (Role.ADMIN, API_KEY_ROLE):
         if principal.organization_id is None:
             return qs.none()
-        return qs.filter(organization_id=principal.organization_id, location__isnull=True)
+        qs = qs.filter(organization_id=principal.organization_id, location__isnull=True)
+        if filters.region_id is None:
+            return qs.filter(region__isnull=True)  # the organization rows
+        return qs.filter(region_id=filters.region_id)
+    if filters.location_id is None and not per_location and principal.role == Role.MANAGER:
+        # A manager sees every location of their regions: the region rows of those regions.
+        if principal.organization_id is None:
+            return qs.none()
+        qs = qs.filter(
+            organization_id=principal.organization_id, location__isnull=True, region__managers=principal
+        )
+        if filters.region_id is not None:
+            qs = qs.filter(region_id=filters.region_id)
+        return qs
     qs = scope_rows(qs.filter(location__isnull=False), principal, location="location")
     if filters.location_id is not None:
         qs = qs.filter(location_id=filters.location_id)

@@ -5,10 +5,8 @@ from django.db import migrations, models
 
 
 def backfill(apps, schema_editor):
-    """Rollups of every visit already stored (set-based SQL over visits and answers)."""
-    from audits.rollups import rollups_rebuild  # noqa: PLC0415 - the same SQL generate_load runs
-
-    rollups_rebuild(using=schema_editor.connection.alias)
+    """Nothing now: the rollups' backfill runs the live ``rollups_rebuild``, whose SQL needs the
+    columns of later migrations, so 0008_rollup_region_rows runs it (every row, every level)."""
 
 
 

@@ -1,7 +1,8 @@
 """Reports read rollups kept by every write; they equal the raw computation exactly.
 
 Random sequences of the real writes (submit, self-assess, revise, approve, return, reject, a dispute
-upheld) at random local dates; then every report, for several callers, windows (whole months, month
+upheld) at random local dates, and moves of locations between regions (region rollup rows follow the
+location); then every report, for several callers, windows (whole months, month
 edges, weeks), status and scope filters, read from rollups equals the same report computed from
 visits and answers (``*_raw``), figure for figure. Rebuilding the rollups from scratch (what the
 migration and ``generate_load`` do) gives the very rows the writes kept.
@@ -15,6 +16,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import Location
+from accounts.services import location_update
 from audits.models import ItemRollup, SectionRollup, Visit, VisitRollup, VisitStatus
 from audits.rollups import rollups_rebuild
 from audits.services import visit_review, visit_revise, visit_submit
@@ -37,8 +40,9 @@ answers = st.fixed_dictionaries(
 ).map(lambda values: [{"item": k, "value": v, "na": False, "comment": ""} for k, v in values.items()])
 days_ago = st.integers(0, 100)
 operation = st.one_of(
-    st.tuples(st.just("submit"), st.integers(0, 1), days_ago, answers),
-    st.tuples(st.just("self"), st.integers(0, 1), days_ago, answers),
+    st.tuples(st.just("submit"), st.integers(0, 2), days_ago, answers),
+    st.tuples(st.just("self"), st.integers(0, 1), days_ago, answers),  # the staff member's two sites
+    st.tuples(st.just("move"), st.integers(0, 2), st.integers(0, 1)),
     st.tuples(st.just("review"), st.integers(0, 20), st.sampled_from(["approve", "return", "reject"])),
     st.tuples(st.just("revise"), st.integers(0, 20), days_ago, answers),
     st.tuples(
@@ -51,7 +55,7 @@ operation = st.one_of(
 TODAY = timezone.localdate()
 
 
-def windows(location, region, checklist):
+def windows(location, region, checklist, other_region):
     whole = ReportFilters(date_from=TODAY - dt.timedelta(days=110), date_to=TODAY + dt.timedelta(days=1))
     edges = ReportFilters(date_from=TODAY - dt.timedelta(days=47), date_to=TODAY - dt.timedelta(days=9))
     return [
@@ -59,6 +63,10 @@ def windows(location, region, checklist):
         edges,
         ReportFilters(date_from=whole.date_from, date_to=whole.date_to, status="approved"),
         ReportFilters(date_from=edges.date_from, date_to=edges.date_to, region_id=region.pk),
+        ReportFilters(date_from=whole.date_from, date_to=whole.date_to, region_id=other_region.pk),
+        ReportFilters(
+            date_from=whole.date_from, date_to=whole.date_to, status="approved", region_id=region.pk
+        ),
         ReportFilters(date_from=whole.date_from, date_to=whole.date_to, location_id=location.pk),
         ReportFilters(
             date_from=edges.date_from, date_to=edges.date_to, checklist_id=checklist.pk, status="submitted"
@@ -92,12 +100,18 @@ def rollup_rows(organization) -> set:
 
 
 @pytest.fixture
-def world(org, region, location, admin, manager, staff):
+def world(org, region, other_region, location, other_location, admin, manager, staff):
     checklist = ChecklistFactory(organization=org, sections=FULL_SECTIONS)
     tokyo = LocationFactory(region=region, code="TYO-01", name="Tokyo", timezone="Asia/Tokyo")
     staff.locations.add(tokyo)
     auditor = UserFactory(organization=org, role="auditor", username="ada")
-    return {"checklist": checklist, "sites": [location, tokyo], "auditor": auditor, "region": region}
+    return {
+        "checklist": checklist,
+        "sites": [location, tokyo, other_location],
+        "auditor": auditor,
+        "region": region,
+        "regions": [region, other_region],
+    }
 
 
 class Writer:
@@ -143,6 +157,8 @@ class Writer:
         if visit is None or visit.status != VisitStatus.SUBMITTED:
             return
         comment = "Check the wait." if decision == "return" else ""
+        if not self.manager.regions.filter(locations=visit.location_id).exists():
+            return  # a site moved out of (or never in) the manager's region
         visit_review(actor=self.manager, visit_id=visit.pk, decision=decision, comment=comment)
 
     def revise(self, index: int, days: int, values: list) -> None:
@@ -158,6 +174,8 @@ class Writer:
             return
         if (visit.pk, proposal[0]) in self.disputed or visit.pk in {key for key, _ in self.disputed}:
             return  # one dispute per visit here: a decided one cannot be reopened on the same item
+        if not self.staff.locations.filter(pk=visit.location_id).exists():
+            return  # the staff member disputes their own sites' visits only
         if visit.answers.get(item_key=proposal[0]).value == proposal[1]:
             return  # nothing to dispute
         self.disputed.add((visit.pk, proposal[0]))
@@ -168,6 +186,11 @@ class Writer:
             data={"comment": "Checked.", "items": [{"item": proposal[0], "decision": "upheld"}]},
         )
 
+    def move(self, site: int, region: int) -> None:
+        """The location to one of the two regions (its own region: a save that moves nothing)."""
+        location = Location.objects.get(pk=self.world["sites"][site].pk)
+        location_update(location=location, region=self.world["regions"][region])
+
     def apply(self, op: tuple) -> None:
         name, *args = op
         {
@@ -176,6 +199,7 @@ class Writer:
             "review": self.review,
             "revise": self.revise,
             "dispute": self.dispute,
+            "move": self.move,
         }[name](*args)
 
 
@@ -194,7 +218,7 @@ def test_reports_from_rollups_equal_the_raw_computation_after_any_writes(
             writer.apply(op)
         location, region, checklist = world["sites"][0], world["region"], world["checklist"]
         for principal in (admin, manager, staff):
-            for filters in windows(location, region, checklist):
+            for filters in windows(location, region, checklist, world["regions"][1]):
                 assert every_report(principal, filters, raw=False) == every_report(
                     principal, filters, raw=True
                 ), (principal.role, filters)
@@ -213,3 +237,38 @@ def test_the_rollups_are_what_reports_read(org, admin, world):
     VisitRollup.objects.filter(organization=org).update(visits=5)
     assert selectors.summary(principal=admin, filters=filters).visits == 5
     assert selectors.summary_raw(principal=admin, filters=filters).visits == 1
+
+
+def test_region_rows_follow_a_location_moved_to_another_region(org, admin, world):
+    """Moved by the service or by a plain save (the admin site): the region reports of both regions
+    equal the raw computation, and the rows kept are the rows a rebuild computes."""
+    writer = Writer(world, admin, None, None)
+    for site, days in ((0, 3), (1, 40), (2, 5), (0, 70)):
+        writer.submit(site, days, visit_body()["answers"])
+    north, south = world["regions"]
+    filters = [
+        ReportFilters(
+            date_from=TODAY - dt.timedelta(days=100), date_to=TODAY + dt.timedelta(days=1), region_id=r.pk
+        )
+        for r in (north, south)
+    ]
+
+    def check() -> None:
+        for f in filters:
+            assert every_report(admin, f, raw=False) == every_report(admin, f, raw=True)
+        kept = rollup_rows(org)
+        rollups_rebuild(organization_id=org.pk)
+        assert rollup_rows(org) == kept
+
+    location_update(location=Location.objects.get(pk=world["sites"][0].pk), region=south)
+    assert selectors.summary(principal=admin, filters=filters[1]).visits == 3
+    check()
+    moved = Location.objects.get(pk=world["sites"][1].pk)
+    moved.region = south
+    moved.save()
+    assert selectors.summary(principal=admin, filters=filters[0]).visits == 0
+    assert selectors.summary(principal=admin, filters=filters[1]).visits == 4
+    check()
+    location_update(location=Location.objects.get(pk=world["sites"][0].pk), region=north, name="Back home")
+    assert selectors.summary(principal=admin, filters=filters[0]).visits == 2
+    check()
