@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -10,6 +12,14 @@ from accounts.models import Role
 from accounts.services import api_key_create
 
 from .factories import LocationFactory, OrganizationFactory, RegionFactory, UserFactory
+
+# No timing in any test: Hypothesis's per-example deadline (200 ms) and its "too slow" health check
+# are timed assertions, which a loaded CI machine fails at random. Tests that need fewer or more
+# examples say so with their own @settings; everything else comes from this profile.
+hypothesis_settings.register_profile(
+    "suite", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.load_profile("suite")
 
 
 def jwt_client(user) -> APIClient:
